@@ -1,0 +1,6 @@
+// Placeholder until the arenas module lands; replaced by its owner.
+#include "modules.h"
+
+namespace arenascope {
+void InitArenasModule(Napi::Env, Napi::Object) {}
+}  // namespace arenascope

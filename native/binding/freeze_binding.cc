@@ -1,0 +1,143 @@
+// Opt-in freeze: PTRACE_SEIZE + PTRACE_INTERRUPT every thread, repeating the
+// thread listing until no new thread appears, then PTRACE_DETACH. ptrace ties
+// a tracee to the tracer *thread*, so freeze and thaw both run synchronously on
+// the JS thread. If the inspector dies, the kernel detaches its tracees
+// (exit_ptrace), so a SIGKILL of arenascope cannot leave the target stopped.
+#include <dirent.h>
+#include <errno.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "js_errors.h"
+#include "modules.h"
+
+namespace arenascope {
+
+namespace {
+struct FrozenProcess {
+  std::vector<int> tids;
+  uint64_t frozenAtNs;
+};
+std::map<int, FrozenProcess> gFrozen;
+
+uint64_t nowNs() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+std::vector<int> listTids(int pid) {
+  std::vector<int> tids;
+  std::string path = "/proc/" + std::to_string(pid) + "/task";
+  DIR* d = opendir(path.c_str());
+  if (!d) return tids;
+  while (dirent* e = readdir(d)) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    tids.push_back(atoi(e->d_name));
+  }
+  closedir(d);
+  return tids;
+}
+
+// Waits for the tracee to report the interrupt stop, bounded by deadlineNs.
+bool waitStopped(int tid, uint64_t deadlineNs) {
+  while (true) {
+    int status = 0;
+    pid_t r = waitpid(tid, &status, __WALL | WNOHANG);
+    if (r == tid) {
+      if (WIFSTOPPED(status)) return true;
+      return false;  // exited
+    }
+    if (r < 0 && errno != EINTR) return false;
+    if (nowNs() > deadlineNs) return false;
+    usleep(200);
+  }
+}
+
+void detachAll(const std::vector<int>& tids) {
+  for (int tid : tids) ptrace(PTRACE_DETACH, tid, nullptr, nullptr);
+}
+
+Napi::Value Freeze(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int pid = static_cast<int>(toAddress(info[0], "pid"));
+  uint64_t timeoutMs = info[1].IsNumber() ? toAddress(info[1], "timeoutMs") : 2000;
+  if (gFrozen.count(pid)) throw makeError(env, "EBUSY", EBUSY, "pid " + std::to_string(pid) + " is already frozen");
+  uint64_t start = nowNs();
+  uint64_t deadline = start + timeoutMs * 1000000ull;
+  std::set<int> seized;
+  std::vector<int> order;
+  // New threads may be created while we seize: list again until stable.
+  for (int round = 0; round < 64; ++round) {
+    bool added = false;
+    for (int tid : listTids(pid)) {
+      if (seized.count(tid)) continue;
+      if (ptrace(PTRACE_SEIZE, tid, nullptr, nullptr) != 0) {
+        int e = errno;
+        if (e == ESRCH) continue;  // thread exited meanwhile
+        detachAll(order);
+        if (e == EPERM) {
+          throw makeError(env, "EPERM", e,
+                          "cannot freeze pid " + std::to_string(pid) +
+                              ": ptrace refused (run as root or with CAP_SYS_PTRACE, check "
+                              "kernel.yama.ptrace_scope, or another tracer is attached)");
+        }
+        throw makeError(env, "EIO", e, std::string("PTRACE_SEIZE failed: ") + strerror(e));
+      }
+      ptrace(PTRACE_INTERRUPT, tid, nullptr, nullptr);
+      seized.insert(tid);
+      order.push_back(tid);
+      added = true;
+    }
+    if (!added) break;
+  }
+  if (order.empty()) throw makeError(env, "ESRCH", ESRCH, "process " + std::to_string(pid) + " has exited");
+  std::vector<int> stopped;
+  for (int tid : order) {
+    if (waitStopped(tid, deadline)) stopped.push_back(tid);
+  }
+  gFrozen[pid] = FrozenProcess{order, start};
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("threads", Napi::Number::New(env, static_cast<double>(order.size())));
+  o.Set("stopped", Napi::Number::New(env, static_cast<double>(stopped.size())));
+  o.Set("freezeNs", Napi::Number::New(env, static_cast<double>(nowNs() - start)));
+  return o;
+}
+
+Napi::Value Thaw(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int pid = static_cast<int>(toAddress(info[0], "pid"));
+  auto it = gFrozen.find(pid);
+  if (it == gFrozen.end()) return env.Null();
+  detachAll(it->second.tids);
+  uint64_t stoppedNs = nowNs() - it->second.frozenAtNs;
+  gFrozen.erase(it);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("stoppedNs", Napi::Number::New(env, static_cast<double>(stoppedNs)));
+  return o;
+}
+
+// Detaches every frozen process; called from signal and exit paths in JS.
+Napi::Value ThawAll(const Napi::CallbackInfo& info) {
+  for (auto& [pid, fp] : gFrozen) detachAll(fp.tids);
+  size_t n = gFrozen.size();
+  gFrozen.clear();
+  return Napi::Number::New(info.Env(), static_cast<double>(n));
+}
+}  // namespace
+
+void InitFreezeModule(Napi::Env env, Napi::Object exports) {
+  exports.Set("freeze", Napi::Function::New(env, Freeze));
+  exports.Set("thaw", Napi::Function::New(env, Thaw));
+  exports.Set("thawAll", Napi::Function::New(env, ThawAll));
+}
+
+}  // namespace arenascope

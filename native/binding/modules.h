@@ -1,0 +1,15 @@
+// Each native module adds its functions to the addon's exports here. One
+// module a file under native/binding/, the work itself under native/<topic>/.
+#pragma once
+
+#include <napi.h>
+
+namespace arenascope {
+
+void InitMemoryModule(Napi::Env env, Napi::Object exports);   // source_handle.cc
+void InitDumpModule(Napi::Env env, Napi::Object exports);     // dump_binding.cc
+void InitFreezeModule(Napi::Env env, Napi::Object exports);   // freeze_binding.cc
+void InitArenasModule(Napi::Env env, Napi::Object exports);   // arenas_binding.cc
+void InitStringsModule(Napi::Env env, Napi::Object exports);  // strings_binding.cc
+
+}  // namespace arenascope

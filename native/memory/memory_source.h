@@ -1,0 +1,151 @@
+// The one memory-source interface every native parser reads through.
+//
+// Modelled on py-spy's remoteprocess: a source answers "give me [addr, addr+len)"
+// and nothing else. Two implementations exist: a live process (process_vm_readv,
+// falling back to /proc/PID/mem) and an in-memory image made of segments (tests,
+// fuzzing, synthetic heaps for old glibc layouts). Parsers never know which one
+// they talk to.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace arenascope {
+
+// x86-64 Linux base page size. Holes are reported at this granularity because
+// the kernel grants or refuses access per page.
+constexpr uint64_t kPageSize = 4096;
+
+inline uint64_t pageFloor(uint64_t a) { return a & ~(kPageSize - 1); }
+inline uint64_t pageCeil(uint64_t a) { return (a + kPageSize - 1) & ~(kPageSize - 1); }
+
+// [start, end) that could not be read (unmapped, PROT_NONE, or I/O error).
+struct Hole {
+  uint64_t start;
+  uint64_t end;
+};
+
+// A failure that makes the whole operation meaningless (process gone, no
+// permission). Page-level faults are never thrown: they become holes.
+class SourceError : public std::runtime_error {
+ public:
+  SourceError(int err, std::string code, const std::string& message)
+      : std::runtime_error(message), err_(err), code_(std::move(code)) {}
+  int err() const { return err_; }
+  const std::string& code() const { return code_; }
+
+ private:
+  int err_;
+  std::string code_;
+};
+
+class MemorySource {
+ public:
+  virtual ~MemorySource() = default;
+
+  // Reads [addr, addr+len) into buf. Unreadable pages are zero-filled in buf
+  // and appended to *holes (merged with a preceding adjacent hole). Returns the
+  // number of bytes actually read. Throws SourceError only for fatal errors.
+  virtual size_t read(uint64_t addr, uint8_t* buf, size_t len, std::vector<Hole>* holes) = 0;
+
+  // True when every byte of [addr, addr+len) was readable.
+  bool readExact(uint64_t addr, void* buf, size_t len);
+
+  template <class T>
+  bool readValue(uint64_t addr, T* out) {
+    return readExact(addr, out, sizeof(T));
+  }
+
+  // Human-readable description for error messages ("pid 1234", "image").
+  virtual std::string describe() const = 0;
+};
+
+// Appends [start,end) to holes, merging with the last hole when contiguous.
+void addHole(std::vector<Hole>* holes, uint64_t start, uint64_t end);
+
+// Live process. Never stops, signals or writes the target.
+class ProcessMemorySource : public MemorySource {
+ public:
+  explicit ProcessMemorySource(int pid);
+  ~ProcessMemorySource() override;
+  size_t read(uint64_t addr, uint8_t* buf, size_t len, std::vector<Hole>* holes) override;
+  std::string describe() const override;
+  int pid() const { return pid_; }
+  // "process_vm_readv" or "proc-mem": which transport answered last.
+  const char* transport() const { return useProcMem_ ? "proc-mem" : "process_vm_readv"; }
+
+ private:
+  // Reads as far as possible from addr; returns bytes read (< len at the first
+  // fault) or throws on a fatal errno.
+  size_t readSpan(uint64_t addr, uint8_t* buf, size_t len);
+  size_t readSpanVm(uint64_t addr, uint8_t* buf, size_t len, int* err);
+  size_t readSpanProcMem(uint64_t addr, uint8_t* buf, size_t len, int* err);
+  [[noreturn]] void throwFatal(int err, const char* what);
+  bool processExists() const;
+
+  int pid_;
+  bool useProcMem_ = false;
+  int memFd_ = -1;
+};
+
+// An address-space image made of non-overlapping segments; everything outside
+// them reads as a hole. Used by tests, fuzzers and synthetic layouts.
+class ImageMemorySource : public MemorySource {
+ public:
+  struct Segment {
+    uint64_t address;
+    std::vector<uint8_t> bytes;
+  };
+  ImageMemorySource() = default;
+  void addSegment(uint64_t address, const uint8_t* data, size_t len);
+  size_t read(uint64_t addr, uint8_t* buf, size_t len, std::vector<Hole>* holes) override;
+  std::string describe() const override { return "memory image"; }
+  const std::vector<Segment>& segments() const { return segments_; }
+
+ private:
+  std::vector<Segment> segments_;  // sorted by address
+};
+
+// Loads an image from a file: the whole file mapped at baseAddress.
+std::unique_ptr<ImageMemorySource> loadImageFile(const std::string& path, uint64_t baseAddress);
+
+// A small read-through cache of fixed blocks for parsers that make many small
+// reads (chunk headers, bin links). Sequential walks hit the same block; a few
+// blocks stay resident for bin lists that jump between heaps. Bounded memory:
+// kBlocks * kBlockSize.
+class CachedReader {
+ public:
+  static constexpr size_t kBlockSize = 256 * 1024;
+  static constexpr size_t kBlocks = 8;
+
+  explicit CachedReader(MemorySource* src);
+  // True when every byte was readable.
+  bool read(uint64_t addr, void* out, size_t len);
+  template <class T>
+  bool readValue(uint64_t addr, T* out) {
+    return read(addr, out, sizeof(T));
+  }
+  bool readU64(uint64_t addr, uint64_t* out) { return readValue(addr, out); }
+  MemorySource* source() const { return src_; }
+  uint64_t bytesFetched() const { return bytesFetched_; }
+  void invalidate();
+
+ private:
+  struct Block {
+    uint64_t base = UINT64_MAX;
+    uint64_t lastUse = 0;
+    std::vector<uint8_t> data;
+    std::vector<Hole> holes;  // holes inside this block
+  };
+  Block* fetch(uint64_t base);
+  MemorySource* src_;
+  std::vector<Block> blocks_;
+  uint64_t clock_ = 0;
+  uint64_t bytesFetched_ = 0;
+};
+
+}  // namespace arenascope

@@ -1,0 +1,1 @@
+// Placeholder: the demo target build lands with the TUI (issue 5).
