@@ -1,0 +1,84 @@
+// CLI entry. Command modules are imported lazily inside each action so a
+// plain command never loads the TUI (Ink, React) and starts fast.
+import { Command, InvalidArgumentError } from 'commander';
+import { ArenascopeError, ExitCode, toArenascopeError } from '../errors.js';
+
+function parsePid(text: string): number {
+  if (!/^[1-9][0-9]*$/.test(text)) throw new InvalidArgumentError('a pid is a positive decimal number');
+  return Number(text);
+}
+
+function examples(lines: string[]): string {
+  return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
+}
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('arenascope')
+    .description(
+      "Look inside a running process's native memory without stopping it: classified regions,\n" +
+        'glibc malloc arenas, free-but-resident memory, strings, region dumps. Read-only unless --freeze.',
+    )
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      examples(['arenascope 1234                 # interactive TUI on pid 1234', 'arenascope demo                 # TUI on the bundled demo target', 'arenascope maps 1234 --kind arena-heap', 'arenascope dump 1234 --region 0x7fd488000000 -o arena.bin']) +
+        '\nNeeds: root, or CAP_SYS_PTRACE, or the same user with kernel.yama.ptrace_scope=0.\n',
+    );
+
+  program
+    .command('maps')
+    .description('List every mapping (pmap -x style) with its kind: main-heap, arena-heap, arena-reserve, thread-stack, stack-guard, stack, mmapped-chunk, file, anon, special')
+    .argument('<pid>', 'process id', parsePid)
+    .option('--json', 'machine-readable output')
+    .option('--sort <key>', 'addr, size or rss', 'addr')
+    .option('--kind <kind>', 'only regions of this kind')
+    .addHelpText('after', examples(['arenascope maps 1234', 'arenascope maps 1234 --sort rss --kind arena-heap', 'arenascope maps 1234 --json | jq .summary']))
+    .action(async (pid: number, opts) => {
+      const { runMaps } = await import('../commands/maps.js');
+      await runMaps(pid, opts);
+    });
+
+  program
+    .command('dump')
+    .description('Dump [START, END) of live memory to FILE (temp file + rename, mode 0600) and write FILE.json with holes and sha256')
+    .argument('<pid>', 'process id', parsePid)
+    .argument('[start]', 'start address: hex (0x...), decimal')
+    .argument('[end]', "end address, or gdb's START+LENGTH")
+    .option('-o, --output <file>', 'output file')
+    .option('--region <addr>', 'dump the whole mapping that contains ADDR')
+    .option('--force', 'overwrite an existing FILE')
+    .option('--freeze', 'stop the target (ptrace) while reading, for an exact copy')
+    .option('--json', 'print the FILE.json record')
+    .addHelpText(
+      'after',
+      examples(['arenascope dump 1234 0x7fd488000000 0x7fd488000000+56124000 -o a.dump', 'arenascope dump 1234 --region 0x7fd488000000 -o arena.bin --freeze']),
+    )
+    .action(async (pid: number, start: string | undefined, end: string | undefined, opts) => {
+      const { runDump } = await import('../commands/dump.js');
+      await runDump(pid, start, end, opts);
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  program.exitOverride();
+  try {
+    await program.parseAsync(argv);
+    return ExitCode.ok;
+  } catch (err) {
+    const cerr = err as { code?: string; exitCode?: number };
+    if (typeof cerr.code === 'string' && cerr.code.startsWith('commander.')) {
+      if (cerr.code === 'commander.helpDisplayed' || cerr.code === 'commander.version' || cerr.code === 'commander.help') return ExitCode.ok;
+      return ExitCode.usage;
+    }
+    const e = err instanceof ArenascopeError ? err : toArenascopeError(err);
+    process.stderr.write(`arenascope: ${e.message}\n`);
+    if (process.env.ARENASCOPE_DEBUG && e.stack) process.stderr.write(e.stack + '\n');
+    return e.exitCode;
+  }
+}
