@@ -1,0 +1,164 @@
+// The data model every consumer shares: commands print it, the report
+// analyses it, the TUI renders it. Addresses and sizes are numbers here;
+// JSON output turns addresses into "0x..." strings at the edge.
+import type { FreezeReport } from '../session/freeze.js';
+import type { Region, RegionKind } from '../regions/kinds.js';
+import type { ProcessStatus } from '../proc/status.js';
+import type { ThreadInfo } from '../proc/threads.js';
+
+export interface ChunkTotals {
+  chunks: number;
+  bytes: number;
+}
+
+export interface FreeLists {
+  fastbins: ChunkTotals;
+  unsorted: ChunkTotals;
+  smallbins: ChunkTotals;
+  largebins: ChunkTotals;
+  tcache: ChunkTotals;
+}
+
+export interface HeapSnapshot {
+  start: number;
+  /** heap_info.size (bytes in use by the heap, page multiple). */
+  size: number;
+  mprotectSize: number;
+  /** Bytes reserved for the heap (heap_max for thread-arena heaps; the brk extent for main). */
+  reserved: number;
+}
+
+export interface Anomaly {
+  kind: string;
+  address: number | null;
+  detail: string;
+}
+
+export interface BinDetail {
+  kind: 'fast' | 'unsorted' | 'small' | 'large';
+  index: number;
+  chunks: number;
+  bytes: number;
+  minSize: number;
+  maxSize: number;
+}
+
+export interface SizeClassRow {
+  /** Chunk size (header included). */
+  size: number;
+  inUseChunks: number;
+  inUseBytes: number;
+  freeChunks: number;
+  freeBytes: number;
+}
+
+export interface TcacheSnapshot {
+  /** Address of the tcache_perthread_struct (user pointer). */
+  address: number;
+  chunks: number;
+  bytes: number;
+}
+
+export interface ArenaSnapshot {
+  address: number;
+  main: boolean;
+  heaps: HeapSnapshot[];
+  systemMem: number;
+  maxSystemMem: number;
+  attachedThreads: number | null;
+  top: { address: number; size: number };
+  lastRemainder: number;
+  inUse: ChunkTotals;
+  /** glibc-internal in-use chunks (tcache_perthread_struct). */
+  internal: ChunkTotals;
+  free: FreeLists;
+  overhead: number;
+  /** Resident bytes of the arena's heaps (smaps). */
+  rss: number;
+  /** The accounting identity inUse + internal + free + top + overhead == systemMem held. */
+  identityHolds: boolean;
+  approximate: boolean;
+  anomalies: Anomaly[];
+  bins?: BinDetail[];
+  histogram?: SizeClassRow[];
+  tcaches?: TcacheSnapshot[];
+}
+
+export interface MallocParams {
+  mmapThreshold: number;
+  trimThreshold: number;
+  topPad: number;
+  arenaMax: number;
+  arenaTest: number;
+  /** True when glibc raised the mmap threshold itself after freeing a large mmapped chunk. */
+  dynamicMmapThreshold: boolean;
+  noDynThreshold: boolean;
+  mmappedChunks: number;
+  mmappedBytes: number;
+  tcacheCount: number | null;
+  hpPagesize: number | null;
+}
+
+export type Allocator =
+  | 'glibc'
+  | 'glibc-debug'
+  | 'jemalloc'
+  | 'tcmalloc'
+  | 'mimalloc'
+  | 'musl'
+  | 'static'
+  | 'unknown';
+
+export interface AllocatorInfo {
+  allocator: Allocator;
+  /** What the evidence was: a mapped library path, a symbol, the banner. */
+  evidence: string;
+  libcPath: string | null;
+  glibcVersion: string | null;
+}
+
+export type LocatedBy = 'debuginfo' | 'file-pattern' | 'live-scan' | 'heap-info-route';
+
+export interface MallocSnapshot {
+  pid: number;
+  allocator: AllocatorInfo;
+  glibcVersion: string;
+  locatedBy: LocatedBy;
+  mainArena: number;
+  mallocPar: number;
+  params: MallocParams;
+  arenas: ArenaSnapshot[];
+  totals: ArenaTotals;
+  freeze: FreezeReport | null;
+  /** Global anomalies (ring, discovery), besides per-arena ones. */
+  anomalies: Anomaly[];
+  takenAt: number;
+}
+
+export interface ArenaTotals {
+  arenas: number;
+  heaps: number;
+  reserved: number;
+  resident: number;
+  systemMem: number;
+  inUse: ChunkTotals;
+  free: ChunkTotals;
+  top: number;
+  overhead: number;
+}
+
+/** Everything one refresh of the TUI (or one report) needs about a process. */
+export interface ProcessSnapshot {
+  pid: number;
+  takenAt: number;
+  comm: string;
+  cmdline: string[];
+  status: ProcessStatus;
+  threads: ThreadInfo[];
+  regions: Region[];
+  regionSummary: Partial<Record<RegionKind, { count: number; size: number; rss: number }>>;
+  /** null when the target does not use glibc malloc (see allocator) or the engine failed (see mallocError). */
+  malloc: MallocSnapshot | null;
+  allocator: AllocatorInfo;
+  mallocError: string | null;
+}
