@@ -40,7 +40,7 @@ export interface LocateInput {
   /** Arena heaps found by region classification (for the heap-info route). */
   heaps: HeapInfoRecord[];
   /** Symbol-free live scan provided by the native walker; null when unavailable. */
-  liveScan: ((start: number, end: number, layout: MallocLayout) => number[]) | null;
+  liveScan: ((start: number, end: number, layout: MallocLayout) => Promise<number[]>) | null;
 }
 
 /** main_arena candidates from the file image: a relative relocation at X + offNext whose value is X. */
@@ -93,7 +93,7 @@ function writableLibcRanges(lib: LibraryMapping, maps: MapEntry[]): Array<[numbe
   return out;
 }
 
-export function locateMalloc(input: LocateInput, options: { useDebuginfo: boolean }): MallocLocation | null {
+export async function locateMalloc(input: LocateInput, options: { useDebuginfo: boolean }): Promise<MallocLocation | null> {
   const { reader, layouts, heapMaxes } = input;
   const attempts: MallocLocation['attempts'] = [];
   const confirm = (addr: number, layout: MallocLayout) => checkMainArena(reader, addr, layout, heapMaxes);
@@ -144,7 +144,7 @@ export function locateMalloc(input: LocateInput, options: { useDebuginfo: boolea
   if (input.liveScan) {
     for (const layout of layouts) {
       for (const [start, end] of writableLibcRanges(input.lib, input.maps)) {
-        for (const cand of input.liveScan(start, end, layout)) {
+        for (const cand of await input.liveScan(start, end, layout)) {
           const ring = confirm(cand, layout);
           if (ring.ok) return accept(cand, layout, 'live-scan', ring);
         }
