@@ -63,7 +63,8 @@ export interface NativeAddon {
     start: number,
     end: number,
     fd: number,
-    onProgress?: (bytesDone: number, holeBytes: number) => void,
+    /** Called with the latest byte count, and once with readComplete = true when every byte has been read (writing may go on). */
+    onProgress?: (bytesDone: number, holeBytes: number, readComplete: boolean) => void,
   ): Promise<NativeDumpResult>;
   freeze(pid: number, timeoutMs?: number): NativeFreezeResult;
   thaw(pid: number): NativeThawResult | null;
