@@ -118,8 +118,8 @@ function finishChain(buf: Buffer, base: number, chunks: { address: number; size:
  */
 export function walkHeaps(pid: number, glibcVersion: string): HeapWalk {
   const heapInfoSize = compareGlibcVersions(glibcVersion, '2.35') >= 0 ? 0x30 : 0x20;
-  // First chunk of a first heap: after heap_info and malloc_state, so that chunk+0x10 is 16-aligned.
-  const firstChunkOffset = (heapInfoSize + MALLOC_STATE_SIZE + 0x10 + 15) & ~15;
+  // First chunk of a first heap: after heap_info and malloc_state, rounded up so chunk+0x10 is 16-aligned.
+  const firstChunkOffset = (heapInfoSize + MALLOC_STATE_SIZE + 15) & ~15;
   const maps = readMaps(pid);
   const regions: HeapRegion[] = [];
   const chunks: WalkedChunk[] = [];

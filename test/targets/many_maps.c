@@ -3,12 +3,15 @@
  *   many_maps [--maps N] [--hole PAGES]
  *
  * --maps N     N single-page VMAs carved out of one reservation by alternating
- *              PROT_READ and PROT_READ|PROT_WRITE (adjacent VMAs with equal flags would be
- *              merged by the kernel; alternating protections keep all N apart).
+ *              PROT_READ (even pages) and PROT_READ|PROT_WRITE (odd pages, touched); adjacent
+ *              VMAs with equal flags would be merged by the kernel, alternating protections
+ *              keep all N apart, and a PROT_NONE page on each side isolates the run.
  *              Default 20000 (pass --maps 0 for none). The kernel caps a process at vm.max_map_count (65530 by default).
  * --hole PAGES a PAGES-page anonymous region (default 8, minimum 3) whose page i is filled
  *              with byte (i + 1) & 0xff, with its middle page (PAGES / 2) then made PROT_NONE:
- *              /proc/PID/maps shows it as rw-p, ---p, rw-p.
+ *              /proc/PID/maps shows it as rw-p, ---p, rw-p (with a ---p guard page on
+ *              each side). Note: process_vm_readv fails on the hole (EFAULT), but root's
+ *              /proc/PID/mem reads it anyway (FOLL_FORCE) and returns the old fill bytes.
  *              Also a file-backed region: a 4-page MAP_SHARED mapping of a 2-page (unlinked)
  *              file; pages 2..3 lie beyond EOF, so reading them fails (EIO/EFAULT) although
  *              they are one readable VMA with the first two pages. Page i of the file holds
@@ -43,11 +46,15 @@ int main(int argc, char **argv) {
   ready_dec("pageSize", page);
 
   if (maps > 0) {
-    char *base = mmap(NULL, (size_t)maps * page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (base == MAP_FAILED) raw_die("mmap maps");
-    for (long i = 1; i < maps; i += 2) {
-      if (mprotect(base + (size_t)i * page, page, PROT_READ | PROT_WRITE) != 0) raw_die("mprotect (vm.max_map_count?)");
-      base[(size_t)i * page] = 1; /* make the writable pages resident */
+    /* One PROT_NONE guard page on each side, so the first and last page cannot merge with
+     * whatever anonymous mapping happens to be adjacent. */
+    char *reservation = mmap(NULL, (size_t)(maps + 2) * page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (reservation == MAP_FAILED) raw_die("mmap maps");
+    char *base = reservation + page;
+    for (long i = 0; i < maps; i++) {
+      int prot = (i % 2 == 0) ? PROT_READ : PROT_READ | PROT_WRITE;
+      if (mprotect(base + (size_t)i * page, page, prot) != 0) raw_die("mprotect (vm.max_map_count?)");
+      if (prot & PROT_WRITE) base[(size_t)i * page] = 1; /* make the writable pages resident */
     }
     ready_hex("mapsFirst", (uintptr_t)base);
     ready_hex("mapsEnd", (uintptr_t)base + (size_t)maps * page);
@@ -57,8 +64,12 @@ int main(int argc, char **argv) {
   if (hole_pages > 0) {
     if (hole_pages < 3) hole_pages = 3;
     size_t len = (size_t)hole_pages * page;
-    unsigned char *region = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (region == MAP_FAILED) raw_die("mmap hole region");
+    /* PROT_NONE guard pages around the region keep its rw-p parts from merging with
+     * neighbouring anonymous mappings. */
+    unsigned char *guarded = mmap(NULL, len + 2 * page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (guarded == MAP_FAILED) raw_die("mmap hole region");
+    unsigned char *region = guarded + page;
+    if (mprotect(region, len, PROT_READ | PROT_WRITE) != 0) raw_die("mprotect hole region");
     for (long i = 0; i < hole_pages; i++) memset(region + (size_t)i * page, (int)((i + 1) & 0xff), page);
     unsigned char *hole = region + (size_t)(hole_pages / 2) * page;
     if (mprotect(hole, page, PROT_NONE) != 0) raw_die("mprotect hole");
