@@ -180,6 +180,44 @@ describe.each(testedGlibcVersions())('glibc %s', (version) => {
     }
   });
 
+  it('with default tunables every heap chunk is live, a tcache struct, or freed by the scenario', async () => {
+    const target = await startTarget(
+      'oracle',
+      ['--threads', '2', '--keep', '20', '--size', '200', '--free-pattern', 'tcache-full,tcache-partial,fastbin,bins,mmapped',
+        '--resident-free', '300000', '--plant-kept', 'K:4', '--plant-freed', 'F:12', '--plant-in', 'spread'],
+      { glibc: version },
+    );
+    try {
+      const truth = target.truth();
+      expectCleanRecording(truth);
+      const walk = walkHeaps(target.pid, version);
+      const live = new Set(truth.live.map((a) => a.ptr));
+      const freedBy = new Map(truth.freed.map((f) => [f.ptr, f.what]));
+      const tally = (chunks: typeof walk.chunks) => {
+        const counts: Record<string, number> = {};
+        for (const c of chunks) {
+          const what = freedBy.get(c.address + 16) ?? (c.size === TCACHE_STRUCT_CHUNK ? 'tcache-struct' : `unknown-0x${c.size.toString(16)}`);
+          counts[what] = (counts[what] ?? 0) + 1;
+        }
+        return counts;
+      };
+      // Chunks in tcache and fastbins still read as in use (reference §4); nothing else may.
+      expect(tally(walk.chunks.filter((c) => c.inUse && !live.has(c.address + 16)))).toEqual({
+        'tcache-struct': 3,
+        'bins-tcache': 21,
+        'tcache-full': 21,
+        'tcache-partial': 9,
+        'fastbin-tcache': 21,
+        fastbin: 15,
+        plant: 12, // 0x50-byte chunks, 6 per worker: all fit in the tcache bin
+      });
+      // Chunks reading as free are exactly the scenario's binned ones: glibc left no free chunk of its own.
+      expect(tally(walk.chunks.filter((c) => !c.inUse))).toEqual({ 'bins-small': 9, 'bins-large': 15, resident: 15 });
+    } finally {
+      await target.stop();
+    }
+  });
+
   it('free patterns land in the tcache and bins the scenario predicts', async () => {
     const target = await startTarget(
       'oracle',
