@@ -576,11 +576,24 @@ static void park_forever(void) {
   for (;;) pause();
 }
 
+/* Scenarios run one thread at a time, main (0) first, then workers in index order. That
+ * makes heap layouts reproducible and fixes arena creation order: worker i's first malloc
+ * creates the i-th arena, and since glibc links each new arena right after main_arena,
+ * malloc_info's <heap nr="k"> (k >= 1) is the arena of worker N+1-k (when every worker
+ * allocates and MALLOC_ARENA_MAX does not force sharing). */
+static int scenario_turn;
+
+static void run_scenario_in_turn(int t) {
+  while (__atomic_load_n(&scenario_turn, __ATOMIC_ACQUIRE) != t) sched_yield();
+  run_scenario(t);
+  __atomic_store_n(&scenario_turn, t + 1, __ATOMIC_RELEASE);
+}
+
 static void *worker_main(void *arg) {
   int t = (int)(intptr_t)arg;
   recorder_thread_index = t;
   thread_tids[t] = current_tid();
-  run_scenario(t);
+  run_scenario_in_turn(t);
   pthread_barrier_wait(&parked_barrier);
   park_forever();
   return NULL;
@@ -893,7 +906,7 @@ int main(int argc, char **argv) {
   for (int t = 1; t <= opt.workers; t++) {
     if (pthread_create(&th, NULL, worker_main, (void *)(intptr_t)t) != 0) raw_die("pthread_create");
   }
-  run_scenario(0);
+  run_scenario_in_turn(0);
   pthread_barrier_wait(&parked_barrier);
   while (opt.heartbeat && __atomic_load_n(&heartbeat_tid, __ATOMIC_ACQUIRE) == 0) sched_yield();
   calls_at_park = recorder_call_count();
