@@ -200,7 +200,7 @@ function toArenaSnapshot(a: NativeArena, regions: Region[], heapMaxSize: number)
     identityHolds: a.identityHolds,
     approximate: a.approximate,
     anomalies: a.anomalies.map((x) => ({ kind: x.kind, address: x.address, detail: x.detail })),
-    ...(a.bins ? { bins: a.bins.map(({ rawSizeSum: _raw, ...b }) => b) } : {}),
+    ...(a.bins ? { bins: a.bins } : {}),
     ...(a.histogram ? { histogram: a.histogram } : {}),
     ...(a.tcaches ? { tcaches: a.tcaches.map((t) => ({ address: t.address, chunks: t.chunks, bytes: t.bytes })) } : {}),
   };

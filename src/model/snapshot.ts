@@ -41,6 +41,8 @@ export interface BinDetail {
   bytes: number;
   minSize: number;
   maxSize: number;
+  /** Sum of the raw size fields, flag bits included: what malloc_info prints as a bin's total. */
+  rawSizeSum: number;
 }
 
 export interface SizeClassRow {
