@@ -69,8 +69,11 @@ static void touch(void *p, size_t n) {
 static uintptr_t arena_of(uintptr_t chunk) { return *(uintptr_t *)(chunk & ~(HEAP_MAX - 1)); }
 
 static void add_arena(int is_main, void *sample) {
-  pthread_mutex_lock(&lock);
   uintptr_t chunk = (uintptr_t)sample - 16;
+  /* Under an arena cap a thread may be handed the main arena: an in-use
+     chunk carries NON_MAIN_ARENA (0x4) exactly when it is not from main. */
+  if (!(*(size_t *)(chunk + 8) & 4)) is_main = 1;
+  pthread_mutex_lock(&lock);
   for (int i = 0; i < n_arenas; i++) {
     if (!is_main && !arenas[i].main && arena_of(arenas[i].sample) == arena_of(chunk)) {
       pthread_mutex_unlock(&lock);
