@@ -85,7 +85,7 @@ function tooManyArenas(i: AdviceInput): Advice | null {
     rule: 'too-many-arenas',
     message:
       `${a.count} arenas for ${i.threads} threads hold ${formatBytes(a.resident)} resident${free}${unknown}: ` +
-      `MALLOC_ARENA_MAX=${n} would cap malloc at ${n} arenas, main + ${n - 1} thread arenas reserving ${formatBytes((n - 1) * glibcDefaults.heapMax)} to start` +
+      `MALLOC_ARENA_MAX=${n} would cap malloc at ${n} arenas, main + ${n - 1} thread arena${n - 1 === 1 ? '' : 's'} reserving ${formatBytes((n - 1) * glibcDefaults.heapMax)} to start` +
       trim,
     evidence: {
       arenas: a.count,

@@ -13,9 +13,11 @@
 //   --thread-alt K    a thread whose arena gets the --main-alt shape
 //   --thread-fast M   a thread: big A, M fastbin-sized chunks, big C, guard; A, smalls, C freed
 //   --idle N          N more threads that each malloc and touch 64 KiB and keep it
+//   --raise-threshold B  malloc, touch and free B bytes (mmapped): raises mmap_threshold
 // stdin commands (one per line): dump, trim, quit. Output: "ready", then for
 // dump "arena IDX MAIN START END TOPATBRK" lines, "c IDX START SIZE STATE"
-// lines and "end"; for trim "trimmed RET".
+// lines, "mmapfreed SIZE" after --raise-threshold, and "end"; for trim
+// "trimmed RET".
 #define _GNU_SOURCE
 #include <malloc.h>
 #include <pthread.h>
@@ -47,6 +49,7 @@ static uintptr_t fast_freed[MAX_FREED];
 static int n_fast_freed;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_barrier_t ready_barrier;
+static size_t mmapped_freed; /* chunk size of the mmapped block freed by --raise-threshold */
 
 static void out(const char *s) {
   size_t n = strlen(s);
@@ -214,16 +217,21 @@ static void dump(void) {
       walk(i, base + FIRST_CHUNK_OFFSET, base + size);
     }
   }
+  if (mmapped_freed) {
+    snprintf(buf, sizeof buf, "mmapfreed %lu\n", (unsigned long)mmapped_freed);
+    out(buf);
+  }
   out("end\n");
 }
 
 int main(int argc, char **argv) {
   struct job jobs[256];
-  int n_jobs = 0, main_alt = 0, main_top = 0;
+  int n_jobs = 0, main_alt = 0, main_top = 0, raise = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     int v = atoi(argv[i + 1]);
     if (!strcmp(argv[i], "--main-alt")) main_alt = v;
     else if (!strcmp(argv[i], "--main-top")) main_top = v;
+    else if (!strcmp(argv[i], "--raise-threshold")) raise = v;
     else if (!strcmp(argv[i], "--thread-alt") && n_jobs < 256) jobs[n_jobs++] = (struct job){0, v};
     else if (!strcmp(argv[i], "--thread-fast") && n_jobs < 256) jobs[n_jobs++] = (struct job){1, v};
     else if (!strcmp(argv[i], "--idle"))
@@ -233,6 +241,14 @@ int main(int argc, char **argv) {
   void *first = malloc(32);
   add_arena(1, first);
   if (main_alt) alt_pattern(main_alt, 1);
+  if (raise) {
+    /* Above the 128 KiB default, so it is mmapped; freeing it makes glibc
+       raise mmap_threshold to its chunk size (reference §3). */
+    char *big = malloc((size_t)raise);
+    touch(big, (size_t)raise);
+    mmapped_freed = *(size_t *)(big - 8) & ~(size_t)7;
+    free(big);
+  }
   pthread_barrier_init(&ready_barrier, NULL, (unsigned)n_jobs + 1);
   pthread_t tids[256];
   for (int i = 0; i < n_jobs; i++) pthread_create(&tids[i], NULL, thread_main, &jobs[i]);
