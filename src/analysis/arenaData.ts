@@ -1,8 +1,8 @@
 // Where the report's chunk-level arena data comes from: the arena engine's
-// packed chunk table plus the arena layouts (heap ranges, reservation, top)
-// derived from its MallocSnapshot. Until the engine provides a chunk table,
-// engineChunkSource returns null and the report says arena detail is
-// unavailable; tests and the TUI can pass their own ChunkTableSource.
+// packed chunk table (sampleProcessWithChunks) plus the arena layouts (heap
+// ranges, reservation, top) derived from its MallocSnapshot. Without a chunk
+// table the report says arena detail is unavailable; tests can pass their
+// own ChunkTableSource.
 import type { MallocSnapshot, ProcessSnapshot } from '../model/snapshot.js';
 import type { Region } from '../regions/kinds.js';
 import { alignDown, alignUp } from '../proc/pagemap.js';
@@ -19,8 +19,16 @@ export interface ArenaChunkData {
 
 export type ChunkTableSource = (pid: number, snapshot: ProcessSnapshot) => Promise<ArenaChunkData | null>;
 
-/** The arena engine's chunk table. Not provided by the engine yet: no chunk data. */
-export const engineChunkSource: ChunkTableSource = async () => null;
+/** Chunk data from the engine's snapshot and chunk table, or null when either is missing. */
+export function engineChunkData(snapshot: ProcessSnapshot, table: Buffer | null): ArenaChunkData | null {
+  if (!snapshot.malloc || !table) return null;
+  return {
+    table,
+    layouts: layoutsFromSnapshot(snapshot.malloc, snapshot.regions),
+    rules: trimRulesFor(snapshot.malloc.glibcVersion),
+    source: `arena engine (main_arena located by ${snapshot.malloc.locatedBy})`,
+  };
+}
 
 /** Heap ranges, reservation and "top ends at the break" per arena, from the engine's snapshot and the region map. */
 export function layoutsFromSnapshot(malloc: MallocSnapshot, regions: Region[]): ArenaLayout[] {

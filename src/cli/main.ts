@@ -68,6 +68,22 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('arenas')
+    .description('Every glibc malloc arena: heaps, reserved, resident, system, in use, free (fastbins, unsorted, small, large, tcache), top, threads; malloc thresholds')
+    .argument('<pid>', 'process id', parsePid)
+    .option('--json', 'machine-readable output')
+    .option('--freeze', 'stop the target (ptrace) during the walk for an exact snapshot; reports the pause')
+    .option('--no-debuginfo', 'ignore debug symbols: locate main_arena and mp_ symbol-free')
+    .option('--debug-dir <dir>', 'extra directory with .build-id/xx/yyyy.debug files (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--bins', 'per-bin and per-tcache detail')
+    .option('--histogram', 'size-class histogram of in-use and free chunks')
+    .addHelpText('after', examples(['arenascope arenas 1234', 'arenascope arenas 1234 --bins --histogram', 'arenascope arenas 1234 --json --no-debuginfo | jq .totals']))
+    .action(async (pid: number, opts) => {
+      const { runArenas } = await import('../commands/arenas.js');
+      await runArenas(pid, opts);
+    });
+
+  program
     .command('report')
     .description(
       'Explain the RSS line by line (adds up exactly to smaps Rss), estimate what malloc_trim(0) would return now, ' +
@@ -76,11 +92,12 @@ export function buildProgram(): Command {
     .argument('<pid>', 'process id', parsePid)
     .option('--json', 'machine-readable output (bytes as numbers)')
     .option('--no-attach', 'never run jcmd against a JVM target')
+    .option('--freeze', 'stop the target (ptrace) during the arena walk for an exact snapshot; reports the pause')
     .option('--jcmd-timeout <seconds>', 'how long to wait for jcmd', parseSeconds, 20)
     .addHelpText(
       'after',
       examples(['arenascope report 1234', 'arenascope report 1234 --json | jq .advice', 'arenascope report 1234 --no-attach']) +
-        '\nReads /proc/PID (smaps, pagemap, environ, cgroup) and target memory; never writes to the target.\n' +
+        '\nReads /proc/PID (smaps, pagemap, environ, cgroup) and target memory; never writes to or stops the target (unless --freeze).\n' +
         'JVM targets: when the JVM runs with -XX:NativeMemoryTracking=summary (or detail), report runs\n' +
         '`jcmd PID VM.native_memory summary` and `jcmd PID GC.heap_info`. That is an interaction with the\n' +
         "target through the HotSpot attach API (the JVM starts its attach listener thread if it has not yet);\n" +
@@ -88,7 +105,7 @@ export function buildProgram(): Command {
     )
     .action(async (pid: number, opts) => {
       const { runReport } = await import('../commands/report.js');
-      await runReport(pid, { json: opts.json, attach: opts.attach, jcmdTimeoutMs: opts.jcmdTimeout * 1000 });
+      await runReport(pid, { json: opts.json, attach: opts.attach, jcmdTimeoutMs: opts.jcmdTimeout * 1000, freeze: opts.freeze });
     });
 
   return program;

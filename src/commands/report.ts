@@ -2,13 +2,13 @@
 // would return, and advises with the numbers behind each claim.
 // buildReport() is also what the TUI overview calls.
 import { advise, type Advice, type AdviceInput } from '../analysis/advice.js';
-import { engineChunkSource, layoutsFromSnapshot, type ArenaChunkData, type ChunkTableSource } from '../analysis/arenaData.js';
+import { engineChunkData, layoutsFromSnapshot, type ArenaChunkData, type ChunkTableSource } from '../analysis/arenaData.js';
 import { buildContext, defaultArenaLimit, isGlibcMalloc, type EffectiveParams, type ReportContext } from '../analysis/context.js';
 import { compareNmtWithRss, findLibjvm, inspectJvm, type JavaHeap, type JvmFlags, type NmtSummary, type NmtVersusRss } from '../analysis/jvm.js';
 import { analyzeResidency, sumResidency, type ArenaResidency } from '../analysis/residency.js';
 import { regionsToSplit, rssBreakdown, type BreakdownLine } from '../analysis/rssBreakdown.js';
-import { sampleProcess } from '../engine/sample.js';
-import { detectAllocator } from '../glibc/allocator.js';
+import { sampleProcessWithChunks } from '../engine/sample.js';
+import { detectAllocatorForPid } from '../glibc/allocator.js';
 import type { AllocatorInfo, ProcessSnapshot } from '../model/snapshot.js';
 import { readMaps } from '../proc/maps.js';
 import { readResidency, type ResidencyMap } from '../proc/pagemap.js';
@@ -22,9 +22,12 @@ export interface ReportOptions {
   /** Run jcmd against a JVM with NMT on (attach API). Default true. */
   attach?: boolean;
   jcmdTimeoutMs?: number;
-  /** A snapshot already taken (the TUI passes its own). */
+  /** A snapshot already taken (the TUI passes its own), with its chunk table when it asked for one. */
   snapshot?: ProcessSnapshot;
-  /** Chunk-level arena data; defaults to the arena engine's. */
+  chunkTable?: Buffer | null;
+  /** Stop the target (ptrace) during the arena walk, for an exact snapshot. */
+  freeze?: boolean;
+  /** Chunk-level arena data; defaults to the arena engine's chunk table. */
   chunkSource?: ChunkTableSource;
 }
 
@@ -172,16 +175,27 @@ export function adviceInput(ctx: ReportContext, rss: number, rows: ArenaResidenc
 
 export async function buildReport(pid: number, options: ReportOptions = {}): Promise<Report> {
   preflight(pid);
-  const snapshot = options.snapshot ?? (await sampleProcess(pid));
+  let snapshot: ProcessSnapshot;
+  let engineTable: Buffer | null = null;
+  if (options.snapshot) {
+    snapshot = options.snapshot;
+    engineTable = options.chunkTable ?? null;
+  } else {
+    const sample = await sampleProcessWithChunks(pid, { withChunks: true, freeze: Boolean(options.freeze) });
+    snapshot = sample.snapshot;
+    engineTable = sample.chunkTable;
+  }
   const maps = readMaps(pid);
-  const allocator = snapshot.allocator.allocator !== 'unknown' ? snapshot.allocator : detectAllocator(pid, maps);
+  // Our own look (it also reads the libc banner and a static executable); the engine's version when it walked.
+  const detected = detectAllocatorForPid(pid, maps);
+  const allocator: AllocatorInfo = { ...detected, glibcVersion: snapshot.malloc?.glibcVersion ?? detected.glibcVersion };
   const ctx = buildContext(pid, snapshot, allocator);
   const glibc = isGlibcMalloc(allocator);
 
   let data: ArenaChunkData | null = null;
   let arenaNote: string | null = null;
   if (glibc) {
-    data = await (options.chunkSource ?? engineChunkSource)(pid, snapshot);
+    data = options.chunkSource ? await options.chunkSource(pid, snapshot) : engineChunkData(snapshot, engineTable);
     if (!data && snapshot.malloc) {
       // The engine walked the arenas but gave no chunk table: layouts alone cannot split pages.
       arenaNote = 'arena data unavailable: the arena engine returned no chunk table, so in use / free / reclaimable cannot be split';
@@ -408,10 +422,11 @@ export interface ReportCommandOptions {
   json?: boolean;
   attach?: boolean;
   jcmdTimeoutMs?: number;
+  freeze?: boolean;
 }
 
 export async function runReport(pid: number, opts: ReportCommandOptions): Promise<void> {
-  const report = await buildReport(pid, { attach: opts.attach !== false, jcmdTimeoutMs: opts.jcmdTimeoutMs ?? 20000 });
+  const report = await buildReport(pid, { attach: opts.attach !== false, jcmdTimeoutMs: opts.jcmdTimeoutMs ?? 20000, freeze: Boolean(opts.freeze) });
   if (opts.json) {
     process.stdout.write(JSON.stringify(reportJson(report), null, 2) + '\n');
     return;

@@ -7,11 +7,16 @@
 // libc_malloc_debug.so when that DSO is preloaded *and* MALLOC_CHECK_ (or the
 // glibc.malloc.check tunable) is set (reference §8); preloaded alone, it just
 // forwards to libc.
+//
+// detectAllocator(maps, env) is what the engine calls (no file reads);
+// given a pid it also reads the glibc version banner and, for a static
+// binary, looks inside the executable.
 import { readFileSync } from 'node:fs';
 import type { AllocatorInfo } from '../model/snapshot.js';
 import type { MapEntry } from '../proc/maps.js';
 import { procPath } from '../proc/procfs.js';
 import { readEnviron } from '../proc/status.js';
+import { libcName, mallocDebugName } from './libc.js';
 
 const replacements: Array<{ allocator: 'jemalloc' | 'tcmalloc' | 'mimalloc'; name: RegExp }> = [
   { allocator: 'jemalloc', name: /(^|\/)libjemalloc[^/]*\.so[^/]*$/ },
@@ -21,9 +26,6 @@ const replacements: Array<{ allocator: 'jemalloc' | 'tcmalloc' | 'mimalloc'; nam
 // The loader symlink (/lib/ld-musl-x86_64.so.1) resolves to e.g.
 // /usr/lib/x86_64-linux-musl/libc.so, which is what maps shows.
 const muslName = /(^|\/)(ld-musl-[^/]+\.so[^/]*|libc\.musl-[^/]+\.so[^/]*)$|musl[^/]*\/libc\.so[^/]*$/;
-/** libc.so.6 (2.34+) or libc-X.Y.so (up to 2.33). */
-const glibcName = /(^|\/)libc(-\d+\.\d+)?\.so(\.6)?$/;
-const mallocDebugName = /(^|\/)libc_malloc_debug\.so(\.0)?$/;
 /** The banner in glibc's read-only data: "GNU C Library (...) ... release version 2.36." */
 const bannerRe = /GNU C Library[^\n\0]*?release version (\d+\.\d+)/;
 /** Bound on how much of a static executable is scanned for the banner. */
@@ -64,7 +66,8 @@ function exeBytes(pid: number): Buffer | null {
   }
 }
 
-function mallocCheckActive(env: Record<string, string> | null): string | null {
+/** The setting that routes malloc into libc_malloc_debug.so, or null. */
+function mallocCheckSetting(env: Record<string, string> | null): string | null {
   if (!env) return null;
   const check = env.MALLOC_CHECK_;
   if (check !== undefined && check !== '' && check !== '0') return `MALLOC_CHECK_=${check}`;
@@ -90,12 +93,20 @@ function preloadRank(env: Record<string, string> | null, path: string): number {
   return i < 0 ? Number.MAX_SAFE_INTEGER : i;
 }
 
-export function detectAllocator(pid: number, maps: MapEntry[]): AllocatorInfo {
+export function mallocCheckActive(env: Record<string, string> | null): boolean {
+  return mallocCheckSetting(env) !== null;
+}
+
+/**
+ * The allocator from a process's mappings and environment. With `pid`, also
+ * the glibc version (banner in the target's libc file) and a look inside a
+ * static executable; without, glibcVersion is null.
+ */
+export function detectAllocator(maps: MapEntry[], env: Record<string, string> | null, pid: number | null = null): AllocatorInfo {
   const paths = mappedPaths(maps);
-  const env = readEnviron(pid);
-  const libc = paths.find((p) => glibcName.test(p) && !muslName.test(p)) ?? null;
+  const libc = paths.find((p) => libcName.test(p) && !muslName.test(p)) ?? null;
   const glibcVersion = (): string | null => {
-    if (!libc) return null;
+    if (!libc || pid === null) return null;
     const bytes = readTargetFile(pid, libc);
     return bytes ? glibcVersionFromBytes(bytes) : null;
   };
@@ -114,7 +125,7 @@ export function detectAllocator(pid: number, maps: MapEntry[]): AllocatorInfo {
 
   if (libc) {
     const debug = paths.find((p) => mallocDebugName.test(p));
-    const check = mallocCheckActive(env);
+    const check = mallocCheckSetting(env);
     if (debug && check) {
       return { allocator: 'glibc-debug', evidence: `${debug} is mapped and ${check} is set: allocations go to the debug DSO's own malloc`, libcPath: libc, glibcVersion: glibcVersion() };
     }
@@ -123,10 +134,15 @@ export function detectAllocator(pid: number, maps: MapEntry[]): AllocatorInfo {
   }
 
   // Nothing mapped: the allocator is linked into the executable.
-  const exe = exeBytes(pid);
+  const exe = pid === null ? null : exeBytes(pid);
   const version = exe ? glibcVersionFromBytes(exe) : null;
   // Static glibc rarely links the banner, but always its tunable names.
   const embedsGlibc = version !== null || (exe !== null && exe.indexOf('glibc.malloc.') >= 0);
   const what = version ? `; the executable embeds glibc ${version}` : embedsGlibc ? "; the executable embeds glibc's malloc" : '';
   return { allocator: 'static', evidence: `no C library is mapped: statically linked${what}`, libcPath: null, glibcVersion: version };
+}
+
+/** detectAllocator for a live process: reads its environment, libc banner and, if static, its executable. */
+export function detectAllocatorForPid(pid: number, maps: MapEntry[]): AllocatorInfo {
+  return detectAllocator(maps, readEnviron(pid), pid);
 }

@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { detectAllocator } from '../../src/glibc/allocator.js';
+import { detectAllocatorForPid } from '../../src/glibc/allocator.js';
 import { readMaps } from '../../src/proc/maps.js';
 import { buildTarget, spawnTarget, stopAll } from './helpers.js';
 
@@ -18,12 +18,12 @@ const glibcVersion = execFileSync('getconf', ['GNU_LIBC_VERSION'], { encoding: '
 async function detect(bin: string, env: Record<string, string> = {}) {
   const t = spawnTarget(bin, [], env);
   expect(await t.nextLine()).toBe('ready');
-  const info = detectAllocator(t.pid, readMaps(t.pid));
+  const info = detectAllocatorForPid(t.pid, readMaps(t.pid));
   await t.stop();
   return info;
 }
 
-describe('detectAllocator', () => {
+describe('detectAllocatorForPid', () => {
   it('reports glibc with its version for a plain dynamic binary', async () => {
     const info = await detect(buildTarget('hold'));
     expect(info.allocator).toBe('glibc');

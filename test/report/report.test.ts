@@ -55,10 +55,15 @@ const line = (lines: Array<{ name: string; bytes: number }>, name: string): numb
 describe('buildReport', () => {
   it('without chunk data: breakdown sums exactly to RSS, arenas counted from heap_info, arena data marked unavailable', async () => {
     const { t, self } = await start(['--main-alt', '20', ...threadArgs(3, 20)]);
+    // A first look faults libc pages the discovery reads into the target's page
+    // tables (process_vm_readv goes through the target's mm); after it the idle
+    // target's RSS holds still, and the smaps we read ourselves must agree.
+    await buildReport(t.pid);
+    const rssBefore = smapsRssSum(t.pid);
     const report = await buildReport(t.pid);
     expect(sum(report.breakdown)).toBe(report.rss);
-    // The target is idle: the smaps we read ourselves agree with the report's RSS.
-    expect(report.rss).toBe(smapsRssSum(t.pid));
+    expect(report.rss).toBe(rssBefore);
+    expect(smapsRssSum(t.pid)).toBe(rssBefore);
     expect(report.arenas!.count).toBe(self.arenas.length);
     expect(report.arenas!.inUse).toBeNull();
     expect(report.arenaNote).toMatch(/arena data unavailable/);
