@@ -12,6 +12,7 @@
 //   --main-top B      B bytes malloc'd, touched and freed next to the main top
 //   --thread-alt K    a thread whose arena gets the --main-alt shape
 //   --thread-fast M   a thread: big A, M fastbin-sized chunks, big C, guard; A, smalls, C freed
+//   --thread-frag N   a thread: N chunks of 0x100, every other one freed (fragmentation)
 //   --idle N          N more threads that each malloc and touch 64 KiB and keep it
 //   --raise-threshold B  malloc, touch and free B bytes (mmapped): raises mmap_threshold
 // stdin commands (one per line): dump, trim, quit. Output: "ready", then for
@@ -134,8 +135,22 @@ static void fast_pattern(int m) {
   free(c);
 }
 
+/* N chunks of 0x100 (above the fastbin sizes), every other one freed: the
+   free ones sit in small bins between live neighbours on shared pages, so no
+   page can be trimmed: fragmentation. */
+static void frag_pattern(int n) {
+  if (n <= 0) return;
+  void **p = malloc((size_t)n * sizeof(void *));
+  for (int i = 0; i < n; i++) {
+    p[i] = malloc(240);
+    touch(p[i], 240);
+  }
+  add_arena(0, p[0]);
+  for (int i = 0; i < n; i += 2) free(p[i]);
+}
+
 struct job {
-  int kind; /* 0 alt, 1 fast, 2 idle */
+  int kind; /* 0 alt, 1 fast, 2 idle, 3 frag */
   int n;
 };
 
@@ -143,6 +158,7 @@ static void *thread_main(void *arg) {
   struct job *j = arg;
   if (j->kind == 0) alt_pattern(j->n, 0);
   else if (j->kind == 1) fast_pattern(j->n);
+  else if (j->kind == 3) frag_pattern(j->n);
   else {
     void *p = malloc(64 * 1024 - 64);
     touch(p, 64 * 1024 - 64);
@@ -234,6 +250,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--raise-threshold")) raise = v;
     else if (!strcmp(argv[i], "--thread-alt") && n_jobs < 256) jobs[n_jobs++] = (struct job){0, v};
     else if (!strcmp(argv[i], "--thread-fast") && n_jobs < 256) jobs[n_jobs++] = (struct job){1, v};
+    else if (!strcmp(argv[i], "--thread-frag") && n_jobs < 256) jobs[n_jobs++] = (struct job){3, v};
     else if (!strcmp(argv[i], "--idle"))
       for (int k = 0; k < v && n_jobs < 256; k++) jobs[n_jobs++] = (struct job){2, 0};
   }
