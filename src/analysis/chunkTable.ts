@@ -19,6 +19,8 @@ export const ChunkState = {
   top: 4,
   /** glibc's own chunks (tcache_perthread_struct). */
   internal: 5,
+  /** Free by the next chunk's PREV_INUSE but on no free list (an anomaly, or caught mid-update). */
+  freeUnlisted: 6,
 } as const;
 export type ChunkStateValue = (typeof ChunkState)[keyof typeof ChunkState];
 
@@ -70,7 +72,7 @@ export function validateChunkTable(table: Buffer): void {
   for (let i = 0; i < n; i++) {
     const s = chunkStart(table, i);
     if (s < prev) throw new ArenascopeError('EINVAL', `chunk table is not sorted at record ${i}`);
-    if (chunkState(table, i) > ChunkState.internal) throw new ArenascopeError('EINVAL', `chunk table record ${i} has unknown state ${chunkState(table, i)}`);
+    if (chunkState(table, i) > ChunkState.freeUnlisted) throw new ArenascopeError('EINVAL', `chunk table record ${i} has unknown state ${chunkState(table, i)}`);
     prev = s;
   }
 }

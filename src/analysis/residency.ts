@@ -17,7 +17,8 @@
 //     and into top when the next chunk is top. Two adjacent chunks that are
 //     both already in bins are never merged by it (glibc coalesces on free, so
 //     such pairs do not occur in a consistent heap). Tcache chunks look in use
-//     and block merging. We simulate exactly that pairwise rule; the estimate
+//     and block merging. A free chunk on no list (state freeUnlisted, an
+//     anomaly) is neither trimmed nor merged: we do not guess past it. We simulate exactly that pairwise rule; the estimate
 //     without consolidation is reported too, as the conservative bound.
 //  2. For the unsorted bin and every bin with index >= bin_index(pagesize)
 //     (99 for 4 KiB pages: chunks >= 0x1000), each chunk has the whole pages
@@ -89,7 +90,7 @@ export interface ArenaResidency {
   topResident: number;
   swapped: number;
   topSize: number;
-  /** Chunks in bins, fastbins and tcache (not top); residentBytes counts bytes lying on resident pages. */
+  /** Free chunks other than top (bins, fastbins, tcache, unlisted); residentBytes counts bytes lying on resident pages. */
   freeChunks: { count: number; bytes: number; residentBytes: number };
   /** Free chunks too small to contain a page beyond their 0x30-byte header: malloc_trim can never release them. */
   smallFreeChunks: { count: number; bytes: number };
@@ -111,8 +112,14 @@ interface PageSpan {
   freeCover: Uint32Array;
 }
 
+/** Free from the program's point of view: on a free list, cached, unlisted-free, or top. */
 function isFreeState(s: number): boolean {
-  return s === ChunkState.freeInBin || s === ChunkState.fastbin || s === ChunkState.tcache || s === ChunkState.top;
+  return isFreeChunkState(s) || s === ChunkState.top;
+}
+
+/** A free chunk other than top. */
+function isFreeChunkState(s: number): boolean {
+  return s === ChunkState.freeInBin || s === ChunkState.fastbin || s === ChunkState.tcache || s === ChunkState.freeUnlisted;
 }
 
 function emptyReclaimable(): Reclaimable {
@@ -290,7 +297,7 @@ export function analyzeResidency(table: Buffer, residency: ResidencyMap, arenas:
       const to = alignDown(end, ps);
       if (to > from) acc.topResident += residency.presentPages(from, to) * ps;
     }
-    const freeChunk = state === ChunkState.freeInBin || state === ChunkState.fastbin || state === ChunkState.tcache;
+    const freeChunk = isFreeChunkState(state);
     if (freeChunk) {
       acc.freeChunks.count++;
       acc.freeChunks.bytes += size;
