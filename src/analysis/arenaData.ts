@@ -5,7 +5,7 @@
 // own ChunkTableSource.
 import type { MallocSnapshot, ProcessSnapshot } from '../model/snapshot.js';
 import type { Region } from '../regions/kinds.js';
-import { alignDown, alignUp } from '../proc/pagemap.js';
+import { alignDown, alignUp, normalizeRanges } from '../proc/pagemap.js';
 import { defaultTrimRules, type ArenaLayout, type TrimRules } from './residency.js';
 
 export interface ArenaChunkData {
@@ -48,7 +48,8 @@ export function layoutsFromSnapshot(malloc: MallocSnapshot, regions: Region[]): 
       index,
       address: a.address,
       main: a.main,
-      ranges,
+      // The brk heap appears both as the engine's main heap and as [heap]: one range.
+      ranges: normalizeRanges(ranges),
       reserved: a.heaps.reduce((s, h) => s + h.reserved, 0),
       topEndsAtBreak,
     };

@@ -33,7 +33,7 @@
 //     program break is still at the end of top (contiguous main arena).
 //     Non-main tops are not shrunk by malloc_trim (heap_trim runs on free).
 import type { AddressRange, ResidencyMap } from '../proc/pagemap.js';
-import { alignDown, alignUp } from '../proc/pagemap.js';
+import { alignDown, alignUp, normalizeRanges } from '../proc/pagemap.js';
 import { ChunkState, chunkArena, chunkCount, chunkSize, chunkStart, chunkState } from './chunkTable.js';
 
 /** sizeof(struct malloc_chunk) on 64-bit: prev_size, size, fd, bk, fd_nextsize, bk_nextsize. */
@@ -238,10 +238,8 @@ export function estimateTrim(table: Buffer, residency: ResidencyMap, arenas: Are
 function buildSpans(arenas: ArenaLayout[], ps: number): PageSpan[] {
   const spans: PageSpan[] = [];
   for (const a of arenas) {
-    for (const r of a.ranges) {
-      const start = alignDown(r.start, ps);
-      const end = alignUp(r.end, ps);
-      if (end <= start) continue;
+    // Overlapping ranges of one arena would count their pages twice.
+    for (const { start, end } of normalizeRanges(a.ranges, ps)) {
       const pages = (end - start) / ps;
       spans.push({ range: { start, end }, arena: a.index, flags: new Uint8Array(pages), freeCover: new Uint32Array(pages) });
     }

@@ -1,9 +1,18 @@
 // /proc/PID/pagemap: one little-endian u64 per virtual page, at file offset
-// (address / pagesize) * 8. Bit 63 = page present in RAM, bit 62 = swapped
-// (kernel Documentation/admin-guide/mm/pagemap.rst). The PFN bits are zeroed
-// without CAP_SYS_ADMIN, but the present/swapped bits are always reported,
-// which is all residency needs. Reads are done in bounded batches so a
-// many-GiB range never becomes one huge buffer; unmapped pages read as 0.
+// (address / pagesize) * 8 (kernel Documentation/admin-guide/mm/pagemap.rst):
+// bit 63 present in RAM, 62 swapped, 61 file page or shared anonymous,
+// 56 exclusively mapped, 0-54 PFN (zeroed without CAP_SYS_ADMIN). Reads are
+// done in bounded batches so a many-GiB range never becomes one huge buffer;
+// unmapped pages read as 0.
+//
+// One trap: a read fault on never-written anonymous memory (the target's own
+// read, or another tool's process_vm_readv, which faults through the target's
+// mm) maps the shared zero page. pagemap then says "present", but the page is
+// not counted in RSS and MADV_DONTNEED frees nothing. Such a page is present,
+// neither exclusive nor file-backed; when PFNs are visible (root) we confirm
+// it with KPF_ZERO_PAGE (bit 24) of /proc/kpageflags and count it absent.
+// Without PFNs it cannot be told from a copy-on-write page shared with a
+// fork, and stays counted as resident.
 import { closeSync, openSync, readSync } from 'node:fs';
 import { ArenascopeError, permissionHint } from '../errors.js';
 import { procPath } from './procfs.js';
@@ -12,6 +21,16 @@ export const pageSize = 4096;
 /** 64 Ki pages (256 MiB of address space, a 512 KiB buffer) per read. */
 export const defaultBatchPages = 64 * 1024;
 const entryBytes = 8;
+/** Bits of the entry's high 32-bit word. */
+const hiPresent = 0x80000000; // bit 63
+const hiSwapped = 0x40000000; // bit 62
+const hiFileOrShared = 0x20000000; // bit 61
+const hiExclusive = 0x01000000; // bit 56
+const hiPfnMask = 0x007fffff; // bits 32-54
+/** KPF_ZERO_PAGE in /proc/kpageflags (include/uapi/linux/kernel-page-flags.h). */
+const kpfZeroPage = 1 << 24;
+/** Bound on /proc/kpageflags lookups per read (each is one pread). */
+const maxZeroLookups = 65536;
 
 export interface AddressRange {
   start: number;
@@ -27,6 +46,8 @@ export interface ResidencyRange {
   present: Uint8Array;
   /** Bit i set: page is in swap. */
   swapped: Uint8Array;
+  /** Pages pagemap showed present that are the shared zero page (not in present). */
+  zeroPages: number;
 }
 
 export function alignDown(n: number, to = pageSize): number {
@@ -148,24 +169,77 @@ export class ResidencyMap {
   totalPresentPages(): number {
     return this.ranges.reduce((s, r) => s + countBits(r.present, 0, (r.end - r.start) / this.pageSize), 0);
   }
+
+  /** Zero-page mappings found (and left out of present). */
+  totalZeroPages(): number {
+    return this.ranges.reduce((s, r) => s + r.zeroPages, 0);
+  }
+}
+
+/** Tells whether a PFN is the zero page, through /proc/kpageflags (root only); caches answers. */
+export class ZeroPageOracle {
+  private fd: number | null | undefined;
+  private readonly known = new Map<number, boolean>();
+  private readonly buf = Buffer.alloc(8);
+  lookups = 0;
+
+  constructor(private readonly path = '/proc/kpageflags') {}
+
+  /** true / false, or null when kpageflags is unreadable or the lookup budget is spent. */
+  isZero(pfn: number): boolean | null {
+    const cached = this.known.get(pfn);
+    if (cached !== undefined) return cached;
+    if (this.fd === undefined) {
+      try {
+        this.fd = openSync(this.path, 'r');
+      } catch {
+        this.fd = null;
+      }
+    }
+    if (this.fd === null || this.lookups >= maxZeroLookups) return null;
+    this.lookups++;
+    let zero: boolean;
+    try {
+      zero = readSync(this.fd, this.buf, 0, 8, pfn * 8) === 8 && (this.buf.readUInt32LE(0) & kpfZeroPage) !== 0;
+    } catch {
+      return null;
+    }
+    this.known.set(pfn, zero);
+    return zero;
+  }
+
+  close(): void {
+    if (typeof this.fd === 'number') closeSync(this.fd);
+    this.fd = null;
+  }
 }
 
 function rangeFromEntries(start: number, entries: Buffer, size: number): ResidencyRange {
   const pages = Math.floor(entries.length / entryBytes);
   const present = new Uint8Array(Math.ceil(pages / 8));
   const swapped = new Uint8Array(Math.ceil(pages / 8));
-  fillBits(entries, 0, pages, present, swapped);
-  return { start, end: start + pages * size, present, swapped };
+  const zeroPages = fillBits(entries, 0, pages, present, swapped, null);
+  return { start, end: start + pages * size, present, swapped, zeroPages };
 }
 
-/** Sets bits [firstPage, firstPage + n) from n raw entries. */
-function fillBits(entries: Buffer, firstPage: number, n: number, present: Uint8Array, swapped: Uint8Array): void {
+/** Sets bits [firstPage, firstPage + n) from n raw entries; returns how many present entries were the zero page. */
+function fillBits(entries: Buffer, firstPage: number, n: number, present: Uint8Array, swapped: Uint8Array, zero: ZeroPageOracle | null): number {
+  let zeroPages = 0;
   for (let i = 0; i < n; i++) {
     const hi = entries.readUInt32LE(i * entryBytes + 4);
     const p = firstPage + i;
-    if (hi & 0x80000000) present[p >> 3]! |= 1 << (p & 7);
-    if (hi & 0x40000000) swapped[p >> 3]! |= 1 << (p & 7);
+    if (hi & hiSwapped) swapped[p >> 3]! |= 1 << (p & 7);
+    if (!(hi & hiPresent)) continue;
+    if (zero && !(hi & (hiExclusive | hiFileOrShared))) {
+      const pfn = entries.readUInt32LE(i * entryBytes) + (hi & hiPfnMask) * 2 ** 32;
+      if (pfn !== 0 && zero.isZero(pfn) === true) {
+        zeroPages++;
+        continue;
+      }
+    }
+    present[p >> 3]! |= 1 << (p & 7);
   }
+  return zeroPages;
 }
 
 /** Sorts, aligns to pages and merges overlapping or touching ranges. */
@@ -185,6 +259,8 @@ export function normalizeRanges(ranges: AddressRange[], size = pageSize): Addres
 
 export interface PagemapReadOptions {
   batchPages?: number;
+  /** Leave zero-page mappings out of present (default true; needs visible PFNs and /proc/kpageflags). */
+  dropZeroPages?: boolean;
 }
 
 function openPagemap(pid: number): number {
@@ -205,11 +281,13 @@ export function readResidency(pid: number, ranges: AddressRange[], options: Page
   const fd = openPagemap(pid);
   const buf = Buffer.alloc(batchPages * entryBytes);
   const out: ResidencyRange[] = [];
+  const zero = options.dropZeroPages === false ? null : new ZeroPageOracle();
   try {
     for (const r of merged) {
       const pages = (r.end - r.start) / pageSize;
       const present = new Uint8Array(Math.ceil(pages / 8));
       const swapped = new Uint8Array(Math.ceil(pages / 8));
+      let zeroPages = 0;
       for (let done = 0; done < pages; ) {
         const n = Math.min(batchPages, pages - done);
         const offset = (r.start / pageSize + done) * entryBytes;
@@ -222,15 +300,16 @@ export function readResidency(pid: number, ranges: AddressRange[], options: Page
           throw new ArenascopeError('EIO', `reading pagemap of pid ${pid}: ${(err as Error).message}`);
         }
         const entries = Math.floor(got / entryBytes);
-        fillBits(buf, done, entries, present, swapped);
+        zeroPages += fillBits(buf, done, entries, present, swapped, zero);
         // A short read (address beyond the task size) leaves the rest absent.
         if (entries < n) break;
         done += n;
       }
-      out.push({ start: r.start, end: r.end, present, swapped });
+      out.push({ start: r.start, end: r.end, present, swapped, zeroPages });
     }
   } finally {
     closeSync(fd);
+    zero?.close();
   }
   return new ResidencyMap(out);
 }

@@ -3,7 +3,16 @@
 // everywhere; counts over arbitrary sub-ranges against a brute-force count.
 import { afterAll, describe, expect, it } from 'vitest';
 import { countBits, normalizeRanges, readResidency, ResidencyMap } from '../../src/proc/pagemap.js';
-import { buildTarget, spawnTarget, stopAll } from './helpers.js';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { anonymousBytes, buildTarget, spawnTarget, stopAll } from './helpers.js';
+
+function readRawEntries(pid: number, base: number, pages: number): Buffer {
+  const fd = openSync(`/proc/${pid}/pagemap`, 'r');
+  const b = Buffer.alloc(pages * 8);
+  readSync(fd, b, 0, b.length, (base / 4096) * 8);
+  closeSync(fd);
+  return b;
+}
 
 afterAll(stopAll);
 
@@ -18,6 +27,13 @@ describe('readResidency', () => {
     const map = readResidency(t.pid, [{ start: base, end: base + pages * ps }], { batchPages: 7 });
     for (let i = 0; i < pages; i++) expect(map.isPresent(base + i * ps)).toBe(i % 3 === 0);
     expect(map.totalPresentPages()).toBe(Math.ceil(pages / 3));
+    // The read-only pages are the zero page: pagemap's own bit 63 says present, RSS does not count them.
+    const raw = readRawEntries(t.pid, base, pages);
+    for (let i = 1; i < pages; i += 3) expect(raw.readUInt32LE(i * 8 + 4) >>> 31).toBe(1);
+    expect(map.totalZeroPages()).toBe(Math.ceil((pages - 1) / 3));
+    expect(anonymousBytes(t.pid)).toBeLessThan((Math.ceil(pages / 3) + 64) * ps);
+    const unfiltered = readResidency(t.pid, [{ start: base, end: base + pages * ps }], { dropZeroPages: false });
+    expect(unfiltered.totalPresentPages()).toBe(Math.ceil(pages / 3) + Math.ceil((pages - 1) / 3));
     // Sub-ranges with unaligned ends count the pages they touch.
     for (const [from, to] of [
       [0, 1],
