@@ -366,7 +366,14 @@ export function renderReport(r: Report, color = false): string {
   out.push(env.length ? `  environment: ${env.map(([k, v]) => `${k}=${v}`).join(' ')}` : '  environment: no malloc variables set (glibc defaults)');
   if (r.params) {
     const p = r.params;
-    const dyn = p.dynamicMmapThreshold === true ? ' (raised dynamically by glibc)' : p.dynamicMmapThreshold === false ? ' (fixed)' : '';
+    const dyn =
+      p.dynamicMmapThreshold === true
+        ? ' (raised dynamically by glibc)'
+        : p.noDynThreshold === true
+          ? ' (set explicitly: glibc will not raise it)'
+          : p.dynamicMmapThreshold === false
+            ? ' (not raised)'
+            : '';
     out.push(
       `  ${p.source === 'live' ? 'live mp_' : 'implied by environment and defaults'}: mmap_threshold ${formatBytes(p.mmapThreshold)}${dyn}, trim_threshold ${formatBytes(p.trimThreshold)}, ` +
         `top_pad ${formatBytes(p.topPad)}, arena_max ${p.arenaMax || 'unset'}, arena_test ${p.arenaTest}` +
