@@ -7,6 +7,7 @@ import { readCgroupMemory, type CgroupMemory } from '../proc/cgroup.js';
 import { readFileSync } from 'node:fs';
 import { procRoot, tryReadProcText } from '../proc/procfs.js';
 import { parseStat, readEnviron } from '../proc/status.js';
+import { withTunablesRejoined } from '../glibc/tunables.js';
 
 /** The variables that change glibc malloc (reference §11) and the preload that can replace it. */
 export const mallocEnvNames = [
@@ -225,7 +226,7 @@ export function isGlibcMalloc(a: AllocatorInfo): boolean {
 }
 
 export function buildContext(pid: number, snapshot: ProcessSnapshot, allocator: AllocatorInfo): ReportContext {
-  const environ = readEnviron(pid);
+  const environ = withTunablesRejoined(readEnviron(pid));
   const configured = configuredMalloc(environ);
   const glibc = isGlibcMalloc(allocator);
   const cpuList = snapshot.status.raw.Cpus_allowed_list;

@@ -17,6 +17,7 @@ import type { MapEntry } from '../proc/maps.js';
 import { procPath } from '../proc/procfs.js';
 import { readEnviron } from '../proc/status.js';
 import { libcName, mallocDebugName } from './libc.js';
+import { glibcTunablesValue } from './tunables.js';
 
 const replacements: Array<{ allocator: 'jemalloc' | 'tcmalloc' | 'mimalloc'; name: RegExp }> = [
   { allocator: 'jemalloc', name: /(^|\/)libjemalloc[^/]*\.so[^/]*$/ },
@@ -71,7 +72,7 @@ function mallocCheckSetting(env: Record<string, string> | null): string | null {
   if (!env) return null;
   const check = env.MALLOC_CHECK_;
   if (check !== undefined && check !== '' && check !== '0') return `MALLOC_CHECK_=${check}`;
-  const t = /(?:^|:)glibc\.malloc\.check=(\d+)/.exec(env.GLIBC_TUNABLES ?? '');
+  const t = /(?:^|:)glibc\.malloc\.check=(\d+)/.exec(glibcTunablesValue(env) ?? '');
   if (t && t[1] !== '0') return `glibc.malloc.check=${t[1]}`;
   return null;
 }

@@ -70,6 +70,9 @@ describe('detectAllocatorForPid', () => {
     expect(withCheck.allocator).toBe('glibc-debug');
     const viaTunable = await detect(buildTarget('hold'), { LD_PRELOAD: debug, GLIBC_TUNABLES: 'glibc.malloc.check=3' });
     expect(viaTunable.allocator).toBe('glibc-debug');
+    // glibc leaves NULs for the ':' in /proc/PID/environ: a later tunable must still be seen.
+    const second = await detect(buildTarget('hold'), { LD_PRELOAD: debug, GLIBC_TUNABLES: 'glibc.malloc.tcache_count=0:glibc.malloc.check=3' });
+    expect(second.allocator).toBe('glibc-debug');
     const without = await detect(buildTarget('hold'), { LD_PRELOAD: debug });
     expect(without.allocator).toBe('glibc');
     expect(without.evidence).toContain('forwards to libc');
