@@ -32,6 +32,8 @@ export interface AdviceInput {
   configuredArenaMax: number | null;
   arenaMaxSource: string | null;
   cgroup: { limit: number | null; usage: number | null } | null;
+  /** heap_max of thread-arena heaps: 64 MiB, or 4 x huge page size under glibc.malloc.hugetlb on 2.35-2.41. */
+  heapMax?: number;
 }
 
 export type EvidenceValue = number | string | boolean | null;
@@ -75,6 +77,7 @@ function tooManyArenas(i: AdviceInput): Advice | null {
   const a = i.arenas;
   if (!i.glibc || !a) return null;
   const n = suggestedArenaMax(i.cpus);
+  const heapMax = i.heapMax ?? glibcDefaults.heapMax;
   if (a.count <= n || a.resident < minArenaResidentForAdvice) return null;
   if (i.configuredArenaMax !== null && i.configuredArenaMax <= n) return null;
   if (a.freeResident !== null && a.freeResident < freeShareForArenaAdvice * a.resident) return null;
@@ -85,7 +88,7 @@ function tooManyArenas(i: AdviceInput): Advice | null {
     rule: 'too-many-arenas',
     message:
       `${a.count} arenas for ${i.threads} threads hold ${formatBytes(a.resident)} resident${free}${unknown}: ` +
-      `MALLOC_ARENA_MAX=${n} would cap malloc at ${n} arenas, main + ${n - 1} thread arena${n - 1 === 1 ? '' : 's'} reserving ${formatBytes((n - 1) * glibcDefaults.heapMax)} to start` +
+      `MALLOC_ARENA_MAX=${n} would cap malloc at ${n} arenas, main + ${n - 1} thread arena${n - 1 === 1 ? '' : 's'} reserving ${formatBytes((n - 1) * heapMax)} to start` +
       trim,
     evidence: {
       arenas: a.count,
@@ -96,7 +99,7 @@ function tooManyArenas(i: AdviceInput): Advice | null {
       arenaFreeResident: a.freeResident,
       reclaimable: a.reclaimable,
       suggestedArenaMax: n,
-      cappedThreadArenaReservation: (n - 1) * glibcDefaults.heapMax,
+      cappedThreadArenaReservation: (n - 1) * heapMax,
     },
   };
 }

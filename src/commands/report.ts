@@ -141,7 +141,7 @@ function arenaReport(ctx: ReportContext, rows: ArenaResidency[] | null, data: Ar
   };
 }
 
-export function adviceInput(ctx: ReportContext, rss: number, rows: ArenaResidency[] | null, arenas: ArenaReport | null): AdviceInput {
+export function adviceInput(ctx: ReportContext, rss: number, rows: ArenaResidency[] | null, arenas: ArenaReport | null, heapMax?: number): AdviceInput {
   const t = rows ? sumResidency(rows) : null;
   return {
     allocator: ctx.allocator.allocator,
@@ -170,6 +170,7 @@ export function adviceInput(ctx: ReportContext, rss: number, rows: ArenaResidenc
     configuredArenaMax: ctx.configured.arenaMax,
     arenaMaxSource: ctx.configured.sources.arenaMax ?? null,
     cgroup: ctx.cgroup ? { limit: ctx.cgroup.limit, usage: ctx.cgroup.usage } : null,
+    ...(heapMax ? { heapMax } : {}),
   };
 }
 
@@ -254,7 +255,7 @@ export async function buildReport(pid: number, options: ReportOptions = {}): Pro
     cpus: ctx.cpus,
     uptimeSeconds: ctx.uptimeSeconds,
     jvm,
-    advice: advise(adviceInput(ctx, breakdown.rss, rows, arenas)),
+    advice: advise(adviceInput(ctx, breakdown.rss, rows, arenas, snapshot.malloc?.heapMaxSize)),
   };
 }
 
