@@ -407,7 +407,12 @@ export function renderReport(r: Report, color = false): string {
       out.push(`  NMT: committed ${formatBytes(j.nmt.committed)}, reserved ${formatBytes(j.nmt.reserved)}${j.nmt.malloc !== null ? `, JVM malloc ${formatBytes(j.nmt.malloc)}` : ''}`);
       out.push(`  RSS ${formatBytes(v.rss)} - NMT committed ${formatBytes(v.nmtCommitted)} = ${formatBytes(v.gap)}`);
       if (v.arenaUntracked !== null) {
-        out.push(`  glibc arenas hold ${formatBytes(v.arenaResident ?? 0)} resident, ${formatBytes(v.arenaUntracked)} beyond the JVM's own malloc: that explains ${formatBytes(v.gapExplainedByArenas ?? 0)} of the gap (native code's malloc is not tracked by NMT)`);
+        const held = `glibc arenas hold ${formatBytes(v.arenaResident ?? 0)} resident, ${formatBytes(v.arenaUntracked)} beyond the JVM's own malloc (native code's malloc is not tracked by NMT)`;
+        out.push(
+          v.gap > 0
+            ? `  ${held}: that explains ${formatBytes(v.gapExplainedByArenas ?? 0)} of the ${formatBytes(v.gap)} RSS above NMT`
+            : `  RSS is below NMT committed (committed memory the JVM has not touched yet is not resident); ${held}`,
+        );
       }
       const top = [...j.nmt.categories].sort((x, y) => y.committed - x.committed).slice(0, 6);
       out.push(`  largest NMT categories (committed): ${top.map((c) => `${c.name} ${formatBytes(c.committed)}`).join(', ')}`);
