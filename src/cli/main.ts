@@ -8,6 +8,12 @@ function parsePid(text: string): number {
   return Number(text);
 }
 
+function parseSeconds(text: string): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0 || n > 3600) throw new InvalidArgumentError('seconds: a number above 0, at most 3600');
+  return n;
+}
+
 function examples(lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
 }
@@ -75,6 +81,31 @@ export function buildProgram(): Command {
     .action(async (pid: number, opts) => {
       const { runArenas } = await import('../commands/arenas.js');
       await runArenas(pid, opts);
+    });
+
+  program
+    .command('report')
+    .description(
+      'Explain the RSS line by line (adds up exactly to smaps Rss), estimate what malloc_trim(0) would return now, ' +
+        'and advise (MALLOC_ARENA_MAX, malloc_trim, mmap threshold, fragmentation, cgroup limit, allocator) with the numbers behind each claim',
+    )
+    .argument('<pid>', 'process id', parsePid)
+    .option('--json', 'machine-readable output (bytes as numbers)')
+    .option('--no-attach', 'never run jcmd against a JVM target')
+    .option('--freeze', 'stop the target (ptrace) during the arena walk for an exact snapshot; reports the pause')
+    .option('--jcmd-timeout <seconds>', 'how long to wait for jcmd', parseSeconds, 20)
+    .addHelpText(
+      'after',
+      examples(['arenascope report 1234', 'arenascope report 1234 --json | jq .advice', 'arenascope report 1234 --no-attach']) +
+        '\nReads /proc/PID (smaps, pagemap, environ, cgroup) and target memory; never writes to or stops the target (unless --freeze).\n' +
+        'JVM targets: when the JVM runs with -XX:NativeMemoryTracking=summary (or detail), report runs\n' +
+        '`jcmd PID VM.native_memory summary` and `jcmd PID GC.heap_info`. That is an interaction with the\n' +
+        "target through the HotSpot attach API (the JVM starts its attach listener thread if it has not yet);\n" +
+        "jcmd runs as the JVM's own uid/gid (via setpriv when arenascope is root). --no-attach skips it.\n",
+    )
+    .action(async (pid: number, opts) => {
+      const { runReport } = await import('../commands/report.js');
+      await runReport(pid, { json: opts.json, attach: opts.attach, jcmdTimeoutMs: opts.jcmdTimeout * 1000, freeze: opts.freeze });
     });
 
   return program;
