@@ -342,6 +342,7 @@ WalkResult ArenaWalker::run() {
     walkBins(i);
   }
   findKnownTcaches();
+  sortMembers();
   walkAllSpans();
   if (checkHeuristicCandidates()) {
     resetWalkTotals();

@@ -85,8 +85,9 @@ bool validateLayout(const MallocLayout& l, std::string* why) {
     if (l.tcacheEntriesOffset < l.tcacheBins * l.tcacheCountWidth || l.tcacheEntriesOffset % 8 != 0) {
       return fail("tcacheEntriesOffset overlaps the counters");
     }
-    // The struct lives in the user part of its chunk (chunk size - header).
-    if (l.tcacheEntriesOffset + 8 * l.tcacheBins > l.tcacheChunkSize - 0x10) {
+    // The struct lives in the usable part of its chunk: chunk size - SIZE_SZ
+    // (an in-use chunk may use the next chunk's prev_size field).
+    if (l.tcacheEntriesOffset + 8 * l.tcacheBins > l.tcacheChunkSize - 0x8) {
       return fail("tcache entries do not fit the tcache chunk");
     }
     if (l.mpTcacheCount < 0) return fail("tcache layouts need mpTcacheCount");

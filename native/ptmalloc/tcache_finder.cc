@@ -148,7 +148,6 @@ void ArenaWalker::findKnownTcaches() {
     std::string why;
     tryTcache(s.firstChunk + kChunkHeader, r.main ? "sbrk-base" : "first-chunk", false, &why);
   }
-  sortMembers();
 }
 
 bool ArenaWalker::checkHeuristicCandidates() {
