@@ -242,41 +242,10 @@ void ArenaWalker::discoverMainSegments(uint32_t ai) {
     addSpan(sbrk, topEnd, true);
     return;
   }
-  // Non-contiguous main arena (brk failed, or hugetlb on 2.35-2.41): the
-  // first segment starts at sbrk_base and ends with a double fencepost; top
-  // lives in the newest segment. Segments in between are not linked anywhere.
-  uint64_t remaining = r.systemMem;
-  if (sbrk != 0 && (sbrk & 7) == 0) {
-    uint64_t end = 0;
-    bool reachedTop = false;
-    uint64_t limit = sbrk + std::max<uint64_t>(r.systemMem, topEnd > sbrk ? topEnd - sbrk : 0);
-    if (walkSegmentEnd(alignUp(sbrk, kMallocAlignment), limit, r.topAddress, &end, &reachedTop)) {
-      if (reachedTop) {
-        addSpan(sbrk, topEnd, true);
-        if (sbrk + r.systemMem != topEnd) {
-          a.sink.add("main-segment-size", sbrk, "single main segment does not match system_mem");
-        }
-        return;
-      }
-      addSpan(sbrk, end, false);
-      remaining = remaining > end - sbrk ? remaining - (end - sbrk) : 0;
-    } else {
-      a.sink.add("main-segment-unwalkable", sbrk, "first main-arena segment at sbrk_base does not end in fenceposts");
-    }
-  } else {
-    a.sink.add("sbrk-base-unset", sbrk, "main arena in use but mp_.sbrk_base is 0 or misaligned");
-  }
-  uint64_t start = 0;
-  if (findSegmentStartBelow(r.topAddress, remaining, &start)) {
-    addSpan(start, topEnd, true);
-    remaining = remaining > topEnd - start ? remaining - (topEnd - start) : 0;
-  } else {
-    a.sink.add("main-top-segment-unfound", r.topAddress, "start of the main-arena segment holding top not found");
-  }
-  if (remaining != 0) {
-    a.sink.add("main-segments-missing", r.address,
-               std::to_string(remaining) + " bytes of system_mem lie in main-arena segments that are linked nowhere");
-  }
+  // Non-contiguous main arena (brk failed, or hugetlb on 2.35-2.41).
+  std::vector<Segment> segments = locateMainSegments(a, topEnd);
+  std::sort(segments.begin(), segments.end(), [](const Segment& x, const Segment& y) { return x.start < y.start; });
+  for (const Segment& g : segments) addSpan(g.start, g.end, g.holdsTop);
 }
 
 void ArenaWalker::compareAfter(uint32_t ai) {

@@ -146,8 +146,13 @@ class ArenaWalker {
   void finishArena(uint32_t arenaIndex);
   void compareAfter(uint32_t arenaIndex);
   // main_segments.cc
+  struct Segment {
+    uint64_t start, end;
+    bool holdsTop;
+  };
+  std::vector<Segment> locateMainSegments(ArenaWork& a, uint64_t topEnd);
   bool walkSegmentEnd(uint64_t first, uint64_t limit, uint64_t top, uint64_t* end, bool* reachedTop);
-  bool findSegmentStartBelow(uint64_t seed, uint64_t budget, uint64_t* start);
+  bool findSegmentBelow(uint64_t target, bool targetIsChunk, uint64_t budget, uint64_t* start);
   // free_lists.cc
   void walkFastbins(uint32_t arenaIndex);
   void walkBins(uint32_t arenaIndex);

@@ -89,6 +89,8 @@ export interface ImageSpec {
   arenas: ArenaSpec[];
   tcaches?: TcacheSpec[];
   mainNoncontiguous?: boolean;
+  /** Where each main-arena segment starts (default: brk heap, then far-away mmaps). */
+  mainSegmentBases?: number[];
   heapMax?: number;
   tcacheCount?: number;
 }
@@ -278,7 +280,7 @@ export function buildHeapImage(spec: ImageSpec): BuiltImage {
       let base: number;
       let first: number;
       if (main) {
-        base = j === 0 ? SBRK_BASE : SECOND_MAIN_SEGMENT + (j - 1) * 0x100_0000;
+        base = spec.mainSegmentBases?.[j] ?? (j === 0 ? SBRK_BASE : SECOND_MAIN_SEGMENT + (j - 1) * 0x100_0000);
         first = base; // brk and mmap segments are page-aligned here: no correction
       } else {
         base = ARENA_HEAPS + k * 16 * heapMax + j * heapMax;
@@ -468,7 +470,7 @@ export function buildHeapImage(spec: ImageSpec): BuiltImage {
   mem.w64(mp + L.mpArenaTest, 8);
   mem.w64(mp + L.mpArenaMax, 0);
   mem.w32(mp + L.mpNMmapsMax, 65536);
-  mem.w64(mp + L.mpSbrkBase, SBRK_BASE);
+  mem.w64(mp + L.mpSbrkBase, spec.mainSegmentBases?.[0] ?? SBRK_BASE);
   if (L.mpHpPagesize >= 0) mem.w64(mp + L.mpHpPagesize, 0);
   if (L.mpTcacheBins >= 0) {
     mem.w64(mp + L.mpTcacheBins, 64);

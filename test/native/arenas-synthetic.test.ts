@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 
 import { buildHeapImage, type BuiltImage, type ExpectedArena } from '../helpers/heapImage.js';
-import { busyProcess, noncontiguousMain, tcacheFoundBy, type LayoutEntry } from './scenarios.js';
+import { busyProcess, noncontiguousMain, tcacheFoundBy, threeMainSegments, type LayoutEntry } from './scenarios.js';
 
 const addon = createRequire(import.meta.url)('../../build/Release/arenascope.node');
 const layouts: LayoutEntry[] = addon.knownMallocLayouts();
@@ -143,6 +143,52 @@ describe.each(layouts.map((l) => [l.name, l] as const))('glibc %s synthetic imag
     const r = await walk(img, entry.layout);
     expect(r.anomalies).toEqual([]);
     expectArena(r.arenas[0], img.expected[0]!);
+  });
+});
+
+describe('non-contiguous main arena with segments linked nowhere', () => {
+  const entry = layouts.find((l) => l.name === '2.35-2.41')!;
+
+  it('finds a middle segment next to its neighbours', async () => {
+    const img = buildHeapImage(threeMainSegments(entry.layout, false));
+    const r = await walk(img, entry.layout);
+    expect(r.anomalies).toEqual([]);
+    const exp = img.expected[0]!;
+    expectArena(r.arenas[0], { ...exp, heaps: [...exp.heaps].sort((x, y) => x.start - y.start) });
+  });
+
+  it('finds an isolated segment from a bin pointing into it', async () => {
+    const img = buildHeapImage(threeMainSegments(entry.layout, true));
+    const r = await walk(img, entry.layout);
+    expect(r.anomalies).toEqual([]);
+    const exp = img.expected[0]!;
+    expectArena(r.arenas[0], { ...exp, heaps: [...exp.heaps].sort((x, y) => x.start - y.start) });
+  });
+
+  it('reports the bytes of a segment nothing leads to', async () => {
+    const img = buildHeapImage(threeMainSegments(entry.layout, true));
+    // Cut the only links into the middle segment: its free chunks leave the bins.
+    const exp = img.expected[0]!;
+    const middle = exp.heaps[1]!;
+    const L = entry.layout;
+    for (let i = 1; i < 128; i++) {
+      const slot = exp.address + L.offBins + 16 * (i - 1);
+      for (const link of [slot, slot + 8]) {
+        const p = img.read64(link);
+        if (p >= middle.start && p < middle.start + middle.size) {
+          img.write64(slot, slot - 0x10);
+          img.write64(slot + 8, slot - 0x10);
+        }
+      }
+    }
+    const r = await walk(img, entry.layout);
+    const main = r.arenas[0];
+    expect(main.anomalies.map((a: any) => a.kind)).toContain('main-segments-missing');
+    expect(main.anomalies.find((a: any) => a.kind === 'main-segments-missing').detail).toBe(
+      `${middle.size} bytes of system_mem lie in main-arena segments that were not found`,
+    );
+    expect(main.identityHolds).toBe(false);
+    expect(main.systemMem - main.accountedBytes).toBe(middle.size);
   });
 });
 

@@ -147,3 +147,26 @@ export function noncontiguousMain(layout: MallocLayout): ImageSpec {
     tcaches: hasTcache ? [{ structId: 'm.tc', entryIds: [] }] : [],
   };
 }
+
+/**
+ * Three main-arena segments the way mmap hands them out under hugetlb=2:
+ * each new one right below the previous, so the middle one is linked to
+ * nothing but its neighbours. With `gap`, the middle one stands alone.
+ */
+export function threeMainSegments(layout: MallocLayout, gap: boolean): ImageSpec {
+  const first = 0x7fd0_0010_0000;
+  const sizes = [0x100000, 0x84000, 0x21000];
+  const second = first - sizes[1]! - (gap ? 0x10_0000 : 0);
+  const third = second - sizes[2]! - (gap ? 0x10_0000 : 0);
+  const seg = (n: number): ChunkSpec[] => [
+    { size: 0x40 * n, kind: 'inuse' },
+    { size: 0x300, kind: 'free' },
+    { size: 0x1000, kind: 'inuse' },
+  ];
+  return {
+    layout,
+    mainNoncontiguous: true,
+    mainSegmentBases: [first, second, third],
+    arenas: [{ heaps: sizes.map((size, i) => ({ size, chunks: seg(i + 1) })) }],
+  };
+}
