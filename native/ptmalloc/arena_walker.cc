@@ -311,14 +311,15 @@ WalkResult ArenaWalker::run() {
     walkBins(i);
   }
   findKnownTcaches();
-  sortMembers();
+  labelMembers();
   walkAllSpans();
   if (checkHeuristicCandidates()) {
     resetWalkTotals();
     walkAllSpans();
   }
   for (const Member& m : members_) {
-    if (m.matched) continue;
+    const uint8_t* b = labels_.find(m.addr);
+    if (b && (*b & LabelMap::kMatched)) continue;
     const char* what = m.label == kLabelTcache ? "tcache" : m.label == kLabelInternal ? "tcache struct" : "free-list";
     if (m.label == kLabelTcache || m.label == kLabelInternal) {
       globalSink_.add("member-off-boundary", m.addr, std::string(what) + " chunk is not on a walked chunk boundary");

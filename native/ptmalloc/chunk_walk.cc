@@ -1,8 +1,7 @@
 // The chunk walk: every chunk of every span, in address order, each one
 // classified once. PREV_INUSE of the next chunk says free or in use; the
-// free-list members (sorted by address and merged in as the walk advances)
-// say which list a chunk is on, and single out fastbin and tcache chunks,
-// which look in use. Overhead (heap_info, malloc_state, alignment, fenceposts)
+// label map built from the free lists says which list a chunk is on, and
+// singles out fastbin and tcache chunks, which look in use. Overhead (heap_info, malloc_state, alignment, fenceposts)
 // is counted where the walk meets it, from the layout, never as a remainder.
 #include <algorithm>
 
@@ -11,20 +10,15 @@
 namespace arenascope {
 namespace ptmalloc {
 
-void ArenaWalker::sortMembers() {
-  std::stable_sort(members_.begin(), members_.end(), [](const Member& x, const Member& y) { return x.addr < y.addr; });
-  std::vector<Member> unique;
-  unique.reserve(members_.size());
-  for (const Member& m : members_) {
-    if (!unique.empty() && unique.back().addr == m.addr) {
+void ArenaWalker::labelMembers() {
+  for (; membersLabeled_ < members_.size(); ++membersLabeled_) {
+    const Member& m = members_[membersLabeled_];
+    if (!labels_.set(m.addr, m.label)) {
       // A chunk on two lists: a double free, or lists caught mid-update.
-      bool same = unique.back().label == m.label && unique.back().owner == m.owner;
-      if (!same) globalSink_.add("chunk-on-two-lists", m.addr, "chunk is on more than one free list");
-      continue;
+      // The first list that named it keeps it.
+      globalSink_.add("chunk-on-two-lists", m.addr, "chunk is on more than one free list");
     }
-    unique.push_back(m);
   }
-  members_ = std::move(unique);
 }
 
 void ArenaWalker::resetWalkTotals() {
@@ -40,7 +34,7 @@ void ArenaWalker::resetWalkTotals() {
     r.anomalies.resize(a.anomaliesBeforeWalk);
     r.anomaliesSuppressed = a.suppressedBeforeWalk;
   }
-  for (auto& m : members_) m.matched = false;
+  labels_.clearMatched();
   result_.chunks.clear();
   heuristicCandidates_.clear();
 }
@@ -50,6 +44,12 @@ void ArenaWalker::walkAllSpans() {
     ap->anomaliesBeforeWalk = ap->report.anomalies.size();
     ap->suppressedBeforeWalk = ap->report.anomaliesSuppressed;
     if (O_.withHistogram) ap->histSmall.assign(ArenaWork::kHistDirect >> 4, HistogramRow{});
+  }
+  if (O_.withChunks) {
+    // Reserving address space is free until written; a chunk is >= 0x20 bytes.
+    uint64_t bytes = 0;
+    for (const Span& s : spans_) bytes += s.end - s.start;
+    result_.chunks.reserve(static_cast<size_t>(std::min<uint64_t>(bytes / kMinSize + spans_.size(), 1ull << 28)));
   }
   for (const Span& s : spans_) walkSpan(s);
   for (auto& ap : arenas_) {
@@ -80,9 +80,8 @@ void ArenaWalker::walkSpan(const Span& span) {
   const bool withHist = O_.withHistogram;
 
   r.overhead += span.firstChunk - span.start;  // heap_info + malloc_state + alignment
-  auto mit = std::lower_bound(members_.begin(), members_.end(), span.firstChunk,
-                              [](const Member& m, uint64_t addr) { return m.addr < addr; });
-  const auto mend = members_.end();
+  uint64_t labelPageIndex = UINT64_MAX;
+  uint8_t* labelPage = nullptr;
 
   auto histAdd = [&](uint64_t sz, bool isFree) {
     HistogramRow* h;
@@ -172,12 +171,14 @@ void ArenaWalker::walkSpan(const Span& span) {
     }
 
     uint8_t label = kLabelNone;
-    while (mit != mend && mit->addr < c) ++mit;  // skipped members are reported as unmatched
-    if (mit != mend && mit->addr == c) {
-      mit->matched = true;
-      label = mit->label;
-      if (mit->size != sz) a.sink.add("member-size-changed", c, "list and heap walk disagree on this chunk's size");
-      ++mit;
+    if ((c >> LabelMap::kPageShift) != labelPageIndex) {
+      labelPageIndex = c >> LabelMap::kPageShift;
+      labelPage = labels_.page(labelPageIndex);
+    }
+    if (labelPage) {
+      uint8_t& b = labelPage[LabelMap::offsetInPage(c)];
+      label = b & LabelMap::kLabelMask;
+      if (label) b |= LabelMap::kMatched;
     }
     uint8_t state;
     bool isFree;

@@ -82,7 +82,7 @@ void ArenaWalker::walkFastbins(uint32_t ai) {
       if (O_.globalMaxFast != 0 && sz > O_.globalMaxFast) {
         a.sink.add("fastbin-above-max-fast", p, "fastbin chunk larger than global_max_fast");
       }
-      members_.push_back({p, sz, kLabelFast, static_cast<uint16_t>(i), ai, false});
+      members_.push_back({p, sz, kLabelFast, static_cast<uint16_t>(i), ai});
       if (!rep) rep = &binReport(ai, BinKind::kFast, static_cast<unsigned>(i));
       rep->add(sz, hdr[1]);
       // In-chunk fd is safe-linked from 2.32: the field lives at chunk+0x10.
@@ -170,7 +170,7 @@ void ArenaWalker::walkBins(uint32_t ai) {
         a.sink.add("bin-size-mismatch", p, "size " + hex(c[1]) + " does not belong in bin " + std::to_string(i));
         break;
       }
-      members_.push_back({p, sz, label, static_cast<uint16_t>(i), ai, false});
+      members_.push_back({p, sz, label, static_cast<uint16_t>(i), ai});
       if (!rep) rep = &binReport(ai, kind, i);
       rep->add(sz, c[1]);
       prev = p;

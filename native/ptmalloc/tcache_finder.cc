@@ -125,9 +125,9 @@ bool ArenaWalker::tryTcache(uint64_t user, const char* foundBy, bool strict, std
 void ArenaWalker::addTcacheMembers(size_t ti, const std::vector<std::pair<uint64_t, uint64_t>>& entries) {
   TcacheFound& t = tcaches_[ti];
   const uint64_t chunk = t.user - kChunkHeader;
-  members_.push_back({chunk, static_cast<uint64_t>(L_.tcacheChunkSize), kLabelInternal, 0, static_cast<uint32_t>(ti), false});
+  members_.push_back({chunk, static_cast<uint64_t>(L_.tcacheChunkSize), kLabelInternal, 0, static_cast<uint32_t>(ti)});
   for (const auto& e : entries) {
-    members_.push_back({e.first, e.second, kLabelTcache, 0, static_cast<uint32_t>(ti), false});
+    members_.push_back({e.first, e.second, kLabelTcache, 0, static_cast<uint32_t>(ti)});
     ++t.chunks;
     t.bytes += e.second;
   }
@@ -162,7 +162,7 @@ bool ArenaWalker::checkHeuristicCandidates() {
     globalSink_.add("tcache-scan-truncated", 0, "too many tcache-sized chunks to check them all");
   }
   heuristicCandidates_.clear();
-  if (added) sortMembers();
+  if (added) labelMembers();
   return added;
 }
 

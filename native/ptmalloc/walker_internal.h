@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "chunk_format.h"
+#include "label_map.h"
 #include "malloc_layout.h"
 #include "span_reader.h"
 #include "walk_types.h"
@@ -34,7 +35,6 @@ struct Member {
   uint8_t label;
   uint16_t bin;
   uint32_t owner;  // arena index (bins) or tcache index (tcache members)
-  bool matched;    // found on a chunk boundary by the heap walk
 };
 
 // A stretch of arena memory walked chunk by chunk: a heap of a non-main
@@ -165,7 +165,7 @@ class ArenaWalker {
   bool checkHeuristicCandidates();
   void reportTcaches();
   // chunk_walk.cc
-  void sortMembers();
+  void labelMembers();
   void walkAllSpans();
   void walkSpan(const Span& span);
   void resetWalkTotals();
@@ -180,7 +180,9 @@ class ArenaWalker {
   SpanReader mem_;
   std::vector<std::unique_ptr<ArenaWork>> arenas_;
   std::vector<Span> spans_;  // sorted by start once discovery is done
-  std::vector<Member> members_;
+  std::vector<Member> members_;  // in discovery order
+  size_t membersLabeled_ = 0;    // members_[0, membersLabeled_) are in labels_
+  LabelMap labels_;
   std::vector<TcacheFound> tcaches_;
   std::vector<uint64_t> heuristicCandidates_;  // user pointers
   uint64_t heapMax_ = kDefaultHeapMax;
