@@ -21,12 +21,16 @@ export function entropy(s: string): number {
 }
 
 /**
- * A long token is secret-looking when it mixes character classes and is
- * close to random: random base64 of 24+ chars has ~4.5-6 bits/char, English
+ * A long token is secret-looking when it has a long unbroken run, mixes
+ * character classes and is close to random: random base64 of 24+ chars has ~4.5-6 bits/char, English
  * words and identifiers stay well below 4.
  */
 export function looksLikeSecretToken(s: string): boolean {
   if (s.length < 24) return false;
+  // Paths and dotted identifiers are short words between separators; keys,
+  // base64 and JWT segments are long unbroken runs.
+  const longestPart = Math.max(...s.split(/[/._-]/).map((p) => p.length));
+  if (longestPart < 16) return false;
   const classes = [/[a-z]/, /[A-Z]/, /[0-9]/].filter((r) => r.test(s)).length;
   if (classes < 2) return false;
   return entropy(s) >= 4.0;

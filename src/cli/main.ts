@@ -108,6 +108,39 @@ export function buildProgram(): Command {
       await runReport(pid, { json: opts.json, attach: opts.attach, jcmdTimeoutMs: opts.jcmdTimeout * 1000, freeze: opts.freeze });
     });
 
+  program
+    .command('strings')
+    .description('Which strings fill the arenas: counts, total bytes, samples with their chunk and arena, bytes per chunk size')
+    .argument('<pid>', 'process id', parsePid)
+    .option('--region <addr>', 'scan the mapping containing ADDR')
+    .option('--range <start-end>', 'scan START-END (END may be START+LENGTH)')
+    .option('--arena <addr>', "scan one arena's heaps")
+    .option('--all-arenas', "scan every arena's heaps")
+    .option('--suspicious [n]', 'scan the N arena heaps holding the most resident memory (or growth over --baseline)')
+    .option('--baseline <file>', "an earlier 'arenascope maps --json' to rank growth for --suspicious")
+    .option('--live', 'only in-use chunks')
+    .option('--free', 'only free chunks (bins, tcache, fastbins, top)')
+    .option('--min-len <n>', 'shortest run reported', '6')
+    .option('--encoding <enc>', 'ascii, utf16le or both', 'both')
+    .option('--grep <regex>', 'count and sample only strings matching REGEX')
+    .option('--top <k>', 'distinct strings listed', '20')
+    .option('--samples <n>', 'samples listed', '20')
+    .option('--redact', 'mask what looks like credentials (tokens, password=...)')
+    .option('--json', 'machine-readable output')
+    .addHelpText(
+      'after',
+      examples([
+        'arenascope strings 1234                      # every arena heap and the main heap',
+        'arenascope strings 1234 --suspicious 3 --live',
+        'arenascope strings 1234 --region 0x7fd488000000 --grep "SELECT|INSERT" --top 50',
+        'arenascope strings 1234 --json --redact | jq .strings',
+      ]) + '\nOutput holds whatever text the target held (passwords, tokens): see SECURITY.md; --redact masks what it can.\n',
+    )
+    .action(async (pid: number, opts) => {
+      const { runStrings } = await import('../commands/strings.js');
+      await runStrings(pid, opts);
+    });
+
   return program;
 }
 
