@@ -31,8 +31,9 @@ export function looksLikeSecretToken(s: string): boolean {
   // base64 and JWT segments are long unbroken runs.
   const longestPart = Math.max(...s.split(/[/._-]/).map((p) => p.length));
   if (longestPart < 16) return false;
-  const classes = [/[a-z]/, /[A-Z]/, /[0-9]/].filter((r) => r.test(s)).length;
-  if (classes < 2) return false;
+  // Generated secrets (base64, hex, JWT) mix letters and digits; CamelCase
+  // identifiers, however long, have no digits.
+  if (!/[0-9]/.test(s) || !/[A-Za-z]/.test(s)) return false;
   return entropy(s) >= 4.0;
 }
 
