@@ -129,7 +129,7 @@ function Session({ pid, intervalSeconds, freeze, advice, size: pinnedSize, initi
   const openArena = useCallback(
     (address: number) => {
       setDetailAddress(address);
-      arenas.selectAddress(address);
+      arenas.cursor.moveToKey(address);
       nav.go('arenaDetail');
     },
     [arenas, nav],
@@ -173,7 +173,7 @@ function Session({ pid, intervalSeconds, freeze, advice, size: pinnedSize, initi
         selected={regions.selected}
         sort={regions.sort}
         kind={regions.kind}
-        filter={regions.filter}
+        filter={regions.filter.value}
         editing={regions.editing}
         width={width}
         height={bodyHeight}

@@ -54,3 +54,8 @@ export function editText(text: string, input: string, key: Key): TextEdit {
   const clean = input.replace(/[\u0000-\u001f\u007f]/g, '');
   return { text: text + clean, done: null };
 }
+
+/** Whether moveCursor would treat the key as a movement. */
+export function isMovement(input: string, key: Key): boolean {
+  return moveCursor(input, key, 0, 2, 2) !== null;
+}

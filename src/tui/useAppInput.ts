@@ -1,9 +1,12 @@
 // The one keyboard handler: the view in front gets the key first; what it
-// does not consume is a global key. The handler is read through a ref that
-// each render refreshes, because keys that arrive in one chunk are delivered
-// back to back, before Ink re-subscribes a new closure.
+// does not consume is a global key.
+//
+// Keys are queued and handled one per render, in a layout effect: a key then
+// always sees the state the previous key produced (a "/" that opened a filter,
+// a Tab that changed the view), even when several keys arrive before React
+// renders again (fast typing, a paste, tmux send-keys, a busy event loop).
 import { useInput, type Key } from 'ink';
-import { useCallback, useRef } from 'react';
+import { useCallback, useLayoutEffect, useState } from 'react';
 import type { KeyHandler } from './input.js';
 import type { Navigation, ViewName } from './navigation.js';
 
@@ -14,8 +17,17 @@ export interface GlobalActions {
   dump(): void;
 }
 
+type Keypress = [input: string, key: Key];
+
 export function useAppInput(nav: Navigation, viewHandlers: Record<ViewName, KeyHandler>, actions: GlobalActions): void {
-  const route = (input: string, key: Key): void => {
+  const [queue, setQueue] = useState<Keypress[]>([]);
+  useInput(useCallback((input: string, key: Key) => setQueue((q) => [...q, [input, key]]), []));
+
+  useLayoutEffect(() => {
+    const next = queue[0];
+    if (!next) return;
+    const [input, key] = next;
+    setQueue((q) => q.slice(1));
     if (viewHandlers[nav.view](input, key)) return;
     if (input === 'q') actions.quit();
     else if (key.tab) nav.next(key.shift ? -1 : 1);
@@ -24,8 +36,5 @@ export function useAppInput(nav: Navigation, viewHandlers: Record<ViewName, KeyH
     else if (input === 'p') actions.togglePause();
     else if (input === 'r') actions.refresh();
     else if (input === 'd') actions.dump();
-  };
-  const latest = useRef(route);
-  latest.current = route;
-  useInput(useCallback((input: string, key: Key) => latest.current(input, key), []));
+  }, [queue]);
 }

@@ -1,12 +1,13 @@
 // Scroll offset for the line-oriented views, with the movement keys.
 import type { Key } from 'ink';
 import { useCallback, useState } from 'react';
-import { moveCursor, type KeyHandler } from '../input.js';
+import { isMovement, moveCursor, type KeyHandler } from '../input.js';
 import { clampScroll } from '../components/Lines.js';
 
 export interface ScrollState {
   scroll: number;
   lineCount: number;
+  /** Lines of content the window shows. */
   height: number;
   setScroll(update: (s: number) => number): void;
 }
@@ -26,10 +27,9 @@ export function useScroll(lineCount: number, height: number): ScrollState {
 /** j/k, arrows, PgUp/PgDn, g/G scroll the window by lines. */
 export function scrollKeys(state: ScrollState): KeyHandler {
   return (input: string, key: Key) => {
-    const maxFirst = Math.max(0, state.lineCount - state.height);
-    const next = moveCursor(input, key, state.scroll, maxFirst + 1, state.height);
-    if (next === null) return false;
-    state.setScroll(() => next);
+    if (!isMovement(input, key)) return false;
+    const firstLines = Math.max(0, state.lineCount - state.height) + 1;
+    state.setScroll((s) => moveCursor(input, key, s, firstLines, state.height)!);
     return true;
   };
 }

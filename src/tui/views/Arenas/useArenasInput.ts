@@ -1,6 +1,6 @@
 import type { Key } from 'ink';
 import { useCallback } from 'react';
-import { moveCursor, type KeyHandler } from '../../input.js';
+import { isMovement, moveCursor, type KeyHandler } from '../../input.js';
 import type { ArenasState } from './useArenasState.js';
 
 export interface ArenasActions {
@@ -10,9 +10,8 @@ export interface ArenasActions {
 export function useArenasInput(state: ArenasState, actions: ArenasActions, height: number): KeyHandler {
   return useCallback(
     (input: string, key: Key) => {
-      const moved = moveCursor(input, key, state.selected, state.rows.length, height);
-      if (moved !== null) {
-        state.select(moved);
+      if (isMovement(input, key)) {
+        state.cursor.move((i) => moveCursor(input, key, i, state.rows.length, height)!);
         return true;
       }
       if (input === 's') {
@@ -20,7 +19,8 @@ export function useArenasInput(state: ArenasState, actions: ArenasActions, heigh
         return true;
       }
       if (key.return) {
-        if (state.selectedArena) actions.openArena(state.selectedArena.address);
+        const row = state.rows[state.cursor.current()];
+        if (row) actions.openArena(row.arena.address);
         return true;
       }
       return false;

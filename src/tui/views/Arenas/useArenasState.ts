@@ -3,6 +3,7 @@
 import { useCallback, useMemo, useState } from 'react';
 import type { ArenaSnapshot, ProcessSnapshot } from '../../../model/snapshot.js';
 import { arenaFreeBytes, arenaGrowth, arenaReserved, suspiciousArenas, type ArenaGrowth } from '../../sampling/growth.js';
+import { useCursor, type Cursor } from '../../useCursor.js';
 
 export type ArenaSort = 'rss' | 'growth' | 'free' | 'addr';
 export const arenaSorts: ArenaSort[] = ['rss', 'growth', 'free', 'addr'];
@@ -17,11 +18,10 @@ export interface ArenaRow {
 
 export interface ArenasState {
   rows: ArenaRow[];
+  cursor: Cursor;
   selected: number;
   selectedArena: ArenaSnapshot | null;
   sort: ArenaSort;
-  select(index: number): void;
-  selectAddress(address: number): void;
   cycleSort(): void;
 }
 
@@ -46,23 +46,12 @@ export function arenaRows(current: ProcessSnapshot | null, first: ProcessSnapsho
   return rows.sort((a, b) => by[sort](a, b) || a.arena.address - b.arena.address);
 }
 
+const arenaKey = (r: ArenaRow): number => r.arena.address;
+
 export function useArenasState(current: ProcessSnapshot | null, first: ProcessSnapshot | null, previous: ProcessSnapshot | null): ArenasState {
   const [sort, setSort] = useState<ArenaSort>('rss');
-  const [selectedAddress, setSelectedAddress] = useState<number | null>(null);
-  const [fallbackIndex, setFallbackIndex] = useState(0);
   const rows = useMemo(() => arenaRows(current, first, previous, sort), [current, first, previous, sort]);
-  const found = selectedAddress === null ? -1 : rows.findIndex((r) => r.arena.address === selectedAddress);
-  const selected = rows.length === 0 ? 0 : found >= 0 ? found : Math.min(fallbackIndex, rows.length - 1);
-
-  const select = useCallback(
-    (index: number) => {
-      const i = Math.max(0, Math.min(index, rows.length - 1));
-      setFallbackIndex(i);
-      setSelectedAddress(rows[i]?.arena.address ?? null);
-    },
-    [rows],
-  );
-  const selectAddress = useCallback((address: number) => setSelectedAddress(address), []);
+  const cursor = useCursor(rows, arenaKey);
   const cycleSort = useCallback(() => setSort((s) => arenaSorts[(arenaSorts.indexOf(s) + 1) % arenaSorts.length]!), []);
-  return { rows, selected, selectedArena: rows[selected]?.arena ?? null, sort, select, selectAddress, cycleSort };
+  return { rows, cursor, selected: cursor.index, selectedArena: rows[cursor.index]?.arena ?? null, sort, cycleSort };
 }

@@ -8,6 +8,7 @@ import { toArenascopeError } from '../../../errors.js';
 import { hex } from '../../../util/format.js';
 import { dumpTargetsOf, type DumpTarget, type TargetSelection } from '../../selection.js';
 import { join } from 'node:path';
+import { useTextField, type TextField } from '../../useTextField.js';
 
 export type DumpJob =
   | { phase: 'idle' }
@@ -21,10 +22,10 @@ export interface DumpState {
   path: string;
   /** The path being typed; null when not editing. */
   draft: string | null;
+  draftField: TextField;
   job: DumpJob;
-  choose(index: number): void;
+  choose(to: (current: number) => number): void;
   startEdit(): void;
-  setDraft(text: string): void;
   endEdit(keep: boolean): void;
   start(): void;
 }
@@ -41,7 +42,8 @@ export function useDumpState(pid: number, selection: TargetSelection | null, fre
   const targets = useMemo(() => dumpTargetsOf(selection), [selection]);
   const [chosen, setChosen] = useState(0);
   const [customPath, setCustomPath] = useState<string | null>(null);
-  const [draft, setDraftText] = useState<string | null>(null);
+  const [editing, setEditing] = useState(false);
+  const draftField = useTextField('');
   const [job, setJob] = useState<DumpJob>({ phase: 'idle' });
   const mounted = useRef(true);
   useEffect(
@@ -56,18 +58,28 @@ export function useDumpState(pid: number, selection: TargetSelection | null, fre
 
   const target = targets[Math.min(chosen, Math.max(0, targets.length - 1))];
   const path = customPath ?? defaultDumpPath(pid, target);
+  // start() may run before the render that follows an edit or a move: it reads these.
+  const latest = useRef({ path, target });
+  latest.current = { path, target };
 
-  const choose = useCallback((index: number) => setChosen(Math.max(0, Math.min(index, targets.length - 1))), [targets]);
-  const startEdit = useCallback(() => setDraftText(path), [path]);
-  const setDraft = useCallback((text: string) => setDraftText(text), []);
+  const choose = useCallback((to: (current: number) => number) => setChosen((c) => Math.max(0, Math.min(to(c), targets.length - 1))), [targets]);
+  const startEdit = useCallback(() => {
+    draftField.set(path);
+    setEditing(true);
+  }, [path, draftField]);
   const endEdit = useCallback(
     (keep: boolean) => {
-      if (keep && draft !== null && draft.trim() !== '') setCustomPath(draft.trim());
-      setDraftText(null);
+      const text = draftField.current().trim();
+      if (keep && text !== '') {
+        setCustomPath(text);
+        latest.current = { ...latest.current, path: text };
+      }
+      setEditing(false);
     },
-    [draft],
+    [draftField],
   );
   const start = useCallback(() => {
+    const { path, target } = latest.current;
     if (!target || job.phase === 'running') return;
     const startedAt = Date.now();
     const total = target.end - target.start;
@@ -93,7 +105,8 @@ export function useDumpState(pid: number, selection: TargetSelection | null, fre
         if (mounted.current) setJob({ phase: 'error', target, path, message: toArenascopeError(err, { pid }).message });
       },
     );
-  }, [target, job.phase, path, pid, freeze, dump]);
+  }, [job.phase, pid, freeze, dump]);
 
-  return { targets, chosen: Math.min(chosen, Math.max(0, targets.length - 1)), path, draft, job, choose, startEdit, setDraft, endEdit, start };
+  const draft = editing ? draftField.value : null;
+  return { targets, chosen: Math.min(chosen, Math.max(0, targets.length - 1)), path, draft, draftField, job, choose, startEdit, endEdit, start };
 }

@@ -1,6 +1,6 @@
 import type { Key } from 'ink';
 import { useCallback } from 'react';
-import { editText, moveCursor, type KeyHandler } from '../../input.js';
+import { isMovement, moveCursor, type KeyHandler } from '../../input.js';
 import type { RegionsState } from './useRegionsState.js';
 
 export interface RegionsActions {
@@ -12,26 +12,23 @@ export function useRegionsInput(state: RegionsState, actions: RegionsActions, he
   return useCallback(
     (input: string, key: Key) => {
       if (state.editing) {
-        const edit = editText(state.filter, input, key);
-        state.setFilter(edit.text);
-        if (edit.done) state.endFilter(edit.done === 'accept');
+        const done = state.filter.apply(input, key);
+        if (done) state.endFilter(done === 'accept');
         return true;
       }
-      const moved = moveCursor(input, key, state.selected, state.rows.length, height);
-      if (moved !== null) {
-        state.select(moved);
+      if (isMovement(input, key)) {
+        state.cursor.move((i) => moveCursor(input, key, i, state.rows.length, height)!);
         return true;
       }
       if (input === 's') state.cycleSort();
       else if (input === 't') state.cycleKind();
       else if (input === '/') state.startFilter();
       else if (key.return) {
-        const arena = state.selectedRegion?.arena ?? null;
-        if (arena === null) return true;
-        actions.openArena(arena);
-      } else if (key.escape && (state.filter || state.kind)) {
-        // Esc first clears the filter; a second Esc goes back.
-        state.endFilter(false);
+        const arena = state.rows[state.cursor.current()]?.arena ?? null;
+        if (arena !== null) actions.openArena(arena);
+      } else if (key.escape && (state.filter.value || state.kind)) {
+        // Esc first clears the filters; a second Esc goes back.
+        state.clearFilters();
       } else return false;
       return true;
     },

@@ -3,6 +3,8 @@
 import { useCallback, useMemo, useState } from 'react';
 import { regionKinds, type Region, type RegionKind } from '../../../regions/kinds.js';
 import { hex } from '../../../util/format.js';
+import { useCursor, type Cursor } from '../../useCursor.js';
+import { useTextField, type TextField } from '../../useTextField.js';
 
 export type RegionSort = 'addr' | 'size' | 'rss';
 export const regionSorts: RegionSort[] = ['addr', 'size', 'rss'];
@@ -10,18 +12,20 @@ export const regionSorts: RegionSort[] = ['addr', 'size', 'rss'];
 export interface RegionsState {
   rows: Region[];
   total: number;
+  cursor: Cursor;
   selected: number;
   selectedRegion: Region | null;
   sort: RegionSort;
   kind: RegionKind | null;
-  filter: string;
+  /** The text filter; applied as it is typed. */
+  filter: TextField;
   editing: boolean;
-  select(index: number): void;
   cycleSort(): void;
   cycleKind(): void;
   startFilter(): void;
-  setFilter(text: string): void;
   endFilter(keep: boolean): void;
+  /** Drops the kind and the text filter. */
+  clearFilters(): void;
 }
 
 export function regionDetail(r: Region): string {
@@ -45,29 +49,20 @@ export function sortRegions(regions: Region[], sort: RegionSort): Region[] {
   return out;
 }
 
+const regionKey = (r: Region): number => r.start;
+
 export function useRegionsState(regions: Region[]): RegionsState {
   const [sort, setSort] = useState<RegionSort>('addr');
   const [kind, setKind] = useState<RegionKind | null>(null);
-  const [filter, setFilterText] = useState('');
+  const filter = useTextField('');
   const [editing, setEditing] = useState(false);
-  const [selectedStart, setSelectedStart] = useState<number | null>(null);
-  const [fallbackIndex, setFallbackIndex] = useState(0);
 
   const rows = useMemo(
-    () => sortRegions(regions.filter((r) => (kind === null || r.kind === kind) && regionMatches(r, filter)), sort),
-    [regions, sort, kind, filter],
+    () => sortRegions(regions.filter((r) => (kind === null || r.kind === kind) && regionMatches(r, filter.value)), sort),
+    [regions, sort, kind, filter.value],
   );
-  const found = selectedStart === null ? -1 : rows.findIndex((r) => r.start === selectedStart);
-  const selected = rows.length === 0 ? 0 : found >= 0 ? found : Math.min(fallbackIndex, rows.length - 1);
+  const cursor = useCursor(rows, regionKey);
 
-  const select = useCallback(
-    (index: number) => {
-      const i = Math.max(0, Math.min(index, rows.length - 1));
-      setFallbackIndex(i);
-      setSelectedStart(rows[i]?.start ?? null);
-    },
-    [rows],
-  );
   const cycleSort = useCallback(() => setSort((s) => regionSorts[(regionSorts.indexOf(s) + 1) % regionSorts.length]!), []);
   const cycleKind = useCallback(() => {
     // Only kinds present in this process, in the canonical order.
@@ -78,26 +73,33 @@ export function useRegionsState(regions: Region[]): RegionsState {
     });
   }, [regions]);
   const startFilter = useCallback(() => setEditing(true), []);
-  const setFilter = useCallback((text: string) => setFilterText(text), []);
-  const endFilter = useCallback((keep: boolean) => {
+  const endFilter = useCallback(
+    (keep: boolean) => {
+      setEditing(false);
+      if (!keep) filter.set('');
+    },
+    [filter],
+  );
+  const clearFilters = useCallback(() => {
     setEditing(false);
-    if (!keep) setFilterText('');
-  }, []);
+    filter.set('');
+    setKind(null);
+  }, [filter]);
 
   return {
     rows,
     total: regions.length,
-    selected,
-    selectedRegion: rows[selected] ?? null,
+    cursor,
+    selected: cursor.index,
+    selectedRegion: rows[cursor.index] ?? null,
     sort,
     kind,
     filter,
     editing,
-    select,
     cycleSort,
     cycleKind,
     startFilter,
-    setFilter,
     endFilter,
+    clearFilters,
   };
 }

@@ -1,6 +1,6 @@
 import type { Key } from 'ink';
 import { useCallback } from 'react';
-import { editText, type KeyHandler } from '../../input.js';
+import type { KeyHandler } from '../../input.js';
 import { scrollKeys } from '../useScroll.js';
 import type { StringsState } from './useStringsState.js';
 
@@ -8,9 +8,8 @@ export function useStringsInput(state: StringsState): KeyHandler {
   return useCallback(
     (input: string, key: Key) => {
       if (state.draft !== null) {
-        const edit = editText(state.draft, input, key);
-        state.setDraft(edit.text);
-        if (edit.done) state.endGrep(edit.done === 'accept');
+        const done = state.draftField.apply(input, key);
+        if (done) state.endGrep(done === 'accept');
         return true;
       }
       if (scrollKeys(state.scroll)(input, key)) return true;

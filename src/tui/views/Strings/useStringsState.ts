@@ -5,6 +5,7 @@ import { defaultStringScanOptions, type ChunkFilter, type StringScanOptions } fr
 import { stringSelectionOf, type TargetSelection } from '../../selection.js';
 import { useStringScan, type ScanFunction, type StringScanRequest, type StringScanState } from '../../sampling/useStringScan.js';
 import { useScroll, type ScrollState } from '../useScroll.js';
+import { useTextField, type TextField } from '../../useTextField.js';
 import { stringsLines } from './stringsLines.js';
 
 const chunkFilters: ChunkFilter[] = ['all', 'live', 'free'];
@@ -16,11 +17,11 @@ export interface StringsState {
   grep: string;
   /** The grep text being typed; null when not editing. */
   draft: string | null;
+  draftField: TextField;
   redact: boolean;
   cycleFilter(): void;
   toggleRedact(): void;
   startGrep(): void;
-  setDraft(text: string): void;
   endGrep(keep: boolean): void;
   clearGrep(): void;
   rescan(): void;
@@ -38,7 +39,8 @@ export function useStringsState(
 ): StringsState {
   const [filter, setFilter] = useState<ChunkFilter>('all');
   const [grep, setGrep] = useState('');
-  const [draft, setDraftText] = useState<string | null>(null);
+  const [editing, setEditing] = useState(false);
+  const draftField = useTextField('');
   const [redact, setRedact] = useState(false);
 
   const request = useMemo<StringScanRequest | null>(() => {
@@ -52,15 +54,18 @@ export function useStringsState(
 
   const cycleFilter = useCallback(() => setFilter((f) => chunkFilters[(chunkFilters.indexOf(f) + 1) % chunkFilters.length]!), []);
   const toggleRedact = useCallback(() => setRedact((r) => !r), []);
-  const startGrep = useCallback(() => setDraftText(grep), [grep]);
-  const setDraft = useCallback((text: string) => setDraftText(text), []);
+  const startGrep = useCallback(() => {
+    draftField.set(grep);
+    setEditing(true);
+  }, [grep, draftField]);
   const endGrep = useCallback(
     (keep: boolean) => {
-      if (keep && draft !== null) setGrep(draft);
-      setDraftText(null);
+      if (keep) setGrep(draftField.current());
+      setEditing(false);
     },
-    [draft],
+    [draftField],
   );
   const clearGrep = useCallback(() => setGrep(''), []);
-  return { scan, scroll, filter, grep, draft, redact, cycleFilter, toggleRedact, startGrep, setDraft, endGrep, clearGrep, rescan: scan.rescan };
+  const draft = editing ? draftField.value : null;
+  return { scan, scroll, filter, grep, draft, draftField, redact, cycleFilter, toggleRedact, startGrep, endGrep, clearGrep, rescan: scan.rescan };
 }
