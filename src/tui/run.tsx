@@ -3,6 +3,7 @@
 // never load Ink or React.
 import { render } from 'ink';
 import { ArenascopeError } from '../errors.js';
+import { onCleanup } from '../session/cleanup.js';
 import { preflight } from '../target/preflight.js';
 import { App } from './App.js';
 import { colorAllowed } from './theme.js';
@@ -23,6 +24,8 @@ export async function runTui(options: TuiOptions): Promise<void> {
     throw new ArenascopeError('EINVAL', 'the interactive view needs a terminal; use the commands (maps, dump, ...) with --json in scripts');
   }
   process.stdout.write(enterAlternateScreen);
+  // On a signal the cleanup handler exits the process: give the screen back first.
+  const unregister = onCleanup(() => process.stdout.write(leaveAlternateScreen));
   try {
     const instance = render(<App pid={options.pid} intervalSeconds={options.intervalSeconds} freeze={options.freeze} theme={{ color: colorAllowed() }} />, {
       exitOnCtrlC: true,
@@ -30,6 +33,7 @@ export async function runTui(options: TuiOptions): Promise<void> {
     });
     await instance.waitUntilExit();
   } finally {
+    unregister();
     process.stdout.write(leaveAlternateScreen);
   }
 }
