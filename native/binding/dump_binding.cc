@@ -1,13 +1,17 @@
 // dumpRange: stream [start, end) of a source into an open fd, hashing as it
-// goes, off the JS thread. Memory stays at two chunk buffers whatever the size;
-// the read of chunk i+1 overlaps the hash and write of chunk i.
+// goes, off the JS thread. A reader thread fills a bounded pool of chunks
+// (memory stays at the read-ahead budget whatever the size) while this worker
+// hashes and writes them; JS hears when reading is complete, so a --freeze can
+// end before the hash and the write do.
 #include <errno.h>
 #include <openssl/evp.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cstring>
-#include <future>
+#include <condition_variable>
+#include <deque>
+#include <thread>
 #include <memory>
 #include <mutex>
 
@@ -19,17 +23,76 @@ namespace arenascope {
 
 namespace {
 constexpr size_t kDumpChunk = 4u << 20;
+// Read-ahead budget: the reader may run this far ahead of hashing and writing.
+// Dumps no larger than this are read completely before the first write
+// finishes, so under --freeze the target is stopped only for the read.
+constexpr size_t kReadAheadChunks = 16;  // 64 MiB
 
 struct DumpProgress {
   uint64_t bytesDone;
   uint64_t holeBytes;
+  bool readComplete;
 };
 
-struct ChunkRead {
+struct Chunk {
   std::vector<uint8_t> buf;
   std::vector<Hole> holes;
   size_t len = 0;
   size_t got = 0;
+};
+
+// A bounded single-producer single-consumer queue of filled chunks plus a
+// pool of empty ones; the pool size is the memory bound.
+class ChunkPipe {
+ public:
+  explicit ChunkPipe(size_t slots) {
+    for (size_t i = 0; i < slots; ++i) free_.push_back(std::make_unique<Chunk>());
+  }
+  std::unique_ptr<Chunk> takeFree() {
+    std::unique_lock<std::mutex> l(m_);
+    cv_.wait(l, [&] { return !free_.empty() || cancelled_; });
+    if (cancelled_) return nullptr;
+    auto c = std::move(free_.back());
+    free_.pop_back();
+    return c;
+  }
+  void putFull(std::unique_ptr<Chunk> c) {
+    std::lock_guard<std::mutex> l(m_);
+    full_.push_back(std::move(c));
+    cv_.notify_all();
+  }
+  // Null when the producer finished (or failed) and nothing is left.
+  std::unique_ptr<Chunk> takeFull() {
+    std::unique_lock<std::mutex> l(m_);
+    cv_.wait(l, [&] { return !full_.empty() || done_ || cancelled_; });
+    if (full_.empty()) return nullptr;
+    auto c = std::move(full_.front());
+    full_.pop_front();
+    return c;
+  }
+  void giveBack(std::unique_ptr<Chunk> c) {
+    std::lock_guard<std::mutex> l(m_);
+    free_.push_back(std::move(c));
+    cv_.notify_all();
+  }
+  void finish() {
+    std::lock_guard<std::mutex> l(m_);
+    done_ = true;
+    cv_.notify_all();
+  }
+  void cancel() {
+    std::lock_guard<std::mutex> l(m_);
+    cancelled_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<Chunk>> free_;
+  std::deque<std::unique_ptr<Chunk>> full_;
+  bool done_ = false;
+  bool cancelled_ = false;
 };
 
 class DumpWorker : public Napi::AsyncProgressQueueWorker<DumpProgress> {
@@ -48,39 +111,51 @@ class DumpWorker : public Napi::AsyncProgressQueueWorker<DumpProgress> {
       return;
     }
     std::lock_guard<std::mutex> g(*lock_);
-    auto readChunk = [this](uint64_t at, ChunkRead* c) {
-      c->len = static_cast<size_t>(std::min<uint64_t>(kDumpChunk, end_ - at));
-      c->buf.resize(kDumpChunk);
-      c->holes.clear();
-      c->got = src_->read(at, c->buf.data(), c->len, &c->holes);
-    };
-    ChunkRead cur, next;
-    uint64_t at = start_;
-    try {
-      if (at < end_) readChunk(at, &cur);
-      while (at < end_) {
-        uint64_t nextAt = at + cur.len;
-        std::future<void> pending;
-        if (nextAt < end_) pending = std::async(std::launch::async, readChunk, nextAt, &next);
-        EVP_DigestUpdate(md.get(), cur.buf.data(), cur.len);
-        if (!writeAll(cur.buf.data(), cur.len)) {
-          if (pending.valid()) pending.wait();
-          return;
+    ChunkPipe pipe(kReadAheadChunks);
+    std::unique_ptr<SourceError> readError;
+    // Producer: reads chunks as fast as the source allows, bounded by the pool.
+    std::thread reader([&] {
+      try {
+        for (uint64_t at = start_; at < end_;) {
+          auto c = pipe.takeFree();
+          if (!c) return;
+          c->len = static_cast<size_t>(std::min<uint64_t>(kDumpChunk, end_ - at));
+          c->buf.resize(kDumpChunk);
+          c->holes.clear();
+          c->got = src_->read(at, c->buf.data(), c->len, &c->holes);
+          at += c->len;
+          pipe.putFull(std::move(c));
         }
-        bytesRead_ += cur.got;
-        for (const Hole& h : cur.holes) {
+        progress.Send(new DumpProgress{0, 0, true}, 1);
+      } catch (const SourceError& e) {
+        readError = std::make_unique<SourceError>(e);
+      }
+      pipe.finish();
+    });
+    // Consumer: hash and write in address order.
+    uint64_t done = 0;
+    bool ok = true;
+    while (auto c = pipe.takeFull()) {
+      if (ok) {
+        EVP_DigestUpdate(md.get(), c->buf.data(), c->len);
+        ok = writeAll(c->buf.data(), c->len);
+        if (!ok) pipe.cancel();
+        bytesRead_ += c->got;
+        for (const Hole& h : c->holes) {
           addHole(&holes_, h.start, h.end);
           holeBytes_ += h.end - h.start;
         }
-        at = nextAt;
-        progress.Send(new DumpProgress{at - start_, holeBytes_}, 1);
-        if (pending.valid()) pending.get();  // rethrows SourceError from the reader
-        std::swap(cur, next);
+        done += c->len;
+        progress.Send(new DumpProgress{done, holeBytes_, false}, 1);
       }
-    } catch (const SourceError& e) {
-      fail(e.code(), e.err(), e.what());
+      pipe.giveBack(std::move(c));
+    }
+    reader.join();
+    if (readError) {
+      fail(readError->code(), readError->err(), readError->what());
       return;
     }
+    if (!ok) return;
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int dlen = 0;
     EVP_DigestFinal_ex(md.get(), digest, &dlen);
@@ -89,14 +164,18 @@ class DumpWorker : public Napi::AsyncProgressQueueWorker<DumpProgress> {
       sha256_ += hex[digest[i] >> 4];
       sha256_ += hex[digest[i] & 15];
     }
-    if (fsync(fd_) != 0 && errno != EINVAL) fail(errno == ENOSPC ? "ENOSPC" : "EIO", errno, std::string("fsync: ") + strerror(errno));
   }
 
   void OnProgress(const DumpProgress* data, size_t count) override {
     if (Callback().IsEmpty() || count == 0) return;
-    const DumpProgress& p = data[count - 1];
-    Callback().Call({Napi::Number::New(Env(), static_cast<double>(p.bytesDone)),
-                     Napi::Number::New(Env(), static_cast<double>(p.holeBytes))});
+    Napi::Env env = Env();
+    for (size_t i = 0; i < count; ++i) {
+      // The read-complete event is always delivered; byte progress only as the latest value.
+      if (!data[i].readComplete && i + 1 < count) continue;
+      Callback().Call({Napi::Number::New(env, static_cast<double>(data[i].bytesDone)),
+                       Napi::Number::New(env, static_cast<double>(data[i].holeBytes)),
+                       Napi::Boolean::New(env, data[i].readComplete)});
+    }
   }
 
   void OnOK() override {

@@ -103,6 +103,22 @@ export function buildProgram(): Command {
       await runDump(pid, start, end, opts);
     });
 
+  program
+    .command('arenas')
+    .description('Every glibc malloc arena: heaps, reserved, resident, system, in use, free (fastbins, unsorted, small, large, tcache), top, threads; malloc thresholds')
+    .argument('<pid>', 'process id', parsePid)
+    .option('--json', 'machine-readable output')
+    .option('--freeze', 'stop the target (ptrace) during the walk for an exact snapshot; reports the pause')
+    .option('--no-debuginfo', 'ignore debug symbols: locate main_arena and mp_ symbol-free')
+    .option('--debug-dir <dir>', 'extra directory with .build-id/xx/yyyy.debug files (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--bins', 'per-bin and per-tcache detail')
+    .option('--histogram', 'size-class histogram of in-use and free chunks')
+    .addHelpText('after', examples(['arenascope arenas 1234', 'arenascope arenas 1234 --bins --histogram', 'arenascope arenas 1234 --json --no-debuginfo | jq .totals']))
+    .action(async (pid: number, opts) => {
+      const { runArenas } = await import('../commands/arenas.js');
+      await runArenas(pid, opts);
+    });
+
   return program;
 }
 

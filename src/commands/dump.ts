@@ -69,8 +69,11 @@ export async function dumpRange(req: DumpRequest): Promise<DumpRecord> {
   const temp = openTemp(output);
   let native;
   try {
-    native = await withFreeze(pid, Boolean(req.freeze), () =>
-      loadNative().dumpRange(reader.native, start, end, temp.fd, (done) => req.onProgress?.(done, end - start)),
+    native = await withFreeze(pid, Boolean(req.freeze), (release) =>
+      loadNative().dumpRange(reader.native, start, end, temp.fd, (done, _holes, readComplete) => {
+        if (readComplete) release(); // every byte is in our buffers: the target may run on
+        else req.onProgress?.(done, end - start);
+      }),
     );
   } catch (err) {
     temp.discard();

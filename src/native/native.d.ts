@@ -63,9 +63,107 @@ export interface NativeAddon {
     start: number,
     end: number,
     fd: number,
-    onProgress?: (bytesDone: number, holeBytes: number) => void,
+    /** Called with the latest byte count, and once with readComplete = true when every byte has been read (writing may go on). */
+    onProgress?: (bytesDone: number, holeBytes: number, readComplete: boolean) => void,
   ): Promise<NativeDumpResult>;
   freeze(pid: number, timeoutMs?: number): NativeFreezeResult;
   thaw(pid: number): NativeThawResult | null;
   thawAll(): number;
+}
+
+// ---- glibc malloc walker (native/ptmalloc, native/binding/arenas_binding.cc)
+
+/** Struct offsets for one glibc version; see src/glibc/layouts.ts. */
+export type NativeMallocLayout = Record<string, number>;
+
+export interface NativeWalkOptions {
+  mainArena: number;
+  mp: number;
+  heapMaxSize: number;
+  globalMaxFast?: number;
+  withBins?: boolean;
+  withHistogram?: boolean;
+  withChunks?: boolean;
+  withTcacheDetail?: boolean;
+  maxArenas?: number;
+  maxChunksPerHeap?: number;
+  tcacheStructs?: number[];
+}
+
+export interface NativeChunkTotals {
+  chunks: number;
+  bytes: number;
+}
+
+export interface NativeAnomaly {
+  kind: string;
+  address: number;
+  detail: string;
+}
+
+export interface NativeArena {
+  address: number;
+  main: boolean;
+  mutex: number;
+  flags: number;
+  next: number;
+  nextFree: number;
+  attachedThreads: number | null;
+  heaps: Array<{ start: number; size: number; mprotectSize: number; reserved: number; firstChunk: number; chunksWalked: number }>;
+  systemMem: number;
+  maxSystemMem: number;
+  top: { address: number; size: number };
+  lastRemainder: number;
+  inUse: NativeChunkTotals;
+  internal: NativeChunkTotals;
+  free: {
+    fastbins: NativeChunkTotals;
+    unsorted: NativeChunkTotals;
+    smallbins: NativeChunkTotals;
+    largebins: NativeChunkTotals;
+    tcache: NativeChunkTotals;
+  };
+  overhead: number;
+  accountedBytes: number;
+  identityHolds: boolean;
+  bins?: Array<{ kind: 'fast' | 'unsorted' | 'small' | 'large'; index: number; chunks: number; bytes: number; minSize: number; maxSize: number; rawSizeSum: number }>;
+  tcaches?: Array<{ address: number; chunks: number; bytes: number; counts?: number[] }>;
+  histogram?: Array<{ size: number; inUseChunks: number; inUseBytes: number; freeChunks: number; freeBytes: number }>;
+  anomalies: NativeAnomaly[];
+  approximate: boolean;
+}
+
+export interface NativeMallocPar {
+  trimThreshold: number;
+  topPad: number;
+  mmapThreshold: number;
+  arenaTest: number;
+  arenaMax: number;
+  noDynThreshold: number;
+  nMmaps: number;
+  nMmapsMax: number;
+  maxNMmaps: number;
+  mmappedMem: number;
+  maxMmappedMem: number;
+  sbrkBase: number;
+  hpPagesize: number;
+  thpPagesize: number;
+  tcacheBins: number;
+  tcacheMaxBytes: number;
+  tcacheCount: number;
+  tcacheUnsortedLimit: number;
+}
+
+export interface NativeWalkResult {
+  mp: NativeMallocPar;
+  arenas: NativeArena[];
+  /** Packed 24-byte records: u64 start, u64 size, u32 arenaIndex, u8 state, 3 pad; sorted by start. */
+  chunkTable?: Buffer;
+  anomalies: NativeAnomaly[];
+  readBytes: number;
+}
+
+export interface NativeAddon {
+  walkArenas(source: NativeMemorySource, layout: NativeMallocLayout, options: NativeWalkOptions): Promise<NativeWalkResult>;
+  scanForMainArena(source: NativeMemorySource, start: number, end: number, layout: NativeMallocLayout, heapMaxSize: number): Promise<Array<{ address: number; score: number }>>;
 }

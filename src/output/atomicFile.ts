@@ -2,7 +2,7 @@
 // in the destination directory (same filesystem, so rename is atomic), mode
 // 0600 because dumps hold whatever the target held (passwords, keys), then
 // renamed over the final name. An existing file is refused unless force.
-import { closeSync, existsSync, fsyncSync, openSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ArenascopeError } from '../errors.js';
@@ -17,7 +17,11 @@ export function refuseExisting(path: string, force: boolean): void {
 export interface TempFile {
   fd: number;
   path: string;
-  /** fsyncs, closes and renames onto the final path. */
+  /**
+   * Closes and renames onto the final path. Atomic against interruption and
+   * concurrent readers; not fsynced: a dump is a diagnostic artefact, and an
+   * fsync of a large file costs more than the dump itself.
+   */
   commit(): void;
   /** Closes and removes the temp file. */
   discard(): void;
@@ -51,7 +55,6 @@ export function openTemp(finalPath: string): TempFile {
     path: tmp,
     commit() {
       try {
-        fsyncSync(fd);
         close();
         renameSync(tmp, finalPath);
         unregister();

@@ -22,8 +22,9 @@ function install(): void {
   process.on('exit', runCleanups);
   for (const sig of Object.keys(exitCodes) as NodeJS.Signals[]) {
     process.on(sig, () => {
+      const pending = cleanups.size;
       runCleanups();
-      process.stderr.write(`\narenascope: interrupted (${sig})\n`);
+      if (pending) process.stderr.write(`\narenascope: interrupted (${sig}); cleaned up\n`);
       process.exit(exitCodes[sig]);
     });
   }

@@ -13,24 +13,34 @@ export interface FreezeReport {
   stoppedMs: number;
 }
 
+/**
+ * Runs work with the target frozen when `freeze` is set. work may call
+ * release() as soon as it has read all it needs (a dump still hashing and
+ * writing): the target resumes then, and the reported stop ends there.
+ */
 export async function withFreeze<T>(
   pid: number,
   freeze: boolean,
-  work: () => Promise<T>,
+  work: (release: () => void) => Promise<T>,
 ): Promise<{ result: T; freeze: FreezeReport | null }> {
-  if (!freeze) return { result: await work(), freeze: null };
+  if (!freeze) return { result: await work(() => {}), freeze: null };
   const native = loadNative();
   const unregister = onCleanup(() => native.thaw(pid));
   let threads = 0;
+  let stoppedMs: number | null = null;
+  const release = () => {
+    const thawed = native.thaw(pid);
+    if (thawed && stoppedMs === null) stoppedMs = thawed.stoppedNs / 1e6;
+  };
   try {
     try {
       threads = native.freeze(pid).threads;
     } catch (err) {
       throw toArenascopeError(err, { pid });
     }
-    const result = await work();
-    const thawed = native.thaw(pid);
-    return { result, freeze: { threads, stoppedMs: thawed ? thawed.stoppedNs / 1e6 : 0 } };
+    const result = await work(release);
+    release();
+    return { result, freeze: { threads, stoppedMs: stoppedMs ?? 0 } };
   } finally {
     native.thaw(pid);
     unregister();

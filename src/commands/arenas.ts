@@ -1,0 +1,130 @@
+// `arenascope arenas <pid>`: every glibc arena, exact, without debug symbols.
+import { freeBytes, readMallocSnapshot } from '../engine/malloc.js';
+import type { ArenaSnapshot, MallocSnapshot } from '../model/snapshot.js';
+import { formatBytes, hex } from '../util/format.js';
+import { renderTable } from '../util/table.js';
+
+export interface ArenasOptions {
+  json?: boolean;
+  freeze?: boolean;
+  debuginfo?: boolean; // commander: --no-debuginfo sets false
+  debugDir?: string[];
+  bins?: boolean;
+  histogram?: boolean;
+}
+
+function arenaJson(a: ArenaSnapshot) {
+  return {
+    address: hex(a.address),
+    main: a.main,
+    heaps: a.heaps.map((h) => ({ start: hex(h.start), size: h.size, mprotectSize: h.mprotectSize, reserved: h.reserved })),
+    systemMem: a.systemMem,
+    maxSystemMem: a.maxSystemMem,
+    attachedThreads: a.attachedThreads,
+    top: { address: hex(a.top.address), size: a.top.size },
+    lastRemainder: hex(a.lastRemainder),
+    inUse: a.inUse,
+    internal: a.internal,
+    free: a.free,
+    overhead: a.overhead,
+    rss: a.rss,
+    identityHolds: a.identityHolds,
+    approximate: a.approximate,
+    anomalies: a.anomalies.map((x) => ({ ...x, address: x.address === null ? null : hex(x.address) })),
+    ...(a.bins ? { bins: a.bins } : {}),
+    ...(a.tcaches ? { tcaches: a.tcaches.map((t) => ({ ...t, address: hex(t.address) })) } : {}),
+    ...(a.histogram ? { histogram: a.histogram } : {}),
+  };
+}
+
+export function arenasJson(s: MallocSnapshot) {
+  return {
+    pid: s.pid,
+    allocator: s.allocator.allocator,
+    glibcVersion: s.glibcVersion,
+    layout: s.layout,
+    locatedBy: s.locatedBy,
+    mainArena: hex(s.mainArena),
+    mallocPar: hex(s.mallocPar),
+    heapMaxSize: s.heapMaxSize,
+    params: s.params,
+    arenas: s.arenas.map(arenaJson),
+    totals: s.totals,
+    anomalies: s.anomalies.map((x) => ({ ...x, address: x.address === null ? null : hex(x.address) })),
+    freeze: s.freeze,
+  };
+}
+
+function renderText(s: MallocSnapshot, opts: ArenasOptions): string {
+  const rows = s.arenas;
+  const table = renderTable(rows, [
+    { header: 'Arena', value: (a) => hex(a.address) + (a.main ? ' (main)' : '') + (a.approximate ? ' ~' : '') },
+    { header: 'Heaps', value: (a) => String(a.heaps.length), align: 'right' },
+    { header: 'Reserved', value: (a) => formatBytes(a.heaps.reduce((t, h) => t + h.reserved, 0)), align: 'right' },
+    { header: 'Resident', value: (a) => formatBytes(a.rss), align: 'right' },
+    { header: 'System', value: (a) => formatBytes(a.systemMem), align: 'right' },
+    { header: 'In use', value: (a) => formatBytes(a.inUse.bytes + a.internal.bytes), align: 'right' },
+    { header: 'Free', value: (a) => formatBytes(freeBytes(a)), align: 'right' },
+    { header: 'Top', value: (a) => formatBytes(a.top.size), align: 'right' },
+    { header: 'Threads', value: (a) => (a.attachedThreads === null ? '-' : String(a.attachedThreads)), align: 'right' },
+    { header: 'Anomalies', value: (a) => (a.anomalies.length ? String(a.anomalies.length) : ''), align: 'right' },
+  ]);
+  const t = s.totals;
+  const p = s.params;
+  const lines = [
+    table,
+    '',
+    `total: ${t.arenas} arenas, ${t.heaps} heaps, ${formatBytes(t.reserved)} reserved, ${formatBytes(t.resident)} resident, ${formatBytes(t.systemMem)} system, ` +
+      `${formatBytes(t.inUse.bytes)} in use, ${formatBytes(t.free.bytes)} free, ${formatBytes(t.top)} top, ${formatBytes(t.overhead)} overhead`,
+    `glibc ${s.glibcVersion}, main_arena ${hex(s.mainArena)} located by ${s.locatedBy}` + (s.freeze ? `; target stopped ${s.freeze.stoppedMs.toFixed(1)} ms` : '; target not stopped'),
+    `mmap threshold ${formatBytes(p.mmapThreshold)}${p.dynamicMmapThreshold ? ' (raised dynamically by free())' : ''}, trim threshold ${formatBytes(p.trimThreshold)}, ` +
+      `top pad ${formatBytes(p.topPad)}, arena_max ${p.arenaMax || 'unset'}, arena_test ${p.arenaTest}, mmapped chunks ${p.mmappedChunks} (${formatBytes(p.mmappedBytes)})`,
+  ];
+  if (rows.some((a) => a.approximate)) lines.push('~ arena changed while it was read (lock held); numbers approximate. Use --freeze for an exact snapshot.');
+  for (const a of rows) {
+    for (const an of a.anomalies.slice(0, 5)) lines.push(`anomaly in ${hex(a.address)}: ${an.kind}${an.address !== null ? ` at ${hex(an.address)}` : ''}: ${an.detail}`);
+  }
+  if (opts.bins) {
+    for (const a of rows) {
+      if (!a.bins?.length && !a.tcaches?.length) continue;
+      lines.push('', `bins of ${hex(a.address)}${a.main ? ' (main)' : ''}:`);
+      lines.push(
+        renderTable(a.bins ?? [], [
+          { header: 'Kind', value: (b) => b.kind },
+          { header: 'Index', value: (b) => String(b.index), align: 'right' },
+          { header: 'Chunks', value: (b) => String(b.chunks), align: 'right' },
+          { header: 'Bytes', value: (b) => formatBytes(b.bytes), align: 'right' },
+          { header: 'Sizes', value: (b) => (b.minSize === b.maxSize ? hex(b.minSize) : `${hex(b.minSize)}-${hex(b.maxSize)}`) },
+        ]),
+      );
+      for (const tc of a.tcaches ?? []) lines.push(`tcache ${hex(tc.address)}: ${tc.chunks} chunks, ${formatBytes(tc.bytes)}`);
+    }
+  }
+  if (opts.histogram) {
+    for (const a of rows) {
+      if (!a.histogram?.length) continue;
+      lines.push('', `size classes of ${hex(a.address)}${a.main ? ' (main)' : ''}:`);
+      lines.push(
+        renderTable(a.histogram, [
+          { header: 'Chunk size', value: (h) => hex(h.size), align: 'right' },
+          { header: 'In use', value: (h) => String(h.inUseChunks), align: 'right' },
+          { header: 'In-use bytes', value: (h) => formatBytes(h.inUseBytes), align: 'right' },
+          { header: 'Free', value: (h) => String(h.freeChunks), align: 'right' },
+          { header: 'Free bytes', value: (h) => formatBytes(h.freeBytes), align: 'right' },
+        ]),
+      );
+    }
+  }
+  return lines.join('\n');
+}
+
+export async function runArenas(pid: number, opts: ArenasOptions): Promise<void> {
+  const { snapshot } = await readMallocSnapshot(pid, {
+    freeze: opts.freeze,
+    useDebuginfo: opts.debuginfo !== false,
+    debugDirs: opts.debugDir ?? [],
+    withBins: opts.bins,
+    withHistogram: opts.histogram,
+  });
+  process.stdout.write((opts.json ? JSON.stringify(arenasJson(snapshot), null, 2) : renderText(snapshot, opts)) + '\n');
+}

@@ -1,0 +1,236 @@
+// readMallocSnapshot: from a pid to every arena, exact. Discovery (allocator,
+// libc, version, layout, main_arena, mp_) happens here in TS with small reads;
+// the walk itself runs in the addon's worker thread over bulk reads.
+import { ArenascopeError, toArenascopeError } from '../errors.js';
+import { loadDebugSymbols } from '../glibc/debuginfo.js';
+import { ElfFile } from '../glibc/elf.js';
+import { detectAllocator } from '../glibc/allocator.js';
+import { layoutCandidates, withoutTcache, type MallocLayout } from '../glibc/layouts.js';
+import { findLibrary, libcName, loadBias, mallocDebugName, readBuildIdFromMemory, readGlibcVersion, readLibraryFile } from '../glibc/libc.js';
+import { locateMalloc } from '../glibc/locate.js';
+import { MemoryReader } from '../memory/reader.js';
+import type { AllocatorInfo, ArenaSnapshot, ArenaTotals, MallocParams, MallocSnapshot } from '../model/snapshot.js';
+import { loadNative } from '../native/loader.js';
+import type { NativeArena, NativeWalkResult } from '../native/native.js';
+import { readEnviron } from '../proc/status.js';
+import { defaultHeapMax, hugetlbHeapMaxes } from '../regions/heapInfo.js';
+import type { Region } from '../regions/kinds.js';
+import { withFreeze } from '../session/freeze.js';
+import { preflight } from '../target/preflight.js';
+import { readRegionMap, type RegionMap } from '../target/regionMap.js';
+
+export interface MallocReadOptions {
+  freeze?: boolean;
+  useDebuginfo?: boolean;
+  debugDirs?: string[];
+  withBins?: boolean;
+  withHistogram?: boolean;
+  withChunks?: boolean;
+  /** A region map already read for this refresh (saves a second smaps read). */
+  regionMap?: RegionMap;
+}
+
+export interface MallocReadResult {
+  snapshot: MallocSnapshot;
+  regionMap: RegionMap;
+  chunkTable: Buffer | null;
+}
+
+/** DEFAULT_MMAP_THRESHOLD_MIN: where mp_.mmap_threshold starts (128 KiB). */
+const defaultMmapThreshold = 0x20000;
+
+export async function readMallocSnapshot(pid: number, options: MallocReadOptions = {}): Promise<MallocReadResult> {
+  preflight(pid, { requireX86_64: true });
+  const reader = MemoryReader.forProcess(pid);
+  const regionMap = options.regionMap ?? readRegionMap(pid, reader);
+  const maps = regionMap.regions.map((r) => ({ start: r.start, end: r.end, perms: r.perms, offset: r.offset, dev: '', inode: 0, path: r.path }));
+  const env = readEnviron(pid);
+  const allocator: AllocatorInfo = detectAllocator(maps, env);
+  if (allocator.allocator !== 'glibc' && allocator.allocator !== 'glibc-debug') {
+    throw new ArenascopeError('NOT_GLIBC', `pid ${pid} does not use glibc malloc: its allocator is ${allocator.allocator} (${allocator.evidence}); 'arenascope maps ${pid}' still works`);
+  }
+  // With MALLOC_CHECK_ on 2.34+, a separate malloc.c copy inside libc_malloc_debug.so owns the heap.
+  const debugDso = allocator.allocator === 'glibc-debug';
+  const lib = findLibrary(pid, maps, debugDso ? mallocDebugName : libcName);
+  const libc = findLibrary(pid, maps, libcName);
+  if (!lib || !libc) throw new ArenascopeError('NOT_GLIBC', `pid ${pid}: no libc mapping found`);
+  const file = readLibraryFile(lib);
+  let elf: ElfFile | null = null;
+  try {
+    elf = file ? new ElfFile(file) : null;
+  } catch {
+    elf = null;
+  }
+  const version = readGlibcVersion(reader, libc, debugDso ? readLibraryFile(libc) : file);
+  if (!version) throw new ArenascopeError('NOT_GLIBC', `pid ${pid}: cannot read the glibc version banner from ${libc.path}`);
+  allocator.glibcVersion = version.text;
+  const buildId = readBuildIdFromMemory(reader, lib) ?? elf?.buildId() ?? null;
+  const useDebuginfo = options.useDebuginfo !== false;
+  const debug = useDebuginfo && buildId ? loadDebugSymbols(pid, buildId, options.debugDirs ?? []) : null;
+  let layouts: MallocLayout[] = layoutCandidates(version.minor);
+  if (debugDso) layouts = layouts.map(withoutTcache);
+  const heapMaxes = [defaultHeapMax, ...hugetlbHeapMaxes];
+  const heaps = regionMap.regions.flatMap((r) => r.heaps);
+  const native = loadNative();
+  const location = await locateMalloc(
+    {
+      reader,
+      lib,
+      maps,
+      elf,
+      bias: loadBias(lib, elf),
+      layouts,
+      heapMaxes,
+      debug,
+      heaps,
+      liveScan: async (start, end, layout) => {
+        const found = await native.scanForMainArena(reader.native, start, end, layoutForNative(layout), defaultHeapMax);
+        return found.sort((a, b) => b.score - a.score).map((c) => c.address);
+      },
+    },
+    { useDebuginfo },
+  );
+  if (!location) {
+    throw new ArenascopeError('LAYOUT_MISMATCH', `pid ${pid}: could not locate main_arena for glibc ${version.text} (${lib.path}); no layout passed the memory invariants`);
+  }
+  if (location.mallocPar === null) {
+    throw new ArenascopeError('LAYOUT_MISMATCH', `pid ${pid}: found main_arena but not mp_ (glibc ${version.text}); install libc debug symbols or pass --debug-dir`);
+  }
+  const layout = location.layout;
+  const hpPagesize = layout.mpHpPagesize >= 0 ? reader.readU64(location.mallocPar + layout.mpHpPagesize) ?? 0 : 0;
+  // 2.35-2.41: heap_max = 4 * hp_pagesize under glibc.malloc.hugetlb >= 2 (reference §2).
+  const heapMaxSize = hpPagesize > 0 && version.minor >= 35 && version.minor <= 41 ? 4 * hpPagesize : defaultHeapMax;
+  const globalMaxFast = debug?.symbols.get('global_max_fast');
+  const walk = async (): Promise<NativeWalkResult> => {
+    try {
+      return await native.walkArenas(reader.native, layoutForNative(layout), {
+        mainArena: location.mainArena,
+        mp: location.mallocPar!,
+        heapMaxSize,
+        ...(globalMaxFast && useDebuginfo ? { globalMaxFast: loadBias(lib, elf) + globalMaxFast.value } : {}),
+        withBins: Boolean(options.withBins),
+        withHistogram: Boolean(options.withHistogram),
+        withChunks: Boolean(options.withChunks),
+        withTcacheDetail: Boolean(options.withBins),
+      });
+    } catch (err) {
+      throw toArenascopeError(err, { pid });
+    }
+  };
+  const { result, freeze } = await withFreeze(pid, Boolean(options.freeze), async () => {
+    let r = await walk();
+    // Not frozen: an arena whose lock was held or whose state moved during the
+    // walk is read once more; if it still moves it stays flagged approximate.
+    if (!options.freeze && r.arenas.some((a) => a.approximate)) r = await walk();
+    return r;
+  });
+  const arenas = result.arenas.map((a) => toArenaSnapshot(a, regionMap.regions, heapMaxSize));
+  const snapshot: MallocSnapshot = {
+    pid,
+    allocator,
+    glibcVersion: version.text,
+    layout: layout.name,
+    locatedBy: location.locatedBy,
+    mainArena: location.mainArena,
+    mallocPar: location.mallocPar,
+    heapMaxSize,
+    params: toParams(result, version.minor),
+    arenas,
+    totals: totalsOf(arenas),
+    freeze,
+    anomalies: result.anomalies.map((a) => ({ kind: a.kind, address: a.address, detail: a.detail })),
+    takenAt: Date.now(),
+  };
+  return { snapshot, regionMap, chunkTable: result.chunkTable ?? null };
+}
+
+export function layoutForNative(l: MallocLayout): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(l)) if (typeof v === 'number') out[k] = v;
+  return out;
+}
+
+function toParams(r: NativeWalkResult, minor: number): MallocParams {
+  const mp = r.mp;
+  return {
+    mmapThreshold: mp.mmapThreshold,
+    trimThreshold: mp.trimThreshold,
+    topPad: mp.topPad,
+    arenaMax: mp.arenaMax,
+    arenaTest: mp.arenaTest,
+    // free() of a large mmapped chunk raises the threshold unless a knob pinned it (reference §3).
+    dynamicMmapThreshold: mp.noDynThreshold === 0 && mp.mmapThreshold > defaultMmapThreshold,
+    noDynThreshold: mp.noDynThreshold !== 0,
+    mmappedChunks: mp.nMmaps,
+    mmappedBytes: mp.mmappedMem,
+    tcacheCount: minor >= 26 ? mp.tcacheCount : null,
+    hpPagesize: mp.hpPagesize || null,
+  };
+}
+
+/** Resident bytes of an arena: smaps RSS of the mappings holding its heaps (main: [heap]). */
+function arenaRss(a: NativeArena, regions: Region[]): number {
+  let rss = 0;
+  for (const h of a.heaps) {
+    for (const r of regions) {
+      if (r.kind !== 'arena-heap' && r.kind !== 'main-heap' && r.kind !== 'anon') continue;
+      if (h.start >= r.start && h.start < r.end) {
+        // A mapping the kernel merged from several heaps: share its RSS by heap size.
+        const heapsIn = r.heaps.length > 1 ? r.heaps.length : 1;
+        rss += heapsIn > 1 ? Math.round(r.rss / heapsIn) : r.rss;
+      }
+    }
+  }
+  return rss;
+}
+
+function toArenaSnapshot(a: NativeArena, regions: Region[], heapMaxSize: number): ArenaSnapshot {
+  return {
+    address: a.address,
+    main: a.main,
+    heaps: a.heaps.map((h) => ({ start: h.start, size: h.size, mprotectSize: h.mprotectSize, reserved: a.main ? h.reserved : heapMaxSize })),
+    systemMem: a.systemMem,
+    maxSystemMem: a.maxSystemMem,
+    attachedThreads: a.attachedThreads,
+    top: a.top,
+    lastRemainder: a.lastRemainder,
+    inUse: a.inUse,
+    internal: a.internal,
+    free: a.free,
+    overhead: a.overhead,
+    rss: arenaRss(a, regions),
+    identityHolds: a.identityHolds,
+    approximate: a.approximate,
+    anomalies: a.anomalies.map((x) => ({ kind: x.kind, address: x.address, detail: x.detail })),
+    ...(a.bins ? { bins: a.bins } : {}),
+    ...(a.histogram ? { histogram: a.histogram } : {}),
+    ...(a.tcaches ? { tcaches: a.tcaches.map((t) => ({ address: t.address, chunks: t.chunks, bytes: t.bytes })) } : {}),
+  };
+}
+
+export function freeBytes(a: ArenaSnapshot): number {
+  const f = a.free;
+  return f.fastbins.bytes + f.unsorted.bytes + f.smallbins.bytes + f.largebins.bytes + f.tcache.bytes;
+}
+
+export function freeChunks(a: ArenaSnapshot): number {
+  const f = a.free;
+  return f.fastbins.chunks + f.unsorted.chunks + f.smallbins.chunks + f.largebins.chunks + f.tcache.chunks;
+}
+
+export function totalsOf(arenas: ArenaSnapshot[]): ArenaTotals {
+  const t: ArenaTotals = { arenas: arenas.length, heaps: 0, reserved: 0, resident: 0, systemMem: 0, inUse: { chunks: 0, bytes: 0 }, free: { chunks: 0, bytes: 0 }, top: 0, overhead: 0 };
+  for (const a of arenas) {
+    t.heaps += a.heaps.length;
+    t.reserved += a.heaps.reduce((s, h) => s + h.reserved, 0);
+    t.resident += a.rss;
+    t.systemMem += a.systemMem;
+    t.inUse.chunks += a.inUse.chunks + a.internal.chunks;
+    t.inUse.bytes += a.inUse.bytes + a.internal.bytes;
+    t.free.chunks += freeChunks(a);
+    t.free.bytes += freeBytes(a);
+    t.top += a.top.size;
+    t.overhead += a.overhead;
+  }
+  return t;
+}

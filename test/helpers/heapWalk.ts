@@ -1,0 +1,162 @@
+// A deliberately small, independent chunk walker over /proc/PID/mem, used only to check the
+// test targets' own claims (e.g. "live.tsv + tcache structs = every in-use chunk"). It is
+// not arenascope's parser and shares no code with it. Facts from
+// shared/reference/glibc-malloc-layout.md §2 and §4.
+import fs from 'node:fs';
+import { compareGlibcVersions } from './glibc.js';
+
+export interface MapsEntry {
+  start: number;
+  end: number;
+  perms: string;
+  offset: number;
+  path: string;
+}
+
+export function readMaps(pid: number): MapsEntry[] {
+  return fs
+    .readFileSync(`/proc/${pid}/maps`, 'utf8')
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map((line) => {
+      const m = /^([0-9a-f]+)-([0-9a-f]+) (\S+) ([0-9a-f]+) \S+ \d+\s*(.*)$/.exec(line);
+      if (!m) throw new Error(`bad maps line: ${line}`);
+      return {
+        start: Number.parseInt(m[1] as string, 16),
+        end: Number.parseInt(m[2] as string, 16),
+        perms: m[3] as string,
+        offset: Number.parseInt(m[4] as string, 16),
+        path: (m[5] ?? '').trim(),
+      };
+    });
+}
+
+/** Reads `length` bytes at `address` of process `pid` (needs ptrace access, e.g. root). */
+export function readMemory(pid: number, address: number, length: number): Buffer {
+  const fd = fs.openSync(`/proc/${pid}/mem`, 'r');
+  try {
+    const buffer = Buffer.alloc(length);
+    let done = 0;
+    while (done < length) {
+      const n = fs.readSync(fd, buffer, done, length - done, address + done);
+      if (n <= 0) throw new Error(`short read at 0x${(address + done).toString(16)}`);
+      done += n;
+    }
+    return buffer;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+export interface HeapRegion {
+  kind: 'main' | 'thread';
+  vmaStart: number;
+  /** Address of the first chunk header. */
+  firstChunk: number;
+  /** End of the chunk area (brk end / heap_info.size). */
+  end: number;
+}
+
+export interface WalkedChunk {
+  /** Chunk header address (user pointer = address + 0x10). */
+  address: number;
+  size: number;
+  /** From the next chunk's PREV_INUSE bit; tcache and fastbin chunks also read as in use. */
+  inUse: boolean;
+  region: HeapRegion;
+}
+
+export interface HeapWalk {
+  regions: HeapRegion[];
+  chunks: WalkedChunk[];
+}
+
+const HEAP_MAX = 64 * 1024 * 1024; // HEAP_MAX_SIZE on x86-64 without hugetlb tunables
+const MALLOC_STATE_SIZE = 0x898; // sizeof(struct malloc_state), glibc 2.27-2.42
+
+function u64(buf: Buffer, offset: number): number {
+  return Number(buf.readBigUInt64LE(offset));
+}
+
+/**
+ * Walks chunks [first, end) in `buf` (which starts at `base`); returns null if the chain
+ * does not land exactly on `end` (the top chunk's end) with sane sizes.
+ */
+function walkChain(buf: Buffer, base: number, first: number, end: number, region: HeapRegion): WalkedChunk[] | null {
+  const chunks: { address: number; size: number }[] = [];
+  let c = first;
+  while (c < end) {
+    if (c + 16 > base + buf.length) return null;
+    const size = u64(buf, c - base + 8) & ~7;
+    if (size < 0x10 || size % 16 !== 0 || c + size > end) return null;
+    if (size === 0x10) {
+      // Fencepost at the end of a retired heap: 0x10|PREV_INUSE then a 0 size header.
+      return finishChain(buf, base, chunks, region);
+    }
+    chunks.push({ address: c, size });
+    c += size;
+  }
+  if (c !== end) return null;
+  chunks.pop(); // the last chunk is top
+  return finishChain(buf, base, chunks, region);
+}
+
+function finishChain(buf: Buffer, base: number, chunks: { address: number; size: number }[], region: HeapRegion): WalkedChunk[] {
+  return chunks.map(({ address, size }) => ({
+    address,
+    size,
+    inUse: (u64(buf, address + size - base + 8) & 1) === 1,
+    region,
+  }));
+}
+
+/**
+ * Finds the main [heap] and every thread-arena heap in the maps and walks their chunks.
+ * The main heap's first chunk is mp_.sbrk_base, which is not always the [heap] start
+ * (glibc 2.31 copies GLIBC_TUNABLES there with sbrk before malloc runs), so the walker
+ * tries 16-byte offsets until a chain ends exactly at the end of [heap].
+ */
+export function walkHeaps(pid: number, glibcVersion: string): HeapWalk {
+  const heapInfoSize = compareGlibcVersions(glibcVersion, '2.35') >= 0 ? 0x30 : 0x20;
+  // First chunk of a first heap: after heap_info and malloc_state, rounded up so chunk+0x10 is 16-aligned.
+  const firstChunkOffset = (heapInfoSize + MALLOC_STATE_SIZE + 15) & ~15;
+  const maps = readMaps(pid);
+  const regions: HeapRegion[] = [];
+  const chunks: WalkedChunk[] = [];
+  for (const [i, vma] of maps.entries()) {
+    if (vma.path === '[heap]') {
+      const buf = readMemory(pid, vma.start, vma.end - vma.start);
+      let walked: WalkedChunk[] | null = null;
+      for (let offset = 0; offset < 64 * 1024 && offset < buf.length && !walked; offset += 16) {
+        const region: HeapRegion = { kind: 'main', vmaStart: vma.start, firstChunk: vma.start + offset, end: vma.end };
+        walked = walkChain(buf, vma.start, region.firstChunk, vma.end, region);
+        if (walked) {
+          regions.push(region);
+          chunks.push(...walked);
+        }
+      }
+      if (!walked) throw new Error('main heap: no chunk chain reaches the end of [heap]');
+    } else if (vma.perms === 'rw-p' && vma.path === '' && vma.start % HEAP_MAX === 0) {
+      const next = maps[i + 1];
+      const reservedTail = next && next.start === vma.end && next.perms === '---p';
+      if (!reservedTail && vma.end - vma.start !== HEAP_MAX) continue;
+      const header = readMemory(pid, vma.start, heapInfoSize);
+      const arena = u64(header, 0);
+      const size = u64(header, 16);
+      if (size === 0 || size > vma.end - vma.start || size % 4096 !== 0) continue;
+      const isFirstHeap = arena === vma.start + heapInfoSize;
+      const region: HeapRegion = {
+        kind: 'thread',
+        vmaStart: vma.start,
+        firstChunk: vma.start + (isFirstHeap ? firstChunkOffset : heapInfoSize),
+        end: vma.start + size,
+      };
+      const buf = readMemory(pid, vma.start, size);
+      const walked = walkChain(buf, vma.start, region.firstChunk, region.end, region);
+      if (!walked) throw new Error(`thread heap 0x${vma.start.toString(16)}: chunk chain is broken`);
+      regions.push(region);
+      chunks.push(...walked);
+    }
+  }
+  return { regions, chunks };
+}
