@@ -30,9 +30,13 @@ export const keyBindings: KeyBinding[] = [
   { keys: 'q  Ctrl-C', action: 'quit (the demo target ends too)', scope: 'global', hint: 'q quit' },
 ];
 
-/** Hints for the header: the view's own keys first, then the global ones. */
+/** Global hints in the order they stay visible when the line is cut at the terminal's width. */
+const globalHintOrder = ['? help', 'q quit', 'Tab view', 'Esc back', 'p pause', 'r refresh', 'd dump'];
+
+/** Hints for the header: the view's own keys first, then the global ones, help and quit leading. */
 export function hintsFor(view: ViewName): string[] {
   const own = keyBindings.filter((b) => b.hint && b.scope !== 'global' && b.scope.includes(view)).map((b) => b.hint!);
   const global = keyBindings.filter((b) => b.hint && b.scope === 'global').map((b) => b.hint!);
+  global.sort((a, b) => globalHintOrder.indexOf(a) - globalHintOrder.indexOf(b));
   return [...own, ...global];
 }

@@ -108,7 +108,7 @@ describe('Header', () => {
     expect(f[0]).toMatch(/^arenascope · pid 42 demo-target · Arena detail +◇ every 2s$/);
     expect(f[1]).toContain('[Arenas]');
     expect(f[1]).toContain('› Arena detail');
-    expect(f[2]).toMatch(/^⏎ open  s sort  Tab view/);
+    expect(f[2]).toMatch(/^⏎ open  s sort  \? help  q quit  Tab view/);
     expect(frame(<Header {...base} view="overview" tabView="overview" paused hints={[]} />)).toMatch(/PAUSED/);
     expect(frame(<Header {...base} view="overview" tabView="overview" gone hints={[]} />)).toMatch(/TARGET GONE/);
   });

@@ -49,7 +49,8 @@ function JobLines({ job, width }: { job: DumpJob; width: number }): ReactNode {
       <Text wrap="truncate">{`size ${formatBytes(r.size)} (${r.size} bytes) from ${r.start}-${r.end}, read ${formatBytes(r.bytesRead)}`}</Text>
       <Text wrap="truncate">{r.holes.length ? `holes ${r.holes.length} (${formatBytes(r.holeBytes)} unreadable, written as zeros)` : 'holes none'}</Text>
       <Text wrap="truncate">{`sha256 ${r.sha256}`}</Text>
-      <Text wrap="truncate">{`${formatRate(r.size, r.durationMs / 1000)} in ${r.durationMs.toFixed(0)} ms; ${r.frozen ? `target stopped ${r.stoppedMs?.toFixed(1)} ms` : 'target not stopped'}; record in ${fit(r.path + '.json', width)}`}</Text>
+      <Text wrap="truncate">{`${formatRate(r.size, r.durationMs / 1000)} in ${r.durationMs.toFixed(0)} ms; ${r.frozen ? `target stopped ${r.stoppedMs?.toFixed(1)} ms` : 'target not stopped'}`}</Text>
+      <Text wrap="truncate">{`record ${fit(r.path + '.json', Math.max(10, width - 7))}`}</Text>
     </Box>
   );
 }

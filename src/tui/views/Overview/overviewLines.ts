@@ -93,8 +93,8 @@ export function overviewLines({ snapshot: s, first, previous, cgroup, advice, wi
   if (cgroup) {
     const rss = s.status.vmRss;
     const limitText = cgroup.limit === null ? 'no limit' : `limit ${b(cgroup.limit)}`;
-    const usageText = cgroup.usage === null ? '' : `  cgroup usage ${b(cgroup.usage)}`;
-    const line: Line = [label('cgroup'), text(`v${cgroup.version} ${cgroup.path}  ${limitText}${usageText}`)];
+    const usageText = cgroup.usage === null ? '' : `  usage ${b(cgroup.usage)}`;
+    const line: Line = [label('cgroup'), text(`${limitText}${usageText}  (v${cgroup.version} ${cgroup.path})`)];
     lines.push(line);
     if (cgroup.limit !== null && rss !== null) {
       const frac = rss / cgroup.limit;
