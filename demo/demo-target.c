@@ -55,6 +55,8 @@ struct worker {
   size_t nslots;
   size_t live_bytes;
   unsigned long serial;
+  /* Growing until the cap, then a one-time release, then slow churn. */
+  enum { GROWING, CHURNING } phase;
 };
 
 static pid_t original_parent;
@@ -216,7 +218,7 @@ static void *worker_main(void *arg) {
   per_tick = per_tick * 3 / 2;
 
   for (;;) {
-    if (w->live_bytes < w->opt.cap_bytes && w->nslots < MAX_SLOTS) {
+    if (w->phase == GROWING && w->live_bytes < w->opt.cap_bytes && w->nslots < MAX_SLOTS) {
       size_t before = w->live_bytes;
       size_t first = w->nslots;
       while (w->live_bytes - before < per_tick && w->nslots < MAX_SLOTS) add_text(w, w->nslots++);
@@ -224,6 +226,11 @@ static void *worker_main(void *arg) {
        * live ones, so free() cannot merge it with a neighbour or with top
        * (malloc/malloc.c _int_free) and it stays in a bin, still resident. */
       for (size_t i = first + 1; i + 1 < w->nslots; i += 3) drop_text(w, i);
+    } else if (w->phase == GROWING) {
+      /* The cap: free every third string still held. Slots were filled in
+       * allocation order, so their neighbours in memory stay live. */
+      for (size_t i = 1; i < w->nslots; i += 3) drop_text(w, i);
+      w->phase = CHURNING;
     } else if (w->nslots > 0) {
       /* Capped: replace a few random texts so the arena keeps changing a little. */
       for (int i = 0; i < 4; i++) {

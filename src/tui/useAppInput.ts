@@ -19,9 +19,19 @@ export interface GlobalActions {
 
 type Keypress = [input: string, key: Key];
 
+/**
+ * Ink hands over characters that arrive together as one input ("jjj" from a
+ * held key or tmux, a pasted path); each is a key of its own here. Text fields
+ * get the same characters one by one, which appends the same text.
+ */
+export function splitKeys(input: string, key: Key): Keypress[] {
+  if (input.length <= 1 || key.ctrl || key.meta) return [[input, key]];
+  return [...input].map((ch): Keypress => [ch, { ...key, shift: /[A-Z]/.test(ch) }]);
+}
+
 export function useAppInput(nav: Navigation, viewHandlers: Record<ViewName, KeyHandler>, actions: GlobalActions): void {
   const [queue, setQueue] = useState<Keypress[]>([]);
-  useInput(useCallback((input: string, key: Key) => setQueue((q) => [...q, [input, key]]), []));
+  useInput(useCallback((input: string, key: Key) => setQueue((q) => [...q, ...splitKeys(input, key)]), []));
 
   useLayoutEffect(() => {
     const next = queue[0];

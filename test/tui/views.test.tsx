@@ -151,12 +151,19 @@ describe('Arena detail', () => {
   it('shows the free lists, size classes and heaps of a thread arena', () => {
     const arena = snapshot.malloc!.arenas.find((a) => !a.main)!;
     const growth = arenaGrowth(first, first, snapshot).get(arena.address) ?? null;
-    const f = frame(<ArenaDetail arena={arena} address={arena.address} growth={growth} width={110} scroll={0} height={200} />);
+    const f = frame(<ArenaDetail arena={arena} address={arena.address} growth={growth} width={100} scroll={0} height={500} />);
     expect(f).toContain(`thread arena  ${hex(arena.address)}`);
     expect(f).toMatch(new RegExp(`^  tcache +${arena.free.tcache.chunks} chunks +${formatBytes(arena.free.tcache.bytes).replace('.', '\\.')}`, 'm'));
     expect(f).toMatch(new RegExp(`^  smallbins +${arena.free.smallbins.chunks} chunks`, 'm'));
     expect(f).toContain('Size classes');
     expect(f).not.toContain('size-class histogram not in this snapshot');
+    // The histogram's buckets add up to the arena's in-use chunks (tcache struct included or not).
+    const inUseChunks = f
+      .split('\n')
+      .map((l) => /^ +[0-9.]+ (?:B|KiB|MiB)\+ +(\d+) /.exec(l))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .reduce((sum, m) => sum + Number(m[1]), 0);
+    expect([arena.inUse.chunks, arena.inUse.chunks + arena.internal.chunks]).toContain(inUseChunks);
     for (const h of arena.heaps) expect(f).toContain(hex(h.start));
     expect(f).toContain(heapMapMissingNote);
   });

@@ -40,10 +40,8 @@ function arenaLines(m: MallocSnapshot, threads: number, width: number): Line[] {
       label('Arenas'),
       text(`${m.arenas.length} (${mainCount} main + ${m.arenas.length - mainCount} thread)  for ${threads} threads: ${(m.arenas.length / Math.max(1, threads)).toFixed(2)} per thread`),
     ],
-    [
-      indent(),
-      text(`reserved ${b(t.reserved)}  resident ${b(t.resident)}  in use ${b(t.inUse.bytes)}  free ${b(t.free.bytes)}  top ${b(t.top)}`),
-    ],
+    [indent(), text(`reserved ${b(t.reserved)}  resident ${b(t.resident)}  in ${t.heaps} heaps`)],
+    [indent(), text(`in use ${b(t.inUse.bytes)}  free ${b(t.free.bytes)}  top ${b(t.top)}  overhead ${b(t.overhead)}`)],
   ];
   const barWidth = Math.max(10, width - labelWidth - 1);
   const notMapped = Math.max(0, t.reserved - (t.inUse.bytes + t.free.bytes + t.top + t.overhead));
@@ -75,12 +73,9 @@ function mallocLines(m: MallocSnapshot): Line[] {
     [label('glibc'), text(`${m.glibcVersion}  ${m.allocator.libcPath ?? ''}  (found by ${m.locatedBy})`)],
     [
       label('malloc'),
-      text(
-        `mmap_threshold ${b(p.mmapThreshold)}${p.dynamicMmapThreshold ? ' (raised by glibc)' : ''}  trim_threshold ${b(p.trimThreshold)}  top_pad ${b(p.topPad)}  arena_max ${arenaMax}` +
-          (p.tcacheCount !== null ? `  tcache_count ${p.tcacheCount}` : ''),
-      ),
+      text(`mmap_threshold ${b(p.mmapThreshold)}${p.dynamicMmapThreshold ? ' (raised by glibc)' : ''}  trim_threshold ${b(p.trimThreshold)}  top_pad ${b(p.topPad)}`),
     ],
-    [indent(), text(`mmapped chunks ${p.mmappedChunks} (${b(p.mmappedBytes)})`)],
+    [indent(), text(`arena_max ${arenaMax}${p.tcacheCount !== null ? `  tcache_count ${p.tcacheCount}` : ''}  mmapped chunks ${p.mmappedChunks} (${b(p.mmappedBytes)})`)],
   ];
 }
 
@@ -114,13 +109,14 @@ export function overviewLines({ snapshot: s, first, previous, cgroup, advice, wi
   }
   lines.push([]);
   const g = processGrowth(first, previous, s);
-  const growthParts = [`RSS ${g.rss === null ? '?' : signedBytes(g.rss, b)}`];
-  if (g.rssLast !== null) growthParts.push(`(last sample ${signedBytes(g.rssLast, b)})`);
-  if (g.arenaResident !== null) growthParts.push(`arena resident ${signedBytes(g.arenaResident, b)}`);
-  if (g.inUse !== null) growthParts.push(`in use ${signedBytes(g.inUse, b)}`);
-  if (g.free !== null) growthParts.push(`free ${signedBytes(g.free, b)}`);
-  if (g.arenas) growthParts.push(`arenas +${g.arenas}`);
-  lines.push([label('Growth'), text(`over ${formatDuration(g.elapsedMs)}: ${growthParts.join('  ')}`)]);
+  const rssText = `RSS ${g.rss === null ? '?' : signedBytes(g.rss, b)}${g.rssLast !== null ? ` (last sample ${signedBytes(g.rssLast, b)})` : ''}`;
+  lines.push([label('Growth'), text(`over ${formatDuration(g.elapsedMs)}: ${rssText}`)]);
+  const arenaParts: string[] = [];
+  if (g.arenaResident !== null) arenaParts.push(`arena resident ${signedBytes(g.arenaResident, b)}`);
+  if (g.inUse !== null) arenaParts.push(`in use ${signedBytes(g.inUse, b)}`);
+  if (g.free !== null) arenaParts.push(`free ${signedBytes(g.free, b)}`);
+  if (g.arenas) arenaParts.push(`arenas +${g.arenas}`);
+  if (arenaParts.length) lines.push([indent(), text(arenaParts.join('  '))]);
   const kinds = Object.entries(s.regionSummary)
     .filter(([, v]) => v && v.rss > 0)
     .sort((x, y) => y[1]!.rss - x[1]!.rss)
