@@ -10,6 +10,7 @@ import type { KeyHandler } from './input.js';
 import { hintsFor } from './keys.js';
 import { useNavigation, type ViewName } from './navigation.js';
 import { arenaGrowth } from './sampling/growth.js';
+import { heapMapFromChunkTable } from './sampling/heapMapCells.js';
 import { useProcessSampler, type SamplerOptions } from './sampling/useProcessSampler.js';
 import type { ScanFunction } from './sampling/useStringScan.js';
 import { describeSelection, selectionOfArena, selectionOfRegion, type TargetSelection } from './selection.js';
@@ -60,11 +61,18 @@ export interface AppProps {
 export const minColumns = 60;
 export const minRows = 12;
 
-/** The engine's per-cell heap map, when a snapshot carries one (ArenaSnapshot.heapMap). */
-export function heapMapOf(arena: ArenaSnapshot | null): HeapMapData | undefined {
-  const candidate = (arena as { heapMap?: unknown } | null)?.heapMap as { cells?: unknown } | undefined;
-  if (!candidate || !Array.isArray(candidate.cells)) return undefined;
-  return { cells: candidate.cells as CellState[] };
+/**
+ * The arena's heap map: the engine's own cells when the snapshot carries them
+ * (ArenaSnapshot.heapMap), else built from the chunk table of the sample.
+ */
+export function heapMapOf(arena: ArenaSnapshot | null, arenas: ArenaSnapshot[], chunkTable: Buffer | null, cellCount: number): HeapMapData | undefined {
+  if (!arena) return undefined;
+  const candidate = (arena as { heapMap?: unknown }).heapMap as { cells?: unknown } | undefined;
+  if (candidate && Array.isArray(candidate.cells)) return { cells: candidate.cells as CellState[] };
+  // Chunk records name their arena by its index in the walk, the order of snapshot.malloc.arenas.
+  const index = arenas.indexOf(arena);
+  if (!chunkTable || index < 0) return undefined;
+  return heapMapFromChunkTable(chunkTable, index, arena.heaps, cellCount);
 }
 
 export function App(props: AppProps): ReactNode {
@@ -84,7 +92,8 @@ function Session({ pid, intervalSeconds, freeze, advice, size: pinnedSize, initi
 
   const nav = useNavigation(initialView);
   const [paused, setPaused] = useState(false);
-  const sampler = useProcessSampler(pid, intervalSeconds, paused, { freeze, detail: nav.view === 'arenaDetail', sample });
+  const inDetail = nav.view === 'arenaDetail';
+  const sampler = useProcessSampler(pid, intervalSeconds, paused, { freeze, detail: inDetail, chunks: inDetail, sample });
   const snapshot = sampler.current;
 
   // Views' state lives here so it survives switching views.
@@ -117,9 +126,14 @@ function Session({ pid, intervalSeconds, freeze, advice, size: pinnedSize, initi
     [snapshot, sampler.first, sampler.previous, sampler.cgroup, advice, width],
   );
   const overview = useOverviewState(overviewInput, bodyHeight);
+  // Eight rows of cells across the detail view's width.
+  const heapMap = useMemo(
+    () => heapMapOf(detailArena, snapshot?.malloc?.arenas ?? [], sampler.chunkTable, Math.max(10, width - 2) * 8),
+    [detailArena, snapshot, sampler.chunkTable, width],
+  );
   const detailInput = useMemo(
-    () => (detailArena ? { arena: detailArena, growth: detailGrowth, heapMap: heapMapOf(detailArena), width } : null),
-    [detailArena, detailGrowth, width],
+    () => (detailArena ? { arena: detailArena, growth: detailGrowth, heapMap, width } : null),
+    [detailArena, detailGrowth, heapMap, width],
   );
   const detail = useArenaDetailState(detailInput, bodyHeight);
   const strings = useStringsState(pid, selection, nav.view === 'strings', width, bodyHeight, scanStrings);
@@ -188,7 +202,7 @@ function Session({ pid, intervalSeconds, freeze, advice, size: pinnedSize, initi
         arena={detailArena}
         address={detailAddress ?? 0}
         growth={detailGrowth}
-        heapMap={heapMapOf(detailArena)}
+        heapMap={heapMap}
         width={width}
         scroll={detail.scroll}
         height={bodyHeight}

@@ -12,6 +12,8 @@ import { HeapMap, downsampleCells, heapMapMissingNote } from '../../src/tui/comp
 import type { CellState } from '../../src/tui/components/cells.js';
 import { ThemeProvider } from '../../src/tui/theme.js';
 import { arenaGrowth } from '../../src/tui/sampling/growth.js';
+import { heapMapFromChunkTable } from '../../src/tui/sampling/heapMapCells.js';
+import { sampleProcessWithChunks } from '../../src/engine/sample.js';
 import { ArenaDetail } from '../../src/tui/views/ArenaDetail/ArenaDetail.js';
 import { Arenas } from '../../src/tui/views/Arenas/Arenas.js';
 import { arenaRows } from '../../src/tui/views/Arenas/useArenasState.js';
@@ -193,6 +195,48 @@ describe('HeapMap', () => {
 
   it('says it needs the chunk table when there are no cells', () => {
     expect(frame(<HeapMap width={40} height={3} />)).toContain(heapMapMissingNote);
+  });
+});
+
+describe('heap map from the chunk table', () => {
+  function record(start: number, size: number, arena: number, state: number): Buffer {
+    const b = Buffer.alloc(24);
+    b.writeBigUInt64LE(BigInt(start), 0);
+    b.writeBigUInt64LE(BigInt(size), 8);
+    b.writeUInt32LE(arena, 16);
+    b.writeUInt8(state, 20);
+    return b;
+  }
+
+  it('cuts the heaps into cells by the state holding most bytes; uncovered bytes are not resident', () => {
+    const base = 0x7f0000000000;
+    const page = 4096;
+    const table = Buffer.concat([
+      record(base, 3 * page, 0, 0), // in use: cells 0-2
+      record(base + 3 * page, page + 100, 0, 1), // free: cell 3 and a sliver of 4
+      record(base + 4 * page + 100, page - 100, 0, 0), // in use: most of cell 4
+      record(base + 5 * page, 2 * page, 0, 4), // top: cells 5-6
+      record(base + 2 * page, page, 1, 1), // another arena: ignored
+    ]);
+    const map = heapMapFromChunkTable(table, 0, [{ start: base, reserved: 10 * page }], 10);
+    expect(map.cells).toEqual(['used', 'used', 'used', 'free', 'used', 'top', 'top', 'unmapped', 'unmapped', 'unmapped']);
+  });
+
+  it('matches the arena of a live demo: in use at the start, nothing past system_mem', async () => {
+    const { snapshot: s, chunkTable } = await sampleProcessWithChunks(demo.pid, { withChunks: true });
+    expect(chunkTable).not.toBeNull();
+    const index = s.malloc!.arenas.findIndex((a) => !a.main);
+    const arena = s.malloc!.arenas[index]!;
+    const cellCount = 512;
+    const { cells } = heapMapFromChunkTable(chunkTable!, index, arena.heaps, cellCount);
+    const reserved = arena.heaps.reduce((sum, h) => sum + h.reserved, 0);
+    const cellBytes = Math.max(4096, Math.ceil(reserved / cellCount / 4096) * 4096);
+    expect(cells).toHaveLength(Math.ceil(reserved / cellBytes));
+    // heap_info, the arena itself and the tcache struct open the first heap (all in use).
+    expect(cells[0]).toBe('used');
+    const mapped = cells.filter((c) => c !== 'unmapped').length;
+    expect(Math.abs(mapped - arena.systemMem / cellBytes)).toBeLessThanOrEqual(1.5);
+    expect(cells.slice(mapped).every((c) => c === 'unmapped')).toBe(true);
   });
 });
 

@@ -5,7 +5,7 @@
 // growth deltas. Errors become state (a message and a code), never a throw:
 // ESRCH means the target has gone, which stops sampling for good.
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { sampleProcess, type SampleOptions } from '../../engine/sample.js';
+import { sampleProcess, sampleProcessWithChunks, type SampleOptions } from '../../engine/sample.js';
 import { toArenascopeError, type ErrorCode } from '../../errors.js';
 import type { ProcessSnapshot } from '../../model/snapshot.js';
 import { readCgroupMemory, type CgroupMemory } from '../../proc/cgroup.js';
@@ -21,6 +21,8 @@ export interface SamplerState {
   previous: ProcessSnapshot | null;
   first: ProcessSnapshot | null;
   cgroup: CgroupMemory | null;
+  /** The engine's chunk table of the current snapshot, when chunks were asked for. */
+  chunkTable: Buffer | null;
   /** The last failure; cleared by the next good sample. */
   error: SamplerError | null;
   /** The target no longer exists (ESRCH); sampling has stopped. */
@@ -39,7 +41,9 @@ export interface SamplerOptions {
   freeze?: boolean;
   /** Ask the engine for per-bin detail and the size-class histogram (the arena detail view). */
   detail?: boolean;
-  /** The sampling function; sampleProcess unless a caller substitutes one. */
+  /** Ask for the chunk table too (the arena detail's heap map). */
+  chunks?: boolean;
+  /** The sampling function; sampleProcess unless a caller substitutes one (which gets no chunk table). */
   sample?: (pid: number, options: SampleOptions) => Promise<ProcessSnapshot>;
 }
 
@@ -48,6 +52,7 @@ const initialState: SamplerState = {
   previous: null,
   first: null,
   cgroup: null,
+  chunkTable: null,
   error: null,
   gone: false,
   busy: false,
@@ -62,10 +67,12 @@ export function useProcessSampler(pid: number, intervalSeconds: number, paused: 
   const gone = useRef(false);
   const lastNonce = useRef(-1);
   const lastDetail = useRef(false);
+  const lastChunks = useRef(false);
   const mounted = useRef(true);
   const sample = options.sample ?? sampleProcess;
   const freeze = Boolean(options.freeze);
   const detail = Boolean(options.detail);
+  const chunks = Boolean(options.chunks) && options.sample === undefined;
   const intervalMs = Math.max(100, Math.round(intervalSeconds * 1000));
 
   useEffect(() => {
@@ -96,7 +103,10 @@ export function useProcessSampler(pid: number, intervalSeconds: number, paused: 
       setState((s) => ({ ...s, busy: true }));
       const t0 = performance.now();
       try {
-        const snapshot = await sample(pid, { freeze, withBins: detail, withHistogram: detail });
+        const sampleOptions: SampleOptions = { freeze, withBins: detail, withHistogram: detail };
+        const { snapshot, chunkTable } = chunks
+          ? await sampleProcessWithChunks(pid, { ...sampleOptions, withChunks: true })
+          : { snapshot: await sample(pid, sampleOptions), chunkTable: null };
         const cgroup = readCgroupMemory(pid);
         if (mounted.current) {
           setState((s) => ({
@@ -105,6 +115,7 @@ export function useProcessSampler(pid: number, intervalSeconds: number, paused: 
             previous: s.current,
             first: s.first ?? snapshot,
             cgroup,
+            chunkTable,
             error: null,
             busy: false,
             samples: s.samples + 1,
@@ -130,15 +141,16 @@ export function useProcessSampler(pid: number, intervalSeconds: number, paused: 
     };
 
     // Sample at once on mount, on refresh(), on resume, and when detail is first asked for.
-    const forced = lastNonce.current !== refreshNonce || (detail && !lastDetail.current);
+    const forced = lastNonce.current !== refreshNonce || (detail && !lastDetail.current) || (chunks && !lastChunks.current);
     lastNonce.current = refreshNonce;
     lastDetail.current = detail;
+    lastChunks.current = chunks;
     if (!paused || forced) void run();
     return () => {
       cancelled = true;
       if (timer) clearTimeout(timer);
     };
-  }, [pid, intervalMs, paused, freeze, detail, refreshNonce, sample]);
+  }, [pid, intervalMs, paused, freeze, detail, chunks, refreshNonce, sample]);
 
   const refresh = useCallback(() => setRefreshNonce((n) => n + 1), []);
   return { ...state, refresh };
