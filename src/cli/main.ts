@@ -14,6 +14,18 @@ function parseSeconds(text: string): number {
   return n;
 }
 
+function parseInterval(text: string): number {
+  const v = Number(text);
+  // Below 0.2 s the sampler would spend its time re-reading smaps.
+  if (!/^[0-9]+(\.[0-9]+)?$/.test(text) || !(v >= 0.2) || v > 3600) throw new InvalidArgumentError('seconds between samples: a number from 0.2 to 3600');
+  return v;
+}
+
+function parseThreads(text: string): number {
+  if (!/^[1-9][0-9]*$/.test(text) || Number(text) > 64) throw new InvalidArgumentError('a thread count from 1 to 64');
+  return Number(text);
+}
+
 function examples(lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
 }
@@ -28,11 +40,41 @@ export function buildProgram(): Command {
     )
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
+    // Program options only before a subcommand, so `dump --freeze` stays dump's own option.
+    .enablePositionalOptions()
+    .argument('[pid]', 'open the interactive view on this process')
+    .option('--interval <seconds>', 'seconds between samples in the interactive view', parseInterval, 2)
+    .option('--freeze', 'stop the target (ptrace) while each sample is read; never done otherwise')
     .addHelpText(
       'after',
       examples(['arenascope 1234                 # interactive TUI on pid 1234', 'arenascope demo                 # TUI on the bundled demo target', 'arenascope maps 1234 --kind arena-heap', 'arenascope dump 1234 --region 0x7fd488000000 -o arena.bin']) +
         '\nNeeds: root, or CAP_SYS_PTRACE, or the same user with kernel.yama.ptrace_scope=0.\n',
     );
+
+  program.action(async (pidText: string | undefined, opts: { interval: number; freeze?: boolean }) => {
+    if (pidText === undefined) return program.help();
+    if (!/^[1-9][0-9]*$/.test(pidText)) program.error(`error: unknown command or not a pid: '${pidText}'`, { code: 'commander.invalidArgument', exitCode: ExitCode.usage });
+    const { runTui } = await import('../tui/run.js');
+    await runTui({ pid: Number(pidText), intervalSeconds: opts.interval, freeze: Boolean(opts.freeze) });
+  });
+
+  program
+    .command('demo')
+    .description('Start the bundled demo target (threads that grow their own arenas with text) and open the interactive view on it; it ends when you quit')
+    .option('--threads <n>', 'worker threads, each with its own arena', parseThreads, 12)
+    .option('--interval <seconds>', 'seconds between samples', parseInterval, 2)
+    .option('--freeze', 'stop the target while each sample is read')
+    .addHelpText('after', examples(['arenascope demo', 'arenascope demo --threads 4 --interval 1']))
+    .action(async (opts: { threads: number; interval: number; freeze?: boolean }) => {
+      const { startDemoTarget } = await import('../commands/demo.js');
+      const { runTui } = await import('../tui/run.js');
+      const demo = await startDemoTarget({ threads: opts.threads });
+      try {
+        await runTui({ pid: demo.pid, intervalSeconds: opts.interval, freeze: Boolean(opts.freeze) });
+      } finally {
+        await demo.stop();
+      }
+    });
 
   program
     .command('maps')
