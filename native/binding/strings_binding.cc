@@ -53,6 +53,8 @@ class StringsWorker : public Napi::AsyncProgressQueueWorker<ScanProgress> {
       fail(e.code(), e.err(), e.what());
     } catch (const std::bad_alloc&) {
       fail("ENOMEM", ENOMEM, "out of memory while scanning strings");
+    } catch (const std::exception& e) {
+      fail("EINTERNAL", 0, e.what());
     }
   }
 
@@ -230,7 +232,7 @@ Napi::Value ScanStrings(const Napi::CallbackInfo& info) {
   o.top = optionalCount(opts, "top", 50, 0, 100000);
   o.samples = optionalCount(opts, "samples", 20, 0, 10000);
   o.maxDistinct = optionalCount(opts, "maxDistinct", 200000, 1, 4000000);
-  o.maxDistinctBytes = optionalCount(opts, "maxDistinctBytes", 32u << 20, 64u << 10, 1u << 30);
+  o.maxDistinctBytes = optionalCount(opts, "maxDistinctBytes", 32u << 20, 1u << 20, 1u << 30);
   o.blockSize = optionalCount(opts, "blockSize", 1u << 20, 4096, 16u << 20);
   if ((o.blockSize & (o.blockSize - 1)) != 0) invalid(env, "blockSize must be a power of two");
 

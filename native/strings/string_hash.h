@@ -28,6 +28,24 @@ inline uint64_t hashBytes(const void* data, size_t len, uint64_t seed) {
   // The length goes in first so zero-padding the tail cannot make two keys of
   // different lengths collide systematically.
   uint64_t h = (seed + 1) * kHashMulA ^ (static_cast<uint64_t>(len) * kHashMulB);
+  if (len >= 32) {
+    // Four independent lanes so long keys are not bound by one multiply
+    // chain's latency; folded into h afterwards.
+    uint64_t lane[4] = {h, h ^ kHashMulA, h ^ kHashMulB, ~h};
+    while (len >= 32) {
+      for (int k = 0; k < 4; ++k) {
+        uint64_t w;
+        memcpy(&w, p + 8 * k, 8);
+        lane[k] = (lane[k] ^ w) * kHashMulB;
+        lane[k] ^= lane[k] >> 29;
+      }
+      p += 32;
+      len -= 32;
+    }
+    for (int k = 0; k < 4; ++k) {
+      h = (h ^ hashFinish(lane[k])) * kHashMulA;
+    }
+  }
   while (len >= 8) {
     uint64_t w;
     memcpy(&w, p, 8);

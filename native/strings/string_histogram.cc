@@ -5,14 +5,21 @@
 
 namespace arenascope {
 
-StringHistogram::StringHistogram(size_t maxEntries, size_t maxKeyBytes)
-    : maxEntries_(std::max<size_t>(maxEntries, 1)), maxKeyBytes_(std::max<size_t>(maxKeyBytes, kMaxKeptChars)) {
-  size_t slots = 16;
-  while (slots < 2 * maxEntries_) slots <<= 1;
-  slots_.assign(slots, 0);
-  slotMask_ = slots - 1;
-  entries_.reserve(std::min<size_t>(maxEntries_, 4096));
+namespace {
+size_t slotsFor(size_t maxEntries) {
+  size_t n = 16;
+  while (n < 2 * maxEntries) n <<= 1;
+  return n;
 }
+}  // namespace
+
+StringHistogram::StringHistogram(size_t maxEntries, size_t maxKeyBytes)
+    : maxEntries_(std::max<size_t>(maxEntries, 1)),
+      slots_(slotsFor(maxEntries_)),
+      slotMask_(slots_.capacity() - 1),
+      entries_(maxEntries_),
+      heap_(maxEntries_),
+      keys_(maxKeyBytes) {}
 
 size_t StringHistogram::probe(const char* text, size_t len, uint64_t hash, StringEncoding encoding, bool* found) const {
   const uint64_t tag = hash >> 32;
@@ -25,7 +32,7 @@ size_t StringHistogram::probe(const char* text, size_t len, uint64_t hash, Strin
     }
     if ((s >> 32) == tag) {
       const Entry& e = entries_[static_cast<uint32_t>(s) - 1];
-      if (e.hash == hash && e.encoding == encoding && e.key.size() == len && memcmp(e.key.data(), text, len) == 0) {
+      if (e.hash == hash && e.encoding == encoding && e.keyLen == len && memcmp(keys_.at(e.keyRef), text, len) == 0) {
         *found = true;
         return i;
       }
@@ -40,8 +47,32 @@ uint32_t StringHistogram::newEntry() {
     freeEntries_.pop_back();
     return idx;
   }
-  entries_.emplace_back();
-  return static_cast<uint32_t>(entries_.size() - 1);
+  entries_[entryCount_] = Entry();
+  return static_cast<uint32_t>(entryCount_++);
+}
+
+uint32_t StringHistogram::allocateKey(size_t len, uint8_t* cls) {
+  *cls = KeyArena::classFor(len);
+  for (;;) {
+    uint32_t ref = keys_.allocate(*cls);
+    if (ref != KeyArena::kNone) return ref;
+    // A freed block of a larger class also fits; its class travels with it.
+    for (uint8_t c = static_cast<uint8_t>(*cls + 1); c < KeyArena::kClasses; ++c) {
+      ref = keys_.allocateFree(c);
+      if (ref != KeyArena::kNone) {
+        *cls = c;
+        return ref;
+      }
+    }
+    if (!approximate_) enterApproximate();
+    if (heapSize_ == 0) {
+      // Everything was evicted yet the free blocks are all too small: start
+      // the slabs over. The budget is at least one slab, so this succeeds.
+      keys_.reset();
+      return keys_.allocate(*cls);
+    }
+    evictMin();
+  }
 }
 
 void StringHistogram::add(const char* text, size_t len, uint64_t hash, StringEncoding encoding, uint64_t bytes,
@@ -57,22 +88,25 @@ void StringHistogram::add(const char* text, size_t len, uint64_t hash, StringEnc
     if (approximate_) siftDown(e.heapPos);
     return;
   }
-  uint64_t inherited = 0;
-  if (approximate_ || liveEntries_ >= maxEntries_ || keyBytes_ + len > maxKeyBytes_) {
+  const size_t liveBefore = liveEntries_;
+  if (liveEntries_ >= maxEntries_) {
     if (!approximate_) enterApproximate();
-    bool evicted = false;
-    while (!heap_.empty() && (liveEntries_ >= maxEntries_ || keyBytes_ + len > maxKeyBytes_)) {
-      evictMin();
-      evicted = true;
-    }
-    // Deletion shifts slots back, so the empty slot found above may be stale.
-    if (evicted) slot = probe(text, len, hash, encoding, &found);
-    // Any key outside the table occurred at most floor_ times so far.
-    inherited = floor_;
+    while (heapSize_ > 0 && liveEntries_ >= maxEntries_) evictMin();
   }
+  uint8_t cls = 0;
+  uint32_t ref = allocateKey(len, &cls);
+  if (ref == KeyArena::kNone) return;  // budget below one key: cannot happen with the enforced minimum
+  // Any key outside the table occurred at most floor_ times so far.
+  const uint64_t inherited = approximate_ ? floor_ : 0;
+  // Deletion shifts slots back: the empty slot found above may be stale.
+  if (liveEntries_ != liveBefore) slot = probe(text, len, hash, encoding, &found);
+
   uint32_t idx = newEntry();
   Entry& e = entries_[idx];
-  e.key.assign(text, len);
+  memcpy(keys_.at(ref), text, len);
+  e.keyRef = ref;
+  e.keyLen = static_cast<uint16_t>(len);
+  e.keyClass = cls;
   e.hash = hash;
   e.count = inherited + 1;
   e.error = inherited;
@@ -81,24 +115,24 @@ void StringHistogram::add(const char* text, size_t len, uint64_t hash, StringEnc
   e.truncated = truncated;
   slots_[slot] = ((hash >> 32) << 32) | (static_cast<uint64_t>(idx) + 1);
   ++liveEntries_;
-  keyBytes_ += len;
-  if (approximate_) {
-    e.heapPos = static_cast<uint32_t>(heap_.size());
-    heap_.push_back(idx);
-    siftUp(heap_.size() - 1);
-  }
+  if (approximate_) heapPush(idx);
+}
+
+void StringHistogram::heapPush(uint32_t idx) {
+  entries_[idx].heapPos = static_cast<uint32_t>(heapSize_);
+  heap_[heapSize_++] = idx;
+  siftUp(heapSize_ - 1);
 }
 
 void StringHistogram::enterApproximate() {
   approximate_ = true;
-  heap_.clear();
-  heap_.reserve(maxEntries_);
-  for (uint32_t i = 0; i < entries_.size(); ++i) {
+  heapSize_ = 0;
+  for (uint32_t i = 0; i < entryCount_; ++i) {
     if (entries_[i].count == 0) continue;
-    entries_[i].heapPos = static_cast<uint32_t>(heap_.size());
-    heap_.push_back(i);
+    entries_[i].heapPos = static_cast<uint32_t>(heapSize_);
+    heap_[heapSize_++] = i;
   }
-  for (size_t i = heap_.size() / 2; i-- > 0;) siftDown(i);
+  for (size_t i = heapSize_ / 2; i-- > 0;) siftDown(i);
 }
 
 void StringHistogram::eraseSlotOf(uint32_t index) {
@@ -126,25 +160,26 @@ void StringHistogram::evictMin() {
   Entry& e = entries_[idx];
   floor_ = std::max(floor_, e.count);
   eraseSlotOf(idx);
-  keyBytes_ -= e.key.size();
-  std::string().swap(e.key);
+  keys_.release(e.keyRef, e.keyClass);
+  e.keyRef = KeyArena::kNone;
   e.count = 0;
   freeEntries_.push_back(idx);
   --liveEntries_;
-  heap_[0] = heap_.back();
+  heap_[0] = heap_[--heapSize_];
   entries_[heap_[0]].heapPos = 0;
-  heap_.pop_back();
-  if (!heap_.empty()) siftDown(0);
+  if (heapSize_ > 0) siftDown(0);
 }
 
 void StringHistogram::heapSwap(size_t a, size_t b) {
-  std::swap(heap_[a], heap_[b]);
+  uint32_t t = heap_[a];
+  heap_[a] = heap_[b];
+  heap_[b] = t;
   entries_[heap_[a]].heapPos = static_cast<uint32_t>(a);
   entries_[heap_[b]].heapPos = static_cast<uint32_t>(b);
 }
 
 void StringHistogram::siftDown(size_t pos) {
-  const size_t n = heap_.size();
+  const size_t n = heapSize_;
   for (;;) {
     size_t l = 2 * pos + 1;
     if (l >= n) return;
@@ -172,15 +207,16 @@ uint64_t StringHistogram::distinct() const {
 }
 
 size_t StringHistogram::memoryBytes() const {
-  return slots_.capacity() * sizeof(uint64_t) + entries_.capacity() * sizeof(Entry) +
-         heap_.capacity() * sizeof(uint32_t) + freeEntries_.capacity() * sizeof(uint32_t) + keyBytes_ +
-         DistinctEstimator::kRegisters;
+  // Upper bound: what the tables reserve (fixed by the caps) plus the key
+  // memory touched so far.
+  return slots_.reservedBytes() + entries_.reservedBytes() + heap_.reservedBytes() +
+         freeEntries_.capacity() * sizeof(uint32_t) + keys_.bytesTouched() + DistinctEstimator::kRegisters;
 }
 
 std::vector<StringHistogram::TopEntry> StringHistogram::top(size_t k) const {
   std::vector<uint32_t> order;
   order.reserve(liveEntries_);
-  for (uint32_t i = 0; i < entries_.size(); ++i) {
+  for (uint32_t i = 0; i < entryCount_; ++i) {
     if (entries_[i].count > 0) order.push_back(i);
   }
   k = std::min(k, order.size());
@@ -189,8 +225,9 @@ std::vector<StringHistogram::TopEntry> StringHistogram::top(size_t k) const {
     const Entry& y = entries_[b];
     if (x.count != y.count) return x.count > y.count;
     if (x.bytes != y.bytes) return x.bytes > y.bytes;
-    int c = x.key.compare(y.key);
+    int c = memcmp(keys_.at(x.keyRef), keys_.at(y.keyRef), std::min(x.keyLen, y.keyLen));
     if (c != 0) return c < 0;
+    if (x.keyLen != y.keyLen) return x.keyLen < y.keyLen;
     return x.encoding < y.encoding;
   };
   std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k), order.end(), before);
@@ -198,7 +235,7 @@ std::vector<StringHistogram::TopEntry> StringHistogram::top(size_t k) const {
   out.reserve(k);
   for (size_t i = 0; i < k; ++i) {
     const Entry& e = entries_[order[i]];
-    out.push_back({e.key, e.encoding, e.count, e.error, e.bytes, e.truncated});
+    out.push_back({std::string(keys_.at(e.keyRef), e.keyLen), e.encoding, e.count, e.error, e.bytes, e.truncated});
   }
   return out;
 }

@@ -15,6 +15,8 @@
 #include <vector>
 
 #include "distinct_estimator.h"
+#include "key_arena.h"
+#include "lazy_region.h"
 #include "string_runs.h"
 
 namespace arenascope {
@@ -38,8 +40,9 @@ class StringHistogram {
   bool approximate() const { return approximate_; }
   size_t entries() const { return liveEntries_; }
   size_t capacity() const { return maxEntries_; }
-  size_t keyBytes() const { return keyBytes_; }
-  size_t keyByteBudget() const { return maxKeyBytes_; }
+  // Key storage in use (power-of-two blocks) and its budget.
+  size_t keyBytes() const { return keys_.bytesInUse(); }
+  size_t keyByteBudget() const { return keys_.budget(); }
   // Largest count ever evicted: an upper bound on the true count of any key
   // that is not in the table.
   uint64_t evictedCountBound() const { return floor_; }
@@ -52,12 +55,14 @@ class StringHistogram {
 
  private:
   struct Entry {
-    std::string key;
     uint64_t hash = 0;
-    uint64_t count = 0;
+    uint64_t count = 0;  // 0 marks a free entry
     uint64_t error = 0;
     uint64_t bytes = 0;
     uint32_t heapPos = 0;
+    uint32_t keyRef = KeyArena::kNone;
+    uint16_t keyLen = 0;
+    uint8_t keyClass = 0;
     StringEncoding encoding = StringEncoding::kAscii;
     bool truncated = false;
   };
@@ -66,26 +71,34 @@ class StringHistogram {
   // Slot index holding the key, or the empty slot where it would go (*found false).
   size_t probe(const char* text, size_t len, uint64_t hash, StringEncoding encoding, bool* found) const;
   void eraseSlotOf(uint32_t index);
+  // A key block for len bytes, evicting (and entering approximate mode) when
+  // the budget is used up. kNone only when nothing is left to evict.
+  uint32_t allocateKey(size_t len, uint8_t* cls);
   uint32_t newEntry();
   void enterApproximate();
   void evictMin();
   void siftDown(size_t pos);
   void siftUp(size_t pos);
   bool heapLess(size_t a, size_t b) const { return entries_[heap_[a]].count < entries_[heap_[b]].count; }
+  void heapPush(uint32_t idx);
   void heapSwap(size_t a, size_t b);
 
   size_t maxEntries_;
-  size_t maxKeyBytes_;
-  // Open addressing, linear probing, load <= 1/2. A slot is
+  // Open addressing, linear probing, 2 * maxEntries slots rounded up to a
+  // power of two, so load stays <= 1/2. A slot is
   // (hash >> 32) << 32 | (entry index + 1); 0 is empty. The high half lets most
-  // probes skip the entry without touching it.
-  std::vector<uint64_t> slots_;
+  // probes skip the entry without touching it. All tables are LazyArrays
+  // sized for the caps: nothing is copied on growth and only touched pages
+  // cost memory.
+  LazyArray<uint64_t> slots_;
   size_t slotMask_;
-  std::vector<Entry> entries_;
+  LazyArray<Entry> entries_;
+  size_t entryCount_ = 0;  // entries ever used; free ones are on freeEntries_
   std::vector<uint32_t> freeEntries_;
-  std::vector<uint32_t> heap_;  // min-heap on count, approximate mode only
+  LazyArray<uint32_t> heap_;  // min-heap on count, approximate mode only
+  size_t heapSize_ = 0;
   size_t liveEntries_ = 0;
-  size_t keyBytes_ = 0;
+  KeyArena keys_;
   bool approximate_ = false;
   uint64_t floor_ = 0;
   DistinctEstimator estimator_;

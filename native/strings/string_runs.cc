@@ -70,45 +70,88 @@ void RunScanner::feed(const uint8_t* p, uint64_t addr, size_t len) {
   }
 }
 
+namespace {
+// Bit i of the result is set when bits i .. i+len-1 of m are all set: the
+// positions where a run of at least len units starts (or continues). Shifts
+// bring in zeros, so runs reaching the top of the word are not seen here.
+inline uint64_t runsOfAtLeast(uint64_t m, size_t len) {
+  if (len > 64) return 0;
+  uint64_t e = m;
+  size_t covered = 1;
+  while (covered * 2 <= len) {
+    e &= e >> covered;
+    covered *= 2;
+  }
+  if (covered < len) e &= e >> (len - covered);  // overlapping halves cover len
+  return e;
+}
+}  // namespace
+
 template <size_t kUnitBytes>
 void RunScanner::feedUnits(const uint8_t* p, uint64_t addr, size_t units) {
   constexpr size_t kUnitsPerGroup = 64 / kUnitBytes;
   for (size_t g = 0; g < units; g += kUnitsPerGroup) {
     const uint8_t* gp = p + g * kUnitBytes;
+    const uint64_t ga = addr + g * kUnitBytes;
     const size_t valid = std::min(kUnitsPerGroup, units - g);
     const uint64_t validMask = valid == 64 ? ~0ull : (1ull << valid) - 1;
     const uint64_t printable = (kUnitBytes == 1 ? asciiPrintableMask64(gp) : utf16PrintableMask64(gp)) & validMask;
     const uint64_t stops = ~printable & validMask;
     size_t pos = 0;
-    // Walk transitions only; a group with no transition costs one test.
-    while (pos < valid) {
-      if (inRun_) {
-        uint64_t rest = stops >> pos;
-        if (rest == 0) break;
-        pos += static_cast<size_t>(__builtin_ctzll(rest));
-        endRun(gp + pos * kUnitBytes, addr + (g + pos) * kUnitBytes);
+    if (inRun_) {
+      if (stops == 0) continue;  // the run goes on through this group
+      pos = static_cast<size_t>(__builtin_ctzll(stops));
+      const uint64_t endAddr = ga + pos * kUnitBytes;
+      if ((endAddr - runStart_) / kUnitBytes < minChars_) {
+        inRun_ = false;
+        pending_ = nullptr;
       } else {
-        uint64_t rest = printable >> pos;
-        if (rest == 0) break;
-        pos += static_cast<size_t>(__builtin_ctzll(rest));
-        startRun(gp + pos * kUnitBytes, addr + (g + pos) * kUnitBytes);
+        endRun(gp + pos * kUnitBytes, endAddr);
       }
+    }
+    // A run touching the last valid unit may go on in the next group: it is
+    // started whatever its length so far. Runs wholly inside the group are
+    // found only if long enough, so the many short runs of binary data cost
+    // nothing beyond the mask arithmetic.
+    const bool topRun = (printable >> (valid - 1)) & 1;
+    size_t topStart = 0;
+    if (topRun) {
+      const uint64_t below = stops & ((1ull << (valid - 1)) - 1);
+      topStart = below ? 64 - static_cast<size_t>(__builtin_clzll(below)) : 0;
+      if (topStart < pos) topStart = pos;
+    }
+    uint64_t starts = runsOfAtLeast(printable, minChars_) & (~0ull << pos);
+    if (topRun) starts &= topStart == 0 ? 0 : (~0ull >> (64 - topStart));
+    while (starts) {
+      const size_t s = static_cast<size_t>(__builtin_ctzll(starts));
+      const size_t e = s + static_cast<size_t>(__builtin_ctzll(stops >> s));
+      emitWhole(gp + s * kUnitBytes, ga + s * kUnitBytes, e - s);
+      starts &= e >= 64 ? 0 : (~0ull << e);
+    }
+    if (topRun) {
+      inRun_ = true;
+      runStart_ = ga + topStart * kUnitBytes;
+      pending_ = gp + topStart * kUnitBytes;
+      pendingAddr_ = runStart_;
+      carried_ = false;
     }
   }
   fedEnd_ = p + units * kUnitBytes;
   fedEndAddr_ = addr + units * kUnitBytes;
 }
 
-void RunScanner::startRun(const uint8_t* p, uint64_t addr) {
-  inRun_ = true;
-  runStart_ = addr;
-  pending_ = p;
-  pendingAddr_ = addr;
-  carried_ = false;
-  carry_.clear();
+void RunScanner::emitWhole(const uint8_t* p, uint64_t addr, size_t units) {
+  StringRun run;
+  run.encoding = encoding_;
+  run.address = addr;
+  run.fullChars = units;
+  run.keptChars = std::min(units, kMaxKeptChars);
+  run.raw = p;
+  sink_->onRun(run);
 }
 
 void RunScanner::appendCarry(const uint8_t* p, size_t bytes) {
+  if (!carried_) carry_.clear();
   size_t room = kMaxKeptChars * unitBytes_ - carry_.size();
   size_t take = std::min(room, bytes);
   carry_.insert(carry_.end(), p, p + take);

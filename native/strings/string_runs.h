@@ -69,8 +69,9 @@ class RunScanner {
  private:
   template <size_t kUnitBytes>
   void feedUnits(const uint8_t* p, uint64_t addr, size_t units);
-  void startRun(const uint8_t* p, uint64_t addr);
   void endRun(const uint8_t* endPtr, uint64_t endAddr);
+  // A run that begins and ends inside one 64-byte group.
+  void emitWhole(const uint8_t* p, uint64_t addr, size_t units);
   void appendCarry(const uint8_t* p, size_t bytes);
 
   StringEncoding encoding_;

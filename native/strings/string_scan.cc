@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <memory>
+#include <stdexcept>
 
+#include "block_reader.h"
 #include "string_runs.h"
 #include "string_tally.h"
 
@@ -11,29 +13,31 @@ namespace arenascope {
 namespace {
 constexpr uint64_t kProgressEvery = 4u << 20;
 
-// The block buffer, the holes the last read reported in it, and the scanners
-// that must save their partial runs before it is overwritten.
+// Hands segment pieces to the scanners from the blocks the reader prepared,
+// splitting them at holes, and makes the scanners save partial runs before a
+// block is handed back.
 class BlockStream {
  public:
-  BlockStream(MemorySource& source, std::mutex& lock, size_t blockSize, std::vector<RunScanner*> scanners)
-      : source_(source), lock_(lock), blockSize_(blockSize), buf_(blockSize + kScanPadding), scanners_(std::move(scanners)) {}
+  BlockStream(BlockReader& reader, std::vector<RunScanner*> scanners)
+      : reader_(reader), scanners_(std::move(scanners)) {}
 
-  // Classifies [from, to) of one segment, reading blocks as needed.
-  void scan(uint64_t from, uint64_t to, uint64_t rangeEnd, StringScanResult* out) {
+  // Classifies [from, to) of one segment.
+  void scan(uint64_t from, uint64_t to, StringScanResult* out) {
     while (from < to) {
-      if (!(from >= bufStart_ && from < bufEnd_)) load(from, rangeEnd);
-      const uint64_t pieceEnd = std::min(to, bufEnd_);
+      if (!block_ || from < block_->start || from >= block_->end) load(from);
+      const uint64_t pieceEnd = std::min(to, block_->end);
+      const std::vector<Hole>& holes = block_->holes;
       while (from < pieceEnd) {
-        while (hole_ < holes_.size() && holes_[hole_].end <= from) ++hole_;
-        if (hole_ < holes_.size() && holes_[hole_].start <= from) {
-          uint64_t holeEnd = std::min(pieceEnd, holes_[hole_].end);
+        while (hole_ < holes.size() && holes[hole_].end <= from) ++hole_;
+        if (hole_ < holes.size() && holes[hole_].start <= from) {
+          uint64_t holeEnd = std::min(pieceEnd, holes[hole_].end);
           for (RunScanner* s : scanners_) s->interrupt();
           out->holeBytes += holeEnd - from;
           from = holeEnd;
           continue;
         }
-        uint64_t readableEnd = hole_ < holes_.size() ? std::min(pieceEnd, holes_[hole_].start) : pieceEnd;
-        const uint8_t* p = buf_.data() + (from - bufStart_);
+        uint64_t readableEnd = hole_ < holes.size() ? std::min(pieceEnd, holes[hole_].start) : pieceEnd;
+        const uint8_t* p = block_->data() + (from - block_->start);
         for (RunScanner* s : scanners_) s->feed(p, from, static_cast<size_t>(readableEnd - from));
         out->bytesScanned += readableEnd - from;
         from = readableEnd;
@@ -46,29 +50,17 @@ class BlockStream {
   }
 
  private:
-  void load(uint64_t at, uint64_t rangeEnd) {
+  void load(uint64_t at) {
     for (RunScanner* s : scanners_) s->detach();
-    // Blocks end on blockSize multiples so that a UTF-16 unit never straddles
-    // two blocks of one segment.
-    uint64_t end = std::min(rangeEnd, (at / blockSize_ + 1) * blockSize_);
-    holes_.clear();
+    block_ = reader_.next();
+    // The planner follows the same rule as this loop; a mismatch is a bug.
+    if (!block_ || block_->start != at) throw std::logic_error("string scan: block plan out of step");
     hole_ = 0;
-    {
-      std::lock_guard<std::mutex> g(lock_);
-      source_.read(at, buf_.data(), static_cast<size_t>(end - at), &holes_);
-    }
-    bufStart_ = at;
-    bufEnd_ = end;
   }
 
-  MemorySource& source_;
-  std::mutex& lock_;
-  size_t blockSize_;
-  std::vector<uint8_t> buf_;
+  BlockReader& reader_;
   std::vector<RunScanner*> scanners_;
-  uint64_t bufStart_ = 0;
-  uint64_t bufEnd_ = 0;
-  std::vector<Hole> holes_;
+  const BlockReader::Block* block_ = nullptr;
   size_t hole_ = 0;
 };
 
@@ -94,7 +86,9 @@ StringScanResult scanStrings(MemorySource& source, std::mutex& sourceLock, const
   if (options.utf16) owned.push_back(std::make_unique<RunScanner>(StringEncoding::kUtf16le, options.minChars, tally.get()));
   for (auto& s : owned) scanners.push_back(s.get());
 
-  BlockStream stream(source, sourceLock, options.blockSize, scanners);
+  BlockReader reader(source, sourceLock, BlockPlanner(&ranges, table, options.filter, options.blockSize),
+                     options.blockSize, kScanPadding);
+  BlockStream stream(reader, scanners);
   SegmentCursor cursor(&ranges, table, options.filter);
   ScanSegment seg;
   uint64_t lastReport = 0;
@@ -106,7 +100,7 @@ StringScanResult scanStrings(MemorySource& source, std::mutex& sourceLock, const
       // Steps end on block multiples, like reads: an odd split would cut a
       // UTF-16 unit in two.
       uint64_t step = std::min<uint64_t>(seg.end, (at / options.blockSize + 1) * options.blockSize);
-      stream.scan(at, step, seg.rangeEnd, &out);
+      stream.scan(at, step, &out);
       at = step;
       uint64_t done = out.bytesScanned + out.holeBytes;
       if (progress && done - lastReport >= kProgressEvery) {

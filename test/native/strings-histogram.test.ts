@@ -85,19 +85,54 @@ describe('scanStrings histogram bounds', () => {
   });
 
   it('stays exact below the entry cap and switches when the key byte budget runs out', async () => {
-    const keys = Array.from({ length: 1000 }, (_, i) => `exact-${i}-`.padEnd(100, 'x'));
+    // Keys are stored in size-class blocks: 600 characters take 640 bytes.
+    const keys = Array.from({ length: 2000 }, (_, i) => `exact-${i}-`.padEnd(600, 'x'));
     const data = Buffer.from(keys.concat(keys).join('\0'), 'latin1');
     const range = [{ start: BASE, end: BASE + data.length }];
     const src = imageSource([{ address: BASE, data }]);
-    const exact = await scan(src, range, { maxDistinct: 1000, top: 2000 });
+    const exact = await scan(src, range, { maxDistinct: 2000, top: 5000 });
     expect(exact.approximate).toBe(false);
-    expect(exact.distinct).toBe(1000);
-    expect(exact.strings.every((s) => s.count === 2 && s.countError === 0)).toBe(true);
-    // 1000 keys of 100 bytes do not fit a 64 KiB key budget.
-    const budget = await scan(src, range, { maxDistinct: 1000, maxDistinctBytes: 65536, top: 2000 });
+    expect(exact.distinct).toBe(2000);
+    expect(exact.strings.length).toBe(2000);
+    expect(exact.strings.every((s) => s.count === 2 && s.countError === 0 && s.bytes === 1200)).toBe(true);
+    // 2000 keys need 1.25 MiB of key blocks; give them 1 MiB.
+    const budget = await scan(src, range, { maxDistinct: 2000, maxDistinctBytes: 1 << 20, top: 5000 });
     expect(budget.approximate).toBe(true);
-    expect(budget.histogram.keyBytes).toBeLessThanOrEqual(65536);
-    expect(budget.histogram.entries).toBeLessThan(1000);
+    expect(budget.histogram.keyBytes).toBeLessThanOrEqual(1 << 20);
+    expect(budget.histogram.entries).toBeLessThanOrEqual(Math.floor((1 << 20) / 640));
+    for (const s of budget.strings) {
+      expect(s.count).toBeGreaterThanOrEqual(2);
+      expect(s.count - s.countError).toBeLessThanOrEqual(2);
+    }
+  });
+
+  it('handles keys of mixed sizes under a tight key budget', async () => {
+    // Short and 4 KiB keys alternate so freed blocks are often the wrong size.
+    const parts: string[] = [];
+    const truth = new Map<string, number>();
+    const next = rng(5);
+    for (let i = 0; i < 4000; i++) {
+      const big = next() < 0.3;
+      const k = Math.floor(next() * (big ? 400 : 3000));
+      const key = big ? `big-${k}-`.padEnd(4096, 'b') : `small-${k}`;
+      truth.set(key, (truth.get(key) ?? 0) + 1);
+      parts.push(key);
+    }
+    const data = Buffer.from(parts.join('\0'), 'latin1');
+    const r = await scan(imageSource([{ address: BASE, data }]), [{ start: BASE, end: BASE + data.length }], {
+      maxDistinct: 100000,
+      maxDistinctBytes: 1 << 20,
+      top: 100000,
+    });
+    expect(r.approximate).toBe(true);
+    expect(r.stringsFound).toBe(4000);
+    expect(r.histogram.keyBytes).toBeLessThanOrEqual(1 << 20);
+    for (const s of r.strings) {
+      const t = truth.get(s.text)!;
+      expect(t).toBeGreaterThan(0);
+      expect(s.count).toBeGreaterThanOrEqual(t);
+      expect(s.count - s.countError).toBeLessThanOrEqual(t);
+    }
   });
 
   it('counts only grep matches in approximate mode too', async () => {

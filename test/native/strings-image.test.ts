@@ -231,37 +231,49 @@ describe('scanStrings on images', () => {
         { start: BASE + 3, end: mid },
         { start: mid + 17, end: last.address + last.data.length - 5 },
       ];
-      const minLength = 1 + Math.floor(next() * 10);
-
-      const expected: RefRun[] = [];
-      let hole = 0;
-      let readable = 0;
-      for (const r of ranges) {
-        let cursor = r.start;
-        for (const s of segs) {
-          const from = Math.max(r.start, s.address);
-          const to = Math.min(r.end, s.address + s.data.length);
-          if (from >= to) continue;
-          hole += Math.max(0, from - cursor);
-          readable += to - from;
-          const piece = s.data.subarray(from - s.address, to - s.address);
-          expected.push(...referenceRuns(from, piece, minLength, 'ascii'), ...referenceRuns(from, piece, minLength, 'utf16le'));
-          cursor = to;
-        }
-        hole += Math.max(0, r.end - cursor);
-      }
-      const want = countsOf(expected);
-      for (const blockSize of [4096, 8192, 65536, MiB]) {
-        const r = await scan(src, ranges, { minLength, encoding: 'both', top: 100000, blockSize, samples: 0 });
-        expect(r.holeBytes).toBe(hole);
-        expect(r.bytesScanned).toBe(readable);
-        expect(r.stringsFound).toBe(expected.length);
-        expect(r.approximate).toBe(false);
-        expect(r.distinct).toBe(want.size);
-        expect(resultCounts(r)).toEqual(want);
+      // Lengths around the 64-unit group and 32-unit UTF-16 group edges too.
+      for (const minLength of [1 + Math.floor(next() * 10), 31, 33, 64, 65, 100]) {
+        await compareWithReference(src, segs, ranges, minLength, minLength < 20 ? [4096, 8192, 65536, MiB] : [4096, MiB]);
       }
     }
   });
+
+  async function compareWithReference(
+    src: unknown,
+    segs: { address: number; data: Buffer }[],
+    ranges: { start: number; end: number }[],
+    minLength: number,
+    blockSizes: number[],
+  ) {
+    const expected: RefRun[] = [];
+    let hole = 0;
+    let readable = 0;
+    for (const r of ranges) {
+      let cursor = r.start;
+      for (const s of segs) {
+        const from = Math.max(r.start, s.address);
+        const to = Math.min(r.end, s.address + s.data.length);
+        if (from >= to) continue;
+        hole += Math.max(0, from - cursor);
+        readable += to - from;
+        const piece = s.data.subarray(from - s.address, to - s.address);
+        expected.push(...referenceRuns(from, piece, minLength, 'ascii'), ...referenceRuns(from, piece, minLength, 'utf16le'));
+        cursor = to;
+      }
+      hole += Math.max(0, r.end - cursor);
+    }
+    expect(expected.length).toBeGreaterThan(0);
+    const want = countsOf(expected);
+    for (const blockSize of blockSizes) {
+      const r = await scan(src, ranges, { minLength, encoding: 'both', top: 100000, blockSize, samples: 0 });
+      expect(r.holeBytes).toBe(hole);
+      expect(r.bytesScanned).toBe(readable);
+      expect(r.stringsFound, `minLength ${minLength} blockSize ${blockSize}`).toBe(expected.length);
+      expect(r.approximate).toBe(false);
+      expect(r.distinct).toBe(want.size);
+      expect(resultCounts(r)).toEqual(want);
+    }
+  }
 
   it('reports progress up to the total', async () => {
     const buf = binary(9 * MiB, 14);
