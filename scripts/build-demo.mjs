@@ -1,1 +1,31 @@
-// Placeholder: the demo target build lands with the TUI (issue 5).
+// Builds the bundled demo target (demo/demo-target.c) into build/demo-target.
+// Runs at install time after tsc; skipped quietly when it is already newer
+// than its source, and non-fatal when gcc is missing (only `arenascope demo`
+// needs it, and it says so).
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const source = join(root, 'demo', 'demo-target.c');
+const output = join(root, 'build', 'demo-target');
+
+function mtime(path) {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return -1;
+  }
+}
+
+if (mtime(output) > mtime(source)) process.exit(0);
+mkdirSync(dirname(output), { recursive: true });
+const cc = process.env.CC || 'gcc';
+const args = ['-O1', '-g', '-pthread', '-Wall', '-Wextra', '-o', output, source];
+const result = spawnSync(cc, args, { stdio: 'inherit' });
+if (result.error || result.status !== 0) {
+  const why = result.error ? result.error.message : `exit status ${result.status}`;
+  process.stderr.write(`build-demo: could not compile ${source} with ${cc} (${why}); \`arenascope demo\` will not be available\n`);
+  process.exit(0);
+}

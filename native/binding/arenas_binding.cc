@@ -1,6 +1,469 @@
-// Placeholder until the arenas module lands; replaced by its owner.
+// The glibc arena reader's JS surface:
+//   walkArenas(source, layout, options)            -> Promise<WalkResult>
+//   scanForMainArena(source, start, end, layout, heapMaxSize) -> Promise<candidates[]>
+//   scanForMallocPar(source, start, end, layout)   -> Promise<candidates[]>
+//   readHeapInfo(source, address, layout)          -> {arPtr, prev, size, mprotectSize, pagesize} | null
+//   knownMallocLayouts()                           -> [{name, layout}]  (tests and fuzzers only)
+// The work is in native/ptmalloc/; this file converts arguments and results.
+#include <cstring>
+#include <memory>
+#include <mutex>
+
+#include "js_errors.h"
+#include "malloc_layout_js.h"
 #include "modules.h"
+#include "ptmalloc/arena_scan.h"
+#include "ptmalloc/arena_walker.h"
+#include "ptmalloc/chunk_format.h"
+#include "ptmalloc/known_layouts.h"
+#include "source_handle.h"
 
 namespace arenascope {
-void InitArenasModule(Napi::Env, Napi::Object) {}
+
+namespace {
+
+using namespace ptmalloc;
+
+constexpr size_t kChunkRecordBytes = 24;
+
+Napi::Number num(Napi::Env env, uint64_t v) { return Napi::Number::New(env, static_cast<double>(v)); }
+Napi::Value numOrNull(Napi::Env env, int64_t v) {
+  return v < 0 ? env.Null() : Napi::Value(Napi::Number::New(env, static_cast<double>(v)));
+}
+
+bool optBool(const Napi::Object& o, const char* name) {
+  Napi::Value v = o.Get(name);
+  if (v.IsUndefined() || v.IsNull()) return false;
+  if (!v.IsBoolean()) throw makeError(o.Env(), "EINVAL", 0, std::string("options.") + name + " must be a boolean");
+  return v.As<Napi::Boolean>().Value();
+}
+
+uint64_t optNumber(const Napi::Object& o, const char* name, uint64_t dflt) {
+  Napi::Value v = o.Get(name);
+  if (v.IsUndefined() || v.IsNull()) return dflt;
+  return toAddress(v, (std::string("options.") + name).c_str());
+}
+
+WalkOptions optionsFromJs(const Napi::Value& v) {
+  Napi::Env env = v.Env();
+  if (!v.IsObject()) throw makeError(env, "EINVAL", 0, "options must be an object");
+  Napi::Object o = v.As<Napi::Object>();
+  WalkOptions w;
+  w.mainArena = toAddress(o.Get("mainArena"), "options.mainArena");
+  w.mp = toAddress(o.Get("mp"), "options.mp");
+  w.heapMaxSize = optNumber(o, "heapMaxSize", 0);
+  w.globalMaxFast = optNumber(o, "globalMaxFast", 0);
+  w.withBins = optBool(o, "withBins");
+  w.withHistogram = optBool(o, "withHistogram");
+  w.withChunks = optBool(o, "withChunks");
+  w.withTcacheDetail = optBool(o, "withTcacheDetail");
+  uint64_t maxArenas = optNumber(o, "maxArenas", 4096);
+  if (maxArenas < 1 || maxArenas > (1u << 20)) throw makeError(env, "EINVAL", 0, "options.maxArenas out of range");
+  w.maxArenas = static_cast<uint32_t>(maxArenas);
+  w.maxChunksPerHeap = optNumber(o, "maxChunksPerHeap", 1ull << 27);
+  if (w.maxChunksPerHeap < 1) throw makeError(env, "EINVAL", 0, "options.maxChunksPerHeap must be >= 1");
+  Napi::Value hints = o.Get("tcacheStructs");
+  if (!hints.IsUndefined() && !hints.IsNull()) {
+    if (!hints.IsArray()) throw makeError(env, "EINVAL", 0, "options.tcacheStructs must be an array");
+    Napi::Array a = hints.As<Napi::Array>();
+    if (a.Length() > 65536) throw makeError(env, "EINVAL", 0, "options.tcacheStructs is too long");
+    for (uint32_t i = 0; i < a.Length(); ++i) w.tcacheStructs.push_back(toAddress(a.Get(i), "options.tcacheStructs[]"));
+  }
+  return w;
+}
+
+Napi::Object countToJs(Napi::Env env, const CountBytes& c) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("chunks", num(env, c.chunks));
+  o.Set("bytes", num(env, c.bytes));
+  return o;
+}
+
+Napi::Array anomaliesToJs(Napi::Env env, const std::vector<Anomaly>& list) {
+  Napi::Array arr = Napi::Array::New(env, list.size());
+  for (size_t i = 0; i < list.size(); ++i) {
+    Napi::Object a = Napi::Object::New(env);
+    a.Set("kind", list[i].kind);
+    a.Set("address", num(env, list[i].address));
+    a.Set("detail", list[i].detail);
+    arr.Set(static_cast<uint32_t>(i), a);
+  }
+  return arr;
+}
+
+const char* binKindName(BinKind k) {
+  switch (k) {
+    case BinKind::kFast: return "fast";
+    case BinKind::kUnsorted: return "unsorted";
+    case BinKind::kSmall: return "small";
+    case BinKind::kLarge: return "large";
+  }
+  return "?";
+}
+
+Napi::Object mpToJs(Napi::Env env, const MpValues& mp) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("trimThreshold", num(env, mp.trimThreshold));
+  o.Set("topPad", num(env, mp.topPad));
+  o.Set("mmapThreshold", num(env, mp.mmapThreshold));
+  o.Set("arenaTest", num(env, mp.arenaTest));
+  o.Set("arenaMax", num(env, mp.arenaMax));
+  o.Set("noDynThreshold", Napi::Number::New(env, static_cast<double>(mp.noDynThreshold)));
+  o.Set("nMmaps", Napi::Number::New(env, static_cast<double>(mp.nMmaps)));
+  o.Set("nMmapsMax", Napi::Number::New(env, static_cast<double>(mp.nMmapsMax)));
+  o.Set("maxNMmaps", Napi::Number::New(env, static_cast<double>(mp.maxNMmaps)));
+  o.Set("mmappedMem", num(env, mp.mmappedMem));
+  o.Set("maxMmappedMem", num(env, mp.maxMmappedMem));
+  o.Set("sbrkBase", num(env, mp.sbrkBase));
+  o.Set("hpPagesize", numOrNull(env, mp.hpPagesize));
+  o.Set("thpPagesize", numOrNull(env, mp.thpPagesize));
+  o.Set("hpFlags", numOrNull(env, mp.hpFlags));
+  o.Set("maxTotalMem", numOrNull(env, mp.maxTotalMem));
+  o.Set("tcacheBins", numOrNull(env, mp.tcacheBins));
+  o.Set("tcacheMaxBytes", numOrNull(env, mp.tcacheMaxBytes));
+  o.Set("tcacheCount", numOrNull(env, mp.tcacheCount));
+  o.Set("tcacheUnsortedLimit", numOrNull(env, mp.tcacheUnsortedLimit));
+  return o;
+}
+
+Napi::Object arenaToJs(Napi::Env env, const ArenaReport& r, const WalkOptions& opt) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("address", num(env, r.address));
+  o.Set("main", Napi::Boolean::New(env, r.main));
+  o.Set("mutex", num(env, r.mutex));
+  o.Set("flags", num(env, r.flags));
+  o.Set("next", num(env, r.next));
+  o.Set("nextFree", num(env, r.nextFree));
+  o.Set("attachedThreads", numOrNull(env, r.attachedThreads));
+  Napi::Array heaps = Napi::Array::New(env, r.heaps.size());
+  for (size_t i = 0; i < r.heaps.size(); ++i) {
+    const HeapReport& h = r.heaps[i];
+    Napi::Object ho = Napi::Object::New(env);
+    ho.Set("start", num(env, h.start));
+    ho.Set("size", num(env, h.size));
+    ho.Set("mprotectSize", num(env, h.mprotectSize));
+    ho.Set("reserved", num(env, h.reserved));
+    ho.Set("firstChunk", num(env, h.firstChunk));
+    ho.Set("chunksWalked", num(env, h.chunksWalked));
+    heaps.Set(static_cast<uint32_t>(i), ho);
+  }
+  o.Set("heaps", heaps);
+  o.Set("systemMem", num(env, r.systemMem));
+  o.Set("maxSystemMem", num(env, r.maxSystemMem));
+  Napi::Object top = Napi::Object::New(env);
+  top.Set("address", num(env, r.topAddress));
+  top.Set("size", num(env, r.topSize));
+  o.Set("top", top);
+  o.Set("lastRemainder", num(env, r.lastRemainder));
+  o.Set("inUse", countToJs(env, r.inUse));
+  o.Set("internal", countToJs(env, r.internal));
+  Napi::Object fr = Napi::Object::New(env);
+  fr.Set("fastbins", countToJs(env, r.fastbins));
+  fr.Set("unsorted", countToJs(env, r.unsorted));
+  fr.Set("smallbins", countToJs(env, r.smallbins));
+  fr.Set("largebins", countToJs(env, r.largebins));
+  fr.Set("tcache", countToJs(env, r.tcache));
+  fr.Set("unlisted", countToJs(env, r.freeUnlisted));
+  o.Set("free", fr);
+  o.Set("overhead", num(env, r.overhead));
+  o.Set("accountedBytes", num(env, r.accountedBytes));
+  o.Set("identityHolds", Napi::Boolean::New(env, r.identityHolds));
+  if (opt.withBins) {
+    Napi::Array bins = Napi::Array::New(env, r.bins.size());
+    for (size_t i = 0; i < r.bins.size(); ++i) {
+      const BinReport& b = r.bins[i];
+      Napi::Object bo = Napi::Object::New(env);
+      bo.Set("kind", binKindName(b.kind));
+      bo.Set("index", num(env, b.index));
+      bo.Set("chunks", num(env, b.chunks));
+      bo.Set("bytes", num(env, b.bytes));
+      bo.Set("minSize", num(env, b.minSize));
+      bo.Set("maxSize", num(env, b.maxSize));
+      bo.Set("rawSizeSum", num(env, b.rawSizeSum));
+      bo.Set("minRawSize", num(env, b.minRawSize));
+      bo.Set("maxRawSize", num(env, b.maxRawSize));
+      bins.Set(static_cast<uint32_t>(i), bo);
+    }
+    o.Set("bins", bins);
+  }
+  Napi::Array tcaches = Napi::Array::New(env, r.tcaches.size());
+  for (size_t i = 0; i < r.tcaches.size(); ++i) {
+    const TcacheReport& t = r.tcaches[i];
+    Napi::Object to = Napi::Object::New(env);
+    to.Set("address", num(env, t.address));
+    to.Set("foundBy", t.foundBy);
+    to.Set("chunks", num(env, t.chunks));
+    to.Set("bytes", num(env, t.bytes));
+    if (opt.withTcacheDetail) {
+      Napi::Array counts = Napi::Array::New(env, t.counts.size());
+      for (size_t k = 0; k < t.counts.size(); ++k) counts.Set(static_cast<uint32_t>(k), num(env, t.counts[k]));
+      to.Set("counts", counts);
+    }
+    tcaches.Set(static_cast<uint32_t>(i), to);
+  }
+  o.Set("tcaches", tcaches);
+  if (opt.withHistogram) {
+    Napi::Array hist = Napi::Array::New(env, r.histogram.size());
+    for (size_t i = 0; i < r.histogram.size(); ++i) {
+      const HistogramRow& h = r.histogram[i];
+      Napi::Object ho = Napi::Object::New(env);
+      ho.Set("size", num(env, h.size));
+      ho.Set("inUseChunks", num(env, h.inUseChunks));
+      ho.Set("inUseBytes", num(env, h.inUseBytes));
+      ho.Set("freeChunks", num(env, h.freeChunks));
+      ho.Set("freeBytes", num(env, h.freeBytes));
+      hist.Set(static_cast<uint32_t>(i), ho);
+    }
+    o.Set("histogram", hist);
+  }
+  o.Set("anomalies", anomaliesToJs(env, r.anomalies));
+  o.Set("anomaliesSuppressed", num(env, r.anomaliesSuppressed));
+  o.Set("approximate", Napi::Boolean::New(env, r.approximate));
+  return o;
+}
+
+// Packs the chunk table little-endian: u64 start, u64 size, u32 arena, u8
+// state, 3 bytes of zero padding (x86-64 is little-endian, so plain memcpy).
+std::vector<uint8_t>* packChunks(const std::vector<ChunkRecord>& chunks) {
+  auto* out = new std::vector<uint8_t>(chunks.size() * kChunkRecordBytes, 0);
+  uint8_t* p = out->data();
+  for (const ChunkRecord& c : chunks) {
+    memcpy(p, &c.start, 8);
+    memcpy(p + 8, &c.size, 8);
+    memcpy(p + 16, &c.arenaIndex, 4);
+    p[20] = c.state;
+    p += kChunkRecordBytes;
+  }
+  return out;
+}
+
+// Runs a job on a worker thread with the source locked; SourceError becomes
+// a rejected promise with code/errno, anything else a plain Error.
+class SourceJobWorker : public Napi::AsyncWorker {
+ public:
+  SourceJobWorker(Napi::Env env, MemorySourceHandle* h)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), src_(h->source()), lock_(h->lock()) {}
+  Napi::Promise promise() { return deferred_.Promise(); }
+
+  void Execute() override {
+    try {
+      std::lock_guard<std::mutex> g(*lock_);
+      run(src_.get());
+    } catch (const SourceError& e) {
+      err_ = std::make_unique<SourceError>(e);
+      SetError(e.what());
+    } catch (const std::bad_alloc&) {
+      SetError("out of memory while walking arenas");
+    }
+  }
+  void OnOK() override { deferred_.Resolve(toJs(Env())); }
+  void OnError(const Napi::Error& e) override {
+    deferred_.Reject(err_ ? makeError(Env(), *err_).Value() : e.Value());
+  }
+
+ protected:
+  virtual void run(MemorySource* src) = 0;
+  virtual Napi::Value toJs(Napi::Env env) = 0;
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::shared_ptr<MemorySource> src_;
+  std::shared_ptr<std::mutex> lock_;
+  std::unique_ptr<SourceError> err_;
+};
+
+class WalkWorker : public SourceJobWorker {
+ public:
+  WalkWorker(Napi::Env env, MemorySourceHandle* h, MallocLayout layout, WalkOptions options)
+      : SourceJobWorker(env, h), layout_(layout), options_(std::move(options)) {}
+  ~WalkWorker() override { delete packed_; }
+
+ protected:
+  void run(MemorySource* src) override {
+    result_ = walkArenas(src, layout_, options_);
+    if (options_.withChunks) {
+      packed_ = packChunks(result_.chunks);
+      result_.chunks.clear();
+      result_.chunks.shrink_to_fit();
+    }
+  }
+  Napi::Value toJs(Napi::Env env) override {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("mp", result_.mp.readable ? Napi::Value(mpToJs(env, result_.mp)) : env.Null());
+    o.Set("heapMaxSize", num(env, result_.heapMaxSize));
+    o.Set("ringClosed", Napi::Boolean::New(env, result_.ringClosed));
+    Napi::Array arenas = Napi::Array::New(env, result_.arenas.size());
+    for (size_t i = 0; i < result_.arenas.size(); ++i) {
+      arenas.Set(static_cast<uint32_t>(i), arenaToJs(env, result_.arenas[i], options_));
+    }
+    o.Set("arenas", arenas);
+    if (packed_) {
+      std::vector<uint8_t>* vec = packed_;
+      packed_ = nullptr;
+      o.Set("chunkTable", Napi::Buffer<uint8_t>::New(env, vec->data(), vec->size(),
+                                                     [](Napi::Env, uint8_t*, std::vector<uint8_t>* v) { delete v; }, vec));
+    }
+    o.Set("anomalies", anomaliesToJs(env, result_.anomalies));
+    o.Set("anomaliesSuppressed", num(env, result_.anomaliesSuppressed));
+    o.Set("readBytes", num(env, result_.readBytes));
+    o.Set("approximate", Napi::Boolean::New(env, result_.approximate));
+    return o;
+  }
+
+ private:
+  MallocLayout layout_;
+  WalkOptions options_;
+  WalkResult result_;
+  std::vector<uint8_t>* packed_ = nullptr;
+};
+
+class MainArenaScanWorker : public SourceJobWorker {
+ public:
+  MainArenaScanWorker(Napi::Env env, MemorySourceHandle* h, uint64_t start, uint64_t end, MallocLayout layout,
+                      uint64_t heapMax)
+      : SourceJobWorker(env, h), start_(start), end_(end), layout_(layout), heapMax_(heapMax) {}
+
+ protected:
+  void run(MemorySource* src) override { found_ = scanForMainArena(src, start_, end_, layout_, heapMax_); }
+  Napi::Value toJs(Napi::Env env) override {
+    Napi::Array arr = Napi::Array::New(env, found_.size());
+    for (size_t i = 0; i < found_.size(); ++i) {
+      const MainArenaCandidate& c = found_[i];
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("address", num(env, c.address));
+      o.Set("score", Napi::Number::New(env, c.score));
+      o.Set("ringLength", num(env, c.ringLength));
+      o.Set("initialized", Napi::Boolean::New(env, c.initialized));
+      o.Set("nonEmptyBins", num(env, c.nonEmptyBins));
+      o.Set("verifiedBins", num(env, c.verifiedBins));
+      o.Set("top", num(env, c.top));
+      o.Set("systemMem", num(env, c.systemMem));
+      arr.Set(static_cast<uint32_t>(i), o);
+    }
+    return arr;
+  }
+
+ private:
+  uint64_t start_, end_;
+  MallocLayout layout_;
+  uint64_t heapMax_;
+  std::vector<MainArenaCandidate> found_;
+};
+
+class MallocParScanWorker : public SourceJobWorker {
+ public:
+  MallocParScanWorker(Napi::Env env, MemorySourceHandle* h, uint64_t start, uint64_t end, MallocLayout layout)
+      : SourceJobWorker(env, h), start_(start), end_(end), layout_(layout) {}
+
+ protected:
+  void run(MemorySource* src) override { found_ = scanForMallocPar(src, start_, end_, layout_); }
+  Napi::Value toJs(Napi::Env env) override {
+    Napi::Array arr = Napi::Array::New(env, found_.size());
+    for (size_t i = 0; i < found_.size(); ++i) {
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("address", num(env, found_[i].address));
+      o.Set("score", Napi::Number::New(env, found_[i].score));
+      arr.Set(static_cast<uint32_t>(i), o);
+    }
+    return arr;
+  }
+
+ private:
+  uint64_t start_, end_;
+  MallocLayout layout_;
+  std::vector<MallocParCandidate> found_;
+};
+
+// Scans cover libc's .data and .bss: a few hundred KiB.
+constexpr uint64_t kMaxScanRange = 64ull << 20;
+
+void checkScanRange(Napi::Env env, uint64_t start, uint64_t end) {
+  if (end <= start) throw makeError(env, "EINVAL", 0, "end must be above start");
+  if (end - start > kMaxScanRange) throw makeError(env, "EINVAL", 0, "scan range above 64 MiB");
+}
+
+Napi::Value WalkArenas(const Napi::CallbackInfo& info) {
+  MemorySourceHandle* h = MemorySourceHandle::Unwrap(info[0]);
+  MallocLayout layout = layoutFromJs(info[1]);
+  WalkOptions options = optionsFromJs(info[2]);
+  auto* w = new WalkWorker(info.Env(), h, layout, std::move(options));
+  Napi::Promise p = w->promise();
+  w->Queue();
+  return p;
+}
+
+Napi::Value ScanForMainArena(const Napi::CallbackInfo& info) {
+  MemorySourceHandle* h = MemorySourceHandle::Unwrap(info[0]);
+  uint64_t start = toAddress(info[1], "start");
+  uint64_t end = toAddress(info[2], "end");
+  checkScanRange(info.Env(), start, end);
+  MallocLayout layout = layoutFromJs(info[3]);
+  uint64_t heapMax = info[4].IsUndefined() ? kDefaultHeapMax : toAddress(info[4], "heapMaxSize");
+  if (heapMax == 0 || (heapMax & (heapMax - 1)) != 0) {
+    throw makeError(info.Env(), "EINVAL", 0, "heapMaxSize must be a power of two");
+  }
+  auto* w = new MainArenaScanWorker(info.Env(), h, start, end, layout, heapMax);
+  Napi::Promise p = w->promise();
+  w->Queue();
+  return p;
+}
+
+Napi::Value ScanForMallocPar(const Napi::CallbackInfo& info) {
+  MemorySourceHandle* h = MemorySourceHandle::Unwrap(info[0]);
+  uint64_t start = toAddress(info[1], "start");
+  uint64_t end = toAddress(info[2], "end");
+  checkScanRange(info.Env(), start, end);
+  MallocLayout layout = layoutFromJs(info[3]);
+  auto* w = new MallocParScanWorker(info.Env(), h, start, end, layout);
+  Napi::Promise p = w->promise();
+  w->Queue();
+  return p;
+}
+
+Napi::Value ReadHeapInfo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  MemorySourceHandle* h = MemorySourceHandle::Unwrap(info[0]);
+  uint64_t address = toAddress(info[1], "address");
+  MallocLayout layout = layoutFromJs(info[2]);
+  HeapInfoValues v;
+  bool ok;
+  try {
+    std::lock_guard<std::mutex> g(*h->lock());
+    ok = readHeapInfo(h->source().get(), address, layout, &v);
+  } catch (const SourceError& e) {
+    throw makeError(env, e);
+  }
+  if (!ok) return env.Null();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("arPtr", num(env, v.arPtr));
+  o.Set("prev", num(env, v.prev));
+  o.Set("size", num(env, v.size));
+  o.Set("mprotectSize", num(env, v.mprotectSize));
+  o.Set("pagesize", numOrNull(env, v.pagesize));
+  return o;
+}
+
+Napi::Value KnownMallocLayouts(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const auto& table = knownLayouts();
+  Napi::Array arr = Napi::Array::New(env, table.size());
+  for (size_t i = 0; i < table.size(); ++i) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("name", table[i].name);
+    o.Set("layout", layoutToJs(env, table[i].layout));
+    arr.Set(static_cast<uint32_t>(i), o);
+  }
+  return arr;
+}
+
+}  // namespace
+
+void InitArenasModule(Napi::Env env, Napi::Object exports) {
+  exports.Set("walkArenas", Napi::Function::New(env, WalkArenas));
+  exports.Set("scanForMainArena", Napi::Function::New(env, ScanForMainArena));
+  exports.Set("scanForMallocPar", Napi::Function::New(env, ScanForMallocPar));
+  exports.Set("readHeapInfo", Napi::Function::New(env, ReadHeapInfo));
+  exports.Set("knownMallocLayouts", Napi::Function::New(env, KnownMallocLayouts));
+}
+
 }  // namespace arenascope

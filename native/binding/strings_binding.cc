@@ -1,6 +1,285 @@
-// Placeholder until the strings module lands; replaced by its owner.
+// scanStrings(source, ranges, options, onProgress?) -> Promise<result>
+// Argument checking here mirrors what the TypeScript layer validates, because
+// the addon is also loaded directly (tests, bench) and must not trust input.
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <stdexcept>
+
+#include "js_errors.h"
 #include "modules.h"
+#include "source_handle.h"
+#include "strings/chunk_table.h"
+#include "strings/scan_segments.h"
+#include "strings/string_grep.h"
+#include "strings/string_scan.h"
 
 namespace arenascope {
-void InitStringsModule(Napi::Env, Napi::Object) {}
+
+namespace {
+constexpr size_t kMaxRanges = 1u << 20;
+
+struct ScanProgress {
+  uint64_t bytesDone;
+  uint64_t bytesTotal;
+};
+
+class StringsWorker : public Napi::AsyncProgressQueueWorker<ScanProgress> {
+ public:
+  StringsWorker(Napi::Env env, Napi::Function onProgress, std::shared_ptr<MemorySource> src,
+                std::shared_ptr<std::mutex> lock, std::vector<ScanRange> ranges, std::unique_ptr<ChunkTable> table,
+                std::unique_ptr<StringGrep> grep, StringScanOptions options)
+      : Napi::AsyncProgressQueueWorker<ScanProgress>(onProgress),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        src_(std::move(src)),
+        lock_(std::move(lock)),
+        ranges_(std::move(ranges)),
+        table_(std::move(table)),
+        grep_(std::move(grep)),
+        options_(options) {}
+
+  Napi::Promise promise() { return deferred_.Promise(); }
+
+  void Execute(const ExecutionProgress& progress) override {
+    try {
+      result_ = scanStrings(*src_, *lock_, ranges_, table_.get(), grep_.get(), options_,
+                            [&progress](uint64_t done, uint64_t total) {
+                              ScanProgress p{done, total};
+                              progress.Send(&p, 1);
+                            });
+    } catch (const SourceError& e) {
+      fail(e.code(), e.err(), e.what());
+    } catch (const std::bad_alloc&) {
+      fail("ENOMEM", ENOMEM, "out of memory while scanning strings");
+    } catch (const std::exception& e) {
+      fail("EINTERNAL", 0, e.what());
+    }
+  }
+
+  void OnProgress(const ScanProgress* data, size_t count) override {
+    if (Callback().IsEmpty() || count == 0) return;
+    const ScanProgress& p = data[count - 1];
+    Callback().Call({Napi::Number::New(Env(), static_cast<double>(p.bytesDone)),
+                     Napi::Number::New(Env(), static_cast<double>(p.bytesTotal))});
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    if (!errCode_.empty()) {
+      deferred_.Reject(makeError(env, errCode_, errno_, errMsg_).Value());
+      return;
+    }
+    deferred_.Resolve(resultToJs(env));
+  }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  static Napi::Number num(Napi::Env env, uint64_t v) { return Napi::Number::New(env, static_cast<double>(v)); }
+
+  Napi::Object resultToJs(Napi::Env env) {
+    const StringScanResult& r = result_;
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("bytesTotal", num(env, r.bytesTotal));
+    o.Set("bytesScanned", num(env, r.bytesScanned));
+    o.Set("holeBytes", num(env, r.holeBytes));
+    o.Set("stringsFound", num(env, r.stringsFound));
+    o.Set("stringBytes", num(env, r.stringBytes));
+    o.Set("distinct", num(env, r.distinct));
+    o.Set("approximate", Napi::Boolean::New(env, r.approximate));
+    o.Set("evictedCountBound", num(env, r.evictedCountBound));
+    o.Set("grepRejected", num(env, r.grepRejected));
+    o.Set("grepEvaluations", num(env, r.grepEvaluations));
+    if (table_) o.Set("unattributedBytes", num(env, r.unattributedBytes));
+    Napi::Object hist = Napi::Object::New(env);
+    hist.Set("entries", num(env, r.histogramEntries));
+    hist.Set("capacity", num(env, r.histogramCapacity));
+    hist.Set("keyBytes", num(env, r.histogramKeyBytes));
+    hist.Set("keyByteBudget", num(env, r.histogramKeyByteBudget));
+    hist.Set("memoryBytes", num(env, r.histogramMemoryBytes));
+    o.Set("histogram", hist);
+
+    Napi::Array strings = Napi::Array::New(env, r.strings.size());
+    for (size_t i = 0; i < r.strings.size(); ++i) {
+      const auto& s = r.strings[i];
+      Napi::Object e = Napi::Object::New(env);
+      e.Set("text", Napi::String::New(env, s.text));
+      e.Set("count", num(env, s.count));
+      e.Set("countError", num(env, s.error));
+      e.Set("bytes", num(env, s.bytes));
+      e.Set("encoding", encodingName(s.encoding));
+      e.Set("truncated", Napi::Boolean::New(env, s.truncated));
+      strings.Set(static_cast<uint32_t>(i), e);
+    }
+    o.Set("strings", strings);
+
+    Napi::Array samples = Napi::Array::New(env, r.samples.size());
+    for (size_t i = 0; i < r.samples.size(); ++i) {
+      const auto& s = r.samples[i];
+      Napi::Object e = Napi::Object::New(env);
+      e.Set("address", num(env, s.address));
+      e.Set("text", Napi::String::New(env, s.text));
+      e.Set("length", num(env, s.length));
+      e.Set("encoding", encodingName(s.encoding));
+      e.Set("chunkIndex", Napi::Number::New(env, static_cast<double>(s.chunkIndex)));
+      int64_t arena = -1;
+      if (table_ && s.chunkIndex >= 0) arena = (*table_)[static_cast<size_t>(s.chunkIndex)].arenaIndex;
+      e.Set("arenaIndex", Napi::Number::New(env, static_cast<double>(arena)));
+      samples.Set(static_cast<uint32_t>(i), e);
+    }
+    o.Set("samples", samples);
+
+    Napi::Array sizes = Napi::Array::New(env, r.bySizeClass.size());
+    for (size_t i = 0; i < r.bySizeClass.size(); ++i) {
+      Napi::Object e = Napi::Object::New(env);
+      e.Set("chunkSize", num(env, r.bySizeClass[i].chunkSize));
+      e.Set("stringBytes", num(env, r.bySizeClass[i].stringBytes));
+      e.Set("strings", num(env, r.bySizeClass[i].strings));
+      sizes.Set(static_cast<uint32_t>(i), e);
+    }
+    o.Set("bySizeClass", sizes);
+
+    Napi::Array arenas = Napi::Array::New(env, r.byArena.size());
+    for (size_t i = 0; i < r.byArena.size(); ++i) {
+      Napi::Object e = Napi::Object::New(env);
+      e.Set("arenaIndex", num(env, r.byArena[i].arenaIndex));
+      e.Set("stringBytes", num(env, r.byArena[i].stringBytes));
+      e.Set("strings", num(env, r.byArena[i].strings));
+      arenas.Set(static_cast<uint32_t>(i), e);
+    }
+    o.Set("byArena", arenas);
+    return o;
+  }
+
+  void fail(const std::string& code, int err, const std::string& msg) {
+    if (!errCode_.empty()) return;
+    errCode_ = code;
+    errno_ = err;
+    errMsg_ = msg;
+  }
+
+  Napi::Promise::Deferred deferred_;
+  std::shared_ptr<MemorySource> src_;
+  std::shared_ptr<std::mutex> lock_;
+  std::vector<ScanRange> ranges_;
+  std::unique_ptr<ChunkTable> table_;
+  std::unique_ptr<StringGrep> grep_;
+  StringScanOptions options_;
+  StringScanResult result_;
+  std::string errCode_, errMsg_;
+  int errno_ = 0;
+};
+
+[[noreturn]] void invalid(Napi::Env env, const std::string& msg) { throw makeError(env, "EINVAL", 0, msg); }
+
+size_t optionalCount(Napi::Object opts, const char* name, size_t def, size_t min, size_t max) {
+  Napi::Value v = opts.Get(name);
+  if (v.IsUndefined() || v.IsNull()) return def;
+  uint64_t n = toAddress(v, name);
+  if (n < min || n > max) {
+    invalid(opts.Env(), std::string(name) + " must be between " + std::to_string(min) + " and " + std::to_string(max));
+  }
+  return static_cast<size_t>(n);
+}
+
+std::string optionalString(Napi::Object opts, const char* name, const std::string& def) {
+  Napi::Value v = opts.Get(name);
+  if (v.IsUndefined() || v.IsNull()) return def;
+  if (!v.IsString()) invalid(opts.Env(), std::string(name) + " must be a string");
+  return v.As<Napi::String>().Utf8Value();
+}
+
+std::vector<ScanRange> parseRanges(Napi::Env env, Napi::Value v) {
+  if (!v.IsArray()) invalid(env, "ranges must be an array of {start, end}");
+  Napi::Array arr = v.As<Napi::Array>();
+  if (arr.Length() > kMaxRanges) invalid(env, "too many ranges");
+  std::vector<ScanRange> ranges;
+  ranges.reserve(arr.Length());
+  for (uint32_t i = 0; i < arr.Length(); ++i) {
+    Napi::Value rv = arr.Get(i);
+    if (!rv.IsObject()) invalid(env, "each range must be an object {start, end}");
+    Napi::Object r = rv.As<Napi::Object>();
+    uint64_t start = toAddress(r.Get("start"), "range.start");
+    uint64_t end = toAddress(r.Get("end"), "range.end");
+    if (end < start) invalid(env, "range end is below its start");
+    ranges.push_back({start, end});
+  }
+  return normalizeRanges(std::move(ranges));
+}
+
+Napi::Value ScanStrings(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  MemorySourceHandle* h = MemorySourceHandle::Unwrap(info[0]);
+  std::vector<ScanRange> ranges = parseRanges(env, info[1]);
+  Napi::Object opts = info[2].IsObject() ? info[2].As<Napi::Object>() : Napi::Object::New(env);
+  if (!info[2].IsUndefined() && !info[2].IsNull() && !info[2].IsObject()) invalid(env, "options must be an object");
+
+  StringScanOptions o;
+  o.minChars = optionalCount(opts, "minLength", 6, 1, 1u << 20);
+  std::string enc = optionalString(opts, "encoding", "ascii");
+  if (enc == "ascii") {
+    o.ascii = true;
+    o.utf16 = false;
+  } else if (enc == "utf16le") {
+    o.ascii = false;
+    o.utf16 = true;
+  } else if (enc == "both") {
+    o.ascii = o.utf16 = true;
+  } else {
+    invalid(env, "encoding must be 'ascii', 'utf16le' or 'both'");
+  }
+  o.top = optionalCount(opts, "top", 50, 0, 100000);
+  o.samples = optionalCount(opts, "samples", 20, 0, 10000);
+  o.maxDistinct = optionalCount(opts, "maxDistinct", 200000, 1, 4000000);
+  o.maxDistinctBytes = optionalCount(opts, "maxDistinctBytes", 32u << 20, 1u << 20, 1u << 30);
+  o.blockSize = optionalCount(opts, "blockSize", 1u << 20, 4096, 16u << 20);
+  if ((o.blockSize & (o.blockSize - 1)) != 0) invalid(env, "blockSize must be a power of two");
+
+  std::unique_ptr<StringGrep> grep;
+  Napi::Value g = opts.Get("grep");
+  if (!g.IsUndefined() && !g.IsNull()) {
+    if (!g.IsString()) invalid(env, "grep must be a string");
+    Napi::Value ic = opts.Get("grepIgnoreCase");
+    bool ignoreCase = ic.IsBoolean() && ic.As<Napi::Boolean>().Value();
+    try {
+      grep = std::make_unique<StringGrep>(g.As<Napi::String>().Utf8Value(), ignoreCase);
+    } catch (const std::invalid_argument& e) {
+      invalid(env, e.what());
+    }
+  }
+
+  std::unique_ptr<ChunkTable> table;
+  Napi::Value t = opts.Get("chunkTable");
+  if (!t.IsUndefined() && !t.IsNull()) {
+    if (!t.IsBuffer()) invalid(env, "chunkTable must be a Buffer of 24-byte records");
+    auto b = t.As<Napi::Buffer<uint8_t>>();
+    table = std::make_unique<ChunkTable>();
+    std::string err;
+    // Parsed (copied) now: the Buffer stays in JS hands while the scan runs.
+    if (!ChunkTable::parse(b.Data(), b.Length(), table.get(), &err)) invalid(env, err);
+  }
+  std::string filter = optionalString(opts, "chunkFilter", "all");
+  if (filter == "all") {
+    o.filter = ChunkFilter::kAll;
+  } else if (filter == "live" || filter == "free") {
+    if (!table) invalid(env, "chunkFilter '" + filter + "' needs a chunkTable");
+    o.filter = filter == "live" ? ChunkFilter::kLive : ChunkFilter::kFree;
+  } else {
+    invalid(env, "chunkFilter must be 'all', 'live' or 'free'");
+  }
+
+  Napi::Function cb = info[3].IsFunction() ? info[3].As<Napi::Function>()
+                                           : Napi::Function::New(env, [](const Napi::CallbackInfo&) {});
+  auto* w = new StringsWorker(env, cb, h->source(), h->lock(), std::move(ranges), std::move(table), std::move(grep), o);
+  Napi::Promise p = w->promise();
+  w->Queue();
+  return p;
+}
+}  // namespace
+
+void InitStringsModule(Napi::Env env, Napi::Object exports) {
+  exports.Set("scanStrings", Napi::Function::New(env, ScanStrings));
+}
+
 }  // namespace arenascope

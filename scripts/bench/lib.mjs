@@ -7,15 +7,16 @@ import { fileURLToPath } from 'node:url';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-export function build(source, name) {
+export function build(source, name, extra = []) {
   const out = join(root, 'build', 'bench', name);
   mkdirSync(dirname(out), { recursive: true });
-  execFileSync('gcc', ['-O2', '-pthread', '-o', out, join(root, source)]);
+  execFileSync('gcc', ['-O2', '-pthread', '-fno-builtin', '-o', out, join(root, source), ...extra]);
   return out;
 }
 
 export async function start(bin, args) {
-  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  // stdin stays open: the oracle target exits on EOF.
+  const child = spawn(bin, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const pid = await new Promise((resolve, reject) => {
     let buf = '';
     child.stdout.on('data', (d) => {

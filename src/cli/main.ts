@@ -8,6 +8,24 @@ function parsePid(text: string): number {
   return Number(text);
 }
 
+function parseSeconds(text: string): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0 || n > 3600) throw new InvalidArgumentError('seconds: a number above 0, at most 3600');
+  return n;
+}
+
+function parseInterval(text: string): number {
+  const v = Number(text);
+  // Below 0.2 s the sampler would spend its time re-reading smaps.
+  if (!/^[0-9]+(\.[0-9]+)?$/.test(text) || !(v >= 0.2) || v > 3600) throw new InvalidArgumentError('seconds between samples: a number from 0.2 to 3600');
+  return v;
+}
+
+function parseThreads(text: string): number {
+  if (!/^[1-9][0-9]*$/.test(text) || Number(text) > 64) throw new InvalidArgumentError('a thread count from 1 to 64');
+  return Number(text);
+}
+
 function examples(lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
 }
@@ -22,11 +40,41 @@ export function buildProgram(): Command {
     )
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
+    // Program options only before a subcommand, so `dump --freeze` stays dump's own option.
+    .enablePositionalOptions()
+    .argument('[pid]', 'open the interactive view on this process')
+    .option('--interval <seconds>', 'seconds between samples in the interactive view', parseInterval, 2)
+    .option('--freeze', 'stop the target (ptrace) while each sample is read; never done otherwise')
     .addHelpText(
       'after',
       examples(['arenascope 1234                 # interactive TUI on pid 1234', 'arenascope demo                 # TUI on the bundled demo target', 'arenascope maps 1234 --kind arena-heap', 'arenascope dump 1234 --region 0x7fd488000000 -o arena.bin']) +
         '\nNeeds: root, or CAP_SYS_PTRACE, or the same user with kernel.yama.ptrace_scope=0.\n',
     );
+
+  program.action(async (pidText: string | undefined, opts: { interval: number; freeze?: boolean }) => {
+    if (pidText === undefined) return program.help();
+    if (!/^[1-9][0-9]*$/.test(pidText)) program.error(`error: unknown command or not a pid: '${pidText}'`, { code: 'commander.invalidArgument', exitCode: ExitCode.usage });
+    const { runTui } = await import('../tui/run.js');
+    await runTui({ pid: Number(pidText), intervalSeconds: opts.interval, freeze: Boolean(opts.freeze) });
+  });
+
+  program
+    .command('demo')
+    .description('Start the bundled demo target (threads that grow their own arenas with text) and open the interactive view on it; it ends when you quit')
+    .option('--threads <n>', 'worker threads, each with its own arena', parseThreads, 12)
+    .option('--interval <seconds>', 'seconds between samples', parseInterval, 2)
+    .option('--freeze', 'stop the target while each sample is read')
+    .addHelpText('after', examples(['arenascope demo', 'arenascope demo --threads 4 --interval 1']))
+    .action(async (opts: { threads: number; interval: number; freeze?: boolean }) => {
+      const { startDemoTarget } = await import('../commands/demo.js');
+      const { runTui } = await import('../tui/run.js');
+      const demo = await startDemoTarget({ threads: opts.threads });
+      try {
+        await runTui({ pid: demo.pid, intervalSeconds: opts.interval, freeze: Boolean(opts.freeze) });
+      } finally {
+        await demo.stop();
+      }
+    });
 
   program
     .command('maps')
@@ -75,6 +123,64 @@ export function buildProgram(): Command {
     .action(async (pid: number, opts) => {
       const { runArenas } = await import('../commands/arenas.js');
       await runArenas(pid, opts);
+    });
+
+  program
+    .command('report')
+    .description(
+      'Explain the RSS line by line (adds up exactly to smaps Rss), estimate what malloc_trim(0) would return now, ' +
+        'and advise (MALLOC_ARENA_MAX, malloc_trim, mmap threshold, fragmentation, cgroup limit, allocator) with the numbers behind each claim',
+    )
+    .argument('<pid>', 'process id', parsePid)
+    .option('--json', 'machine-readable output (bytes as numbers)')
+    .option('--no-attach', 'never run jcmd against a JVM target')
+    .option('--freeze', 'stop the target (ptrace) during the arena walk for an exact snapshot; reports the pause')
+    .option('--jcmd-timeout <seconds>', 'how long to wait for jcmd', parseSeconds, 20)
+    .addHelpText(
+      'after',
+      examples(['arenascope report 1234', 'arenascope report 1234 --json | jq .advice', 'arenascope report 1234 --no-attach']) +
+        '\nReads /proc/PID (smaps, pagemap, environ, cgroup) and target memory; never writes to or stops the target (unless --freeze).\n' +
+        'JVM targets: when the JVM runs with -XX:NativeMemoryTracking=summary (or detail), report runs\n' +
+        '`jcmd PID VM.native_memory summary` and `jcmd PID GC.heap_info`. That is an interaction with the\n' +
+        "target through the HotSpot attach API (the JVM starts its attach listener thread if it has not yet);\n" +
+        "jcmd runs as the JVM's own uid/gid (via setpriv when arenascope is root). --no-attach skips it.\n",
+    )
+    .action(async (pid: number, opts) => {
+      const { runReport } = await import('../commands/report.js');
+      await runReport(pid, { json: opts.json, attach: opts.attach, jcmdTimeoutMs: opts.jcmdTimeout * 1000, freeze: opts.freeze });
+    });
+
+  program
+    .command('strings')
+    .description('Which strings fill the arenas: counts, total bytes, samples with their chunk and arena, bytes per chunk size')
+    .argument('<pid>', 'process id', parsePid)
+    .option('--region <addr>', 'scan the mapping containing ADDR')
+    .option('--range <start-end>', 'scan START-END (END may be START+LENGTH)')
+    .option('--arena <addr>', "scan one arena's heaps")
+    .option('--all-arenas', "scan every arena's heaps")
+    .option('--suspicious [n]', 'scan the N arena heaps holding the most resident memory (or growth over --baseline)')
+    .option('--baseline <file>', "an earlier 'arenascope maps --json' to rank growth for --suspicious")
+    .option('--live', 'only in-use chunks')
+    .option('--free', 'only free chunks (bins, tcache, fastbins, top)')
+    .option('--min-len <n>', 'shortest run reported', '6')
+    .option('--encoding <enc>', 'ascii, utf16le or both', 'both')
+    .option('--grep <regex>', 'count and sample only strings matching REGEX')
+    .option('--top <k>', 'distinct strings listed', '20')
+    .option('--samples <n>', 'samples listed', '20')
+    .option('--redact', 'mask what looks like credentials (tokens, password=...)')
+    .option('--json', 'machine-readable output')
+    .addHelpText(
+      'after',
+      examples([
+        'arenascope strings 1234                      # every arena heap and the main heap',
+        'arenascope strings 1234 --suspicious 3 --live',
+        'arenascope strings 1234 --region 0x7fd488000000 --grep "SELECT|INSERT" --top 50',
+        'arenascope strings 1234 --json --redact | jq .strings',
+      ]) + '\nOutput holds whatever text the target held (passwords, tokens): see SECURITY.md; --redact masks what it can.\n',
+    )
+    .action(async (pid: number, opts) => {
+      const { runStrings } = await import('../commands/strings.js');
+      await runStrings(pid, opts);
     });
 
   return program;

@@ -1,29 +1,63 @@
-// sampleProcess: one consistent look at a process for the TUI and the report.
-// TEMPORARY: the arena engine is being integrated; until then malloc is null
-// and mallocError says so.
+// sampleProcess: one consistent look at a process for the TUI and the report:
+// the classified region map, and the malloc snapshot when the target uses
+// glibc malloc. A failing arena walk does not hide the regions: it becomes
+// mallocError. A vanished or forbidden target still throws (ESRCH, EPERM).
+import { toArenascopeError } from '../errors.js';
+import { detectAllocator } from '../glibc/allocator.js';
 import type { ProcessSnapshot } from '../model/snapshot.js';
-import { readCmdline, readComm } from '../proc/status.js';
+import { readCmdline, readComm, readEnviron } from '../proc/status.js';
 import { readRegionMap } from '../target/regionMap.js';
+import { readMallocSnapshot } from './malloc.js';
 
 export interface SampleOptions {
   freeze?: boolean;
   withBins?: boolean;
   withHistogram?: boolean;
+  /** Also return the packed chunk table (heap maps, residency joins, string attribution). */
+  withChunks?: boolean;
+  useDebuginfo?: boolean;
+  debugDirs?: string[];
 }
 
-export async function sampleProcess(pid: number, _options: SampleOptions = {}): Promise<ProcessSnapshot> {
-  const map = readRegionMap(pid);
-  return {
+export interface ProcessSample {
+  snapshot: ProcessSnapshot;
+  chunkTable: Buffer | null;
+}
+
+export async function sampleProcessWithChunks(pid: number, options: SampleOptions = {}): Promise<ProcessSample> {
+  const regionMap = readRegionMap(pid);
+  const maps = regionMap.regions.map((r) => ({ start: r.start, end: r.end, perms: r.perms, offset: r.offset, dev: '', inode: 0, path: r.path }));
+  let allocator = detectAllocator(maps, readEnviron(pid));
+  let malloc: ProcessSnapshot['malloc'] = null;
+  let mallocError: string | null = null;
+  let chunkTable: Buffer | null = null;
+  try {
+    const r = await readMallocSnapshot(pid, { ...options, regionMap });
+    malloc = r.snapshot;
+    allocator = r.snapshot.allocator;
+    chunkTable = r.chunkTable;
+  } catch (err) {
+    const e = toArenascopeError(err, { pid });
+    if (e.code === 'ESRCH' || e.code === 'EPERM' || e.code === 'EACCES') throw e;
+    mallocError = e.message;
+  }
+  const snapshot: ProcessSnapshot = {
     pid,
     takenAt: Date.now(),
     comm: readComm(pid),
     cmdline: readCmdline(pid),
-    status: map.status,
-    threads: map.threads,
-    regions: map.regions,
-    regionSummary: map.summary,
-    malloc: null,
-    allocator: { allocator: 'unknown', evidence: 'not yet detected', libcPath: null, glibcVersion: null },
-    mallocError: 'arena engine not integrated yet',
+    status: regionMap.status,
+    threads: regionMap.threads,
+    regions: regionMap.regions,
+    regionSummary: regionMap.summary,
+    malloc,
+    allocator,
+    mallocError,
   };
+  return { snapshot, chunkTable };
 }
+
+export async function sampleProcess(pid: number, options: SampleOptions = {}): Promise<ProcessSnapshot> {
+  return (await sampleProcessWithChunks(pid, options)).snapshot;
+}
+

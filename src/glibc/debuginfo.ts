@@ -13,7 +13,7 @@ export interface DebugSymbols {
   symbols: Map<string, ElfSymbol>;
 }
 
-const wanted = ['main_arena', 'mp_', 'global_max_fast', 'narenas', 'free_list', 'tcache_key', 'thread_arena', 'tcache'];
+const wanted = new Set(['main_arena', 'mp_', 'global_max_fast', 'narenas', 'free_list', 'tcache_key', 'thread_arena', 'tcache']);
 
 export function debugFileCandidates(pid: number, buildId: string, debugDirs: string[]): string[] {
   const rel = join('.build-id', buildId.slice(0, 2), `${buildId.slice(2)}.debug`);
@@ -40,7 +40,7 @@ export function loadDebugSymbols(pid: number, buildId: string, debugDirs: string
     const symtab = elf.sections.find((s) => s.name === '.symtab');
     if (!symtab || (symtab.flags & SHF_COMPRESSED) !== 0n) continue;
     const symbols = new Map<string, ElfSymbol>();
-    for (const s of elf.symbols('symtab')) if (wanted.includes(s.name) && !symbols.has(s.name)) symbols.set(s.name, s);
+    for (const s of elf.symbols('symtab', wanted)) if (!symbols.has(s.name)) symbols.set(s.name, s);
     if (symbols.has('main_arena')) return { path, symbols };
   }
   return null;

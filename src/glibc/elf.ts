@@ -136,8 +136,12 @@ export class ElfFile {
     return null;
   }
 
-  /** Symbols from .symtab (and .dynsym when there is no .symtab, or when asked for both). */
-  symbols(which: 'symtab' | 'dynsym' | 'both' = 'both'): ElfSymbol[] {
+  /**
+   * Symbols from .symtab and/or .dynsym. With `names`, only symbols so named
+   * are decoded: a debug libc has ~10k symbols and the callers want eight.
+   */
+  symbols(which: 'symtab' | 'dynsym' | 'both' = 'both', names?: ReadonlySet<string>): ElfSymbol[] {
+    const wanted = names ? [...names].map((n) => Buffer.from(n + '\0', 'latin1')) : null;
     const out: ElfSymbol[] = [];
     for (const s of this.sections) {
       const want = (s.type === SHT_SYMTAB && which !== 'dynsym') || (s.type === SHT_DYNSYM && which !== 'symtab');
@@ -149,8 +153,10 @@ export class ElfFile {
         const o = s.offset + i * s.entsize;
         if (o + 24 > this.buf.length) break;
         const info = this.buf[o + 4]!;
+        const nameOff = strtab.offset + this.buf.readUInt32LE(o);
+        if (wanted && !wanted.some((w) => w[0] === this.buf[nameOff] && this.buf.compare(w, 0, w.length, nameOff, nameOff + w.length) === 0)) continue;
         out.push({
-          name: readCString(this.buf, strtab.offset + this.buf.readUInt32LE(o)),
+          name: readCString(this.buf, nameOff),
           type: info & 0xf,
           bind: info >> 4,
           shndx: this.buf.readUInt16LE(o + 6),

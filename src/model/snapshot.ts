@@ -41,6 +41,8 @@ export interface BinDetail {
   bytes: number;
   minSize: number;
   maxSize: number;
+  /** Sum of the raw size fields, flag bits included: what malloc_info prints as a bin's total. */
+  rawSizeSum: number;
 }
 
 export interface SizeClassRow {
@@ -123,9 +125,13 @@ export interface MallocSnapshot {
   pid: number;
   allocator: AllocatorInfo;
   glibcVersion: string;
+  /** Name of the struct layout that passed the invariants (src/glibc/layouts.ts). */
+  layout: string;
   locatedBy: LocatedBy;
   mainArena: number;
   mallocPar: number;
+  /** heap_max in effect: 64 MiB, or 4 x huge page size under glibc.malloc.hugetlb on 2.35-2.41. */
+  heapMaxSize: number;
   params: MallocParams;
   arenas: ArenaSnapshot[];
   totals: ArenaTotals;

@@ -167,3 +167,37 @@ export interface NativeAddon {
   walkArenas(source: NativeMemorySource, layout: NativeMallocLayout, options: NativeWalkOptions): Promise<NativeWalkResult>;
   scanForMainArena(source: NativeMemorySource, start: number, end: number, layout: NativeMallocLayout, heapMaxSize: number): Promise<Array<{ address: number; score: number }>>;
 }
+
+// ---- string scanner (native/strings, native/binding/strings_binding.cc)
+
+export interface NativeStringScanOptions {
+  minLength: number;
+  encoding: 'ascii' | 'utf16le' | 'both';
+  top: number;
+  samples: number;
+  maxDistinct?: number;
+  grep?: string;
+  /** Packed chunk table from walkArenas (24-byte records). */
+  chunkTable?: Buffer;
+  chunkFilter?: 'all' | 'live' | 'free';
+}
+
+export interface NativeStringScanResult {
+  bytesScanned: number;
+  holeBytes: number;
+  stringsFound: number;
+  distinct: number;
+  approximate: boolean;
+  strings: Array<{ text: string; count: number; bytes: number; encoding: 'ascii' | 'utf16le' }>;
+  samples: Array<{ address: number; text: string; length: number; encoding: 'ascii' | 'utf16le'; chunkIndex: number }>;
+  bySizeClass: Array<{ chunkSize: number; stringBytes: number }>;
+}
+
+export interface NativeAddon {
+  scanStrings(
+    source: NativeMemorySource,
+    ranges: Array<{ start: number; end: number }>,
+    options: NativeStringScanOptions,
+    onProgress?: (bytesDone: number, bytesTotal: number) => void,
+  ): Promise<NativeStringScanResult>;
+}

@@ -5,7 +5,7 @@
 import { openSync, readSync, closeSync } from 'node:fs';
 import { ArenascopeError } from '../errors.js';
 import { procPath, readProcText } from '../proc/procfs.js';
-import { parseStatus } from '../proc/status.js';
+import { parseStat, parseStatus } from '../proc/status.js';
 
 /** ELF e_ident[EI_CLASS] == ELFCLASS64 and e_machine == EM_X86_64 (62). */
 function elfKind(pid: number): 'x86_64' | 'elf32' | 'other-arch' | 'not-elf' | 'unknown' {
@@ -34,7 +34,9 @@ export interface PreflightOptions {
 export function preflight(pid: number, options: PreflightOptions = {}): void {
   if (!Number.isSafeInteger(pid) || pid <= 0) throw new ArenascopeError('EINVAL', `not a pid: ${pid}`);
   const status = parseStatus(readProcText(pid, 'status')); // ESRCH / EPERM
-  if (status.vmSize === null) {
+  if (/^[ZX]/.test(status.state)) throw new ArenascopeError('ESRCH', `process ${pid} has exited (${status.state})`, 3);
+  // PF_KTHREAD (include/linux/sched.h) in /proc/PID/stat's flags field.
+  if ((parseStat(readProcText(pid, 'stat')).flags & 0x00200000) !== 0 || status.vmSize === null) {
     throw new ArenascopeError('UNSUPPORTED_TARGET', `pid ${pid} (${status.name}) is a kernel thread: it has no user memory to inspect`);
   }
   readProcText(pid, 'maps'); // PTRACE_MODE_READ check: EPERM with advice when refused

@@ -1,0 +1,100 @@
+#include "span_reader.h"
+
+#include <algorithm>
+
+namespace arenascope {
+namespace ptmalloc {
+
+SpanReader::SpanReader(MemorySource* src, uint64_t budgetBytes)
+    : src_(src), maxBlocks_(std::max<uint64_t>(4, budgetBytes / kBlockSize)) {}
+
+void SpanReader::setSpans(std::vector<AddressRange> spans) {
+  spans.erase(std::remove_if(spans.begin(), spans.end(), [](const AddressRange& r) { return r.end <= r.start; }),
+              spans.end());
+  std::sort(spans.begin(), spans.end(), [](const AddressRange& a, const AddressRange& b) { return a.start < b.start; });
+  std::vector<AddressRange> merged;
+  for (const auto& r : spans) {
+    if (!merged.empty() && r.start <= merged.back().end) {
+      merged.back().end = std::max(merged.back().end, r.end);
+    } else {
+      merged.push_back(r);
+    }
+  }
+  spans_ = std::move(merged);
+  // Block keys include the span index, which just changed.
+  blocks_.clear();
+  index_.clear();
+  last_ = nullptr;
+}
+
+int SpanReader::spanOf(uint64_t addr, uint64_t len) const {
+  if (addr + len < addr) return -1;
+  auto it = std::upper_bound(spans_.begin(), spans_.end(), addr,
+                             [](uint64_t a, const AddressRange& r) { return a < r.start; });
+  if (it == spans_.begin()) return -1;
+  --it;
+  if (addr >= it->start && addr + len <= it->end) return static_cast<int>(it - spans_.begin());
+  return -1;
+}
+
+SpanReader::Block* SpanReader::blockFor(uint64_t addr, int span) {
+  uint64_t base = addr & ~(kBlockSize - 1);
+  // Block bases have 20 zero low bits; the span index makes the key unique
+  // when one block straddles two spans.
+  uint64_t key = base | static_cast<uint64_t>(span);
+  auto it = index_.find(key);
+  if (it != index_.end()) {
+    it->second->lastUse = ++clock_;
+    return it->second;
+  }
+  Block* b;
+  if (blocks_.size() < maxBlocks_) {
+    blocks_.push_back(std::make_unique<Block>());
+    b = blocks_.back().get();
+  } else {
+    b = blocks_[0].get();
+    for (auto& cand : blocks_) {
+      if (cand->lastUse < b->lastUse) b = cand.get();
+    }
+    index_.erase(b->key);
+    if (last_ == b) last_ = nullptr;
+  }
+  const AddressRange& r = spans_[static_cast<size_t>(span)];
+  b->key = key;
+  b->lo = std::max(base, r.start);
+  b->hi = std::min(base + kBlockSize, r.end);
+  b->dataStart = b->lo;
+  b->data.resize(b->hi - b->lo);
+  b->holes.clear();
+  src_->read(b->lo, b->data.data(), b->data.size(), &b->holes);
+  bytesFetched_ += b->data.size();
+  b->hasHoles = !b->holes.empty();
+  b->lastUse = ++clock_;
+  index_[key] = b;
+  return b;
+}
+
+bool SpanReader::readSlow(uint64_t addr, void* out, size_t len) {
+  if (len == 0) return true;
+  int span = spanOf(addr, len);
+  if (span < 0) return false;
+  uint8_t* dst = static_cast<uint8_t*>(out);
+  while (len > 0) {
+    Block* b = blockFor(addr, span);
+    size_t take = static_cast<size_t>(std::min<uint64_t>(len, b->hi - addr));
+    if (b->hasHoles) {
+      for (const Hole& h : b->holes) {
+        if (h.start < addr + take && h.end > addr) return false;
+      }
+    }
+    memcpy(dst, b->data.data() + (addr - b->dataStart), take);
+    last_ = b;
+    dst += take;
+    addr += take;
+    len -= take;
+  }
+  return true;
+}
+
+}  // namespace ptmalloc
+}  // namespace arenascope

@@ -1,0 +1,92 @@
+// SpanReader: the walker's view of arena memory. Reads are confined to known
+// spans (arena heaps, main-arena segments), fetched lazily in 1 MiB blocks
+// with one source read each, and kept up to a memory budget, so a heap is
+// normally fetched exactly once however the bin lists jump around in it, and
+// no read ever strays into unmapped address space between heaps.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "memory/memory_source.h"
+
+namespace arenascope {
+namespace ptmalloc {
+
+struct AddressRange {
+  uint64_t start;
+  uint64_t end;
+};
+
+class SpanReader {
+ public:
+  static constexpr uint64_t kBlockSize = 1ull << 20;
+
+  SpanReader(MemorySource* src, uint64_t budgetBytes);
+
+  // Replaces the readable spans (need not be sorted; overlaps are merged).
+  // Cached blocks stay valid: memory does not change between calls.
+  void setSpans(std::vector<AddressRange> spans);
+  const std::vector<AddressRange>& spans() const { return spans_; }
+
+  // Index of the span holding [addr, addr+len), or -1.
+  int spanOf(uint64_t addr, uint64_t len) const;
+
+  // Copies [addr, addr+len) into out when it lies inside one span and was
+  // readable. Throws SourceError only for fatal source errors.
+  inline bool read(uint64_t addr, void* out, size_t len) {
+    const Block* b = last_;
+    if (b && addr >= b->lo && addr + len <= b->hi && addr + len > addr && !b->hasHoles) {
+      memcpy(out, b->data.data() + (addr - b->dataStart), len);
+      return true;
+    }
+    return readSlow(addr, out, len);
+  }
+  inline bool readU64(uint64_t addr, uint64_t* v) { return read(addr, v, 8); }
+
+  uint64_t bytesFetched() const { return bytesFetched_; }
+
+ private:
+  struct Block {
+    uint64_t key = 0;
+    uint64_t dataStart = 0;  // address of data[0]
+    uint64_t lo = 0, hi = 0;  // readable bytes of this block inside its span
+    bool hasHoles = false;
+    std::vector<Hole> holes;
+    std::vector<uint8_t> data;
+    uint64_t lastUse = 0;
+  };
+  bool readSlow(uint64_t addr, void* out, size_t len);
+  Block* blockFor(uint64_t addr, int span);
+
+  MemorySource* src_;
+  uint64_t maxBlocks_;
+  std::vector<AddressRange> spans_;
+  std::vector<std::unique_ptr<Block>> blocks_;
+  std::unordered_map<uint64_t, Block*> index_;
+  Block* last_ = nullptr;
+  uint64_t clock_ = 0;
+  uint64_t bytesFetched_ = 0;
+};
+
+// Forwards to another source and counts the bytes requested from it.
+class CountingSource : public MemorySource {
+ public:
+  explicit CountingSource(MemorySource* inner) : inner_(inner) {}
+  size_t read(uint64_t addr, uint8_t* buf, size_t len, std::vector<Hole>* holes) override {
+    bytes_ += len;
+    return inner_->read(addr, buf, len, holes);
+  }
+  std::string describe() const override { return inner_->describe(); }
+  uint64_t bytes() const { return bytes_; }
+
+ private:
+  MemorySource* inner_;
+  uint64_t bytes_ = 0;
+};
+
+}  // namespace ptmalloc
+}  // namespace arenascope

@@ -1,0 +1,190 @@
+// Finding and reading tcache_perthread_structs (2.26+). Nothing in an arena
+// points at them: each is an ordinary in-use chunk allocated by its thread's
+// first malloc (tcache_init). Known places: the first chunk of an arena's
+// first heap (the thread that created the arena), the first chunk at
+// mp_.sbrk_base (the main thread), and addresses the caller found through
+// TLS. Threads that reused an arena have theirs somewhere in it; in-use
+// chunks of exactly the tcache chunk size are checked as candidates.
+#include <algorithm>
+#include <unordered_set>
+
+#include "walker_internal.h"
+
+namespace arenascope {
+namespace ptmalloc {
+
+namespace {
+// Heuristic candidates examined at most (each costs one small read).
+constexpr size_t kMaxHeuristicCandidates = 1u << 20;
+}  // namespace
+
+bool ArenaWalker::tryTcache(uint64_t user, const char* foundBy, bool strict, std::string* why) {
+  auto reject = [why](const std::string& m) {
+    if (why) *why = m;
+    return false;
+  };
+  for (const auto& t : tcaches_) {
+    if (t.user == user) return reject("already known");
+  }
+  const uint64_t chunk = user - kChunkHeader;
+  const uint64_t csize = static_cast<uint64_t>(L_.tcacheChunkSize);
+  if ((user & kAlignMask) != 0 || user < kChunkHeader) return reject("misaligned");
+  if (arenaSpanOf(chunk, csize + kChunkHeader) < 0) return reject("not inside a known heap");
+  uint64_t hdr[2], nextHdr[2];
+  if (!mem_.read(chunk, hdr, sizeof hdr) || !mem_.read(chunk + csize, nextHdr, sizeof nextHdr)) {
+    return reject("unreadable");
+  }
+  if (chunkSize(hdr[1]) != csize) return reject("chunk size " + hex(hdr[1]) + " is not the tcache chunk size");
+  if ((nextHdr[1] & kPrevInuse) == 0) return reject("chunk is free");
+
+  const size_t bins = static_cast<size_t>(L_.tcacheBins);
+  const size_t structLen = static_cast<size_t>(L_.tcacheEntriesOffset) + 8 * bins;
+  std::vector<uint8_t> image(structLen);
+  if (!mem_.read(user, image.data(), structLen)) return reject("struct unreadable");
+
+  TcacheFound t;
+  t.user = user;
+  t.foundBy = foundBy;
+  t.counts.assign(bins, 0);
+  std::vector<std::pair<uint64_t, uint64_t>> entries;  // (chunk, size)
+  std::unordered_set<uint64_t> seen;
+  uint64_t sharedKey = 0;
+  bool anyEntry = false;
+  std::vector<std::string> problems;
+  for (size_t i = 0; i < bins; ++i) {
+    uint64_t raw = L_.tcacheCountWidth == 1 ? image[i] : static_cast<uint64_t>(image[2 * i] | (image[2 * i + 1] << 8));
+    uint64_t n;
+    if (L_.tcacheCountsAreFreeSlots) {
+      // 2.42+: num_slots[i] starts at tcache_count and counts down per put.
+      if (raw > tcacheCountLimit_) return reject("num_slots above tcache_count in bin " + std::to_string(i));
+      n = tcacheCountLimit_ - raw;
+    } else {
+      n = raw;
+      if (n > tcacheCountLimit_) return reject("count above tcache_count in bin " + std::to_string(i));
+    }
+    // Heads are raw pointers to user memory (chunk + 0x10).
+    uint64_t e = loadU64(image.data() + L_.tcacheEntriesOffset + 8 * i);
+    if ((n == 0) != (e == 0)) {
+      if (strict) return reject("count and head disagree in bin " + std::to_string(i));
+      problems.push_back("bin " + std::to_string(i) + ": count " + std::to_string(n) + " but head " + hex(e));
+      if (e == 0) continue;
+    }
+    uint64_t k = 0;
+    bool broke = false;
+    for (; k < n && e != 0; ++k) {
+      std::string bad;
+      uint64_t c = e - kChunkHeader;
+      uint64_t q[4];  // prev_size, size, next, key
+      int s = (e & kAlignMask) == 0 ? arenaSpanOf(c, kMinSize) : -1;
+      if (s < 0) {
+        bad = "entry " + hex(e) + " misaligned or outside every heap";
+      } else if (!mem_.read(c, q, sizeof q)) {
+        bad = "entry " + hex(e) + " unreadable";
+      } else if (tcacheIndex(chunkSize(q[1]), L_.tcacheBins) != static_cast<int>(i) ||
+                 c + chunkSize(q[1]) > spans_[static_cast<size_t>(s)].end) {
+        bad = "entry " + hex(e) + " has size " + hex(q[1]) + " not of bin " + std::to_string(i);
+      } else if (!seen.insert(c).second) {
+        bad = "entry " + hex(e) + " appears twice";
+      } else if (L_.tcacheHasKey) {
+        // 2.29+ tcache_put stamps key: the owning struct (2.29-2.33) or the
+        // process-wide tcache_key (2.34+). Either way one value per struct.
+        if (q[3] == 0 || (sharedKey != 0 && q[3] != sharedKey)) bad = "entry " + hex(e) + " has an inconsistent key";
+        sharedKey = q[3];
+      }
+      if (!bad.empty()) {
+        if (strict) return reject(bad);
+        problems.push_back("bin " + std::to_string(i) + ": " + bad);
+        broke = true;
+        break;
+      }
+      entries.emplace_back(c, chunkSize(q[1]));
+      anyEntry = true;
+      // entry->next is safe-linked from 2.32; its field is the user pointer.
+      e = L_.safeLinking ? revealPtr(e, q[2]) : q[2];
+    }
+    if (broke) {
+      // already reported
+    } else if (k == n && e != 0) {
+      if (strict) return reject("bin " + std::to_string(i) + " longer than its count");
+      problems.push_back("bin " + std::to_string(i) + " longer than its count");
+    } else if (k < n) {
+      if (strict) return reject("bin " + std::to_string(i) + " shorter than its count");
+      problems.push_back("bin " + std::to_string(i) + " shorter than its count");
+    }
+    t.counts[i] = static_cast<uint32_t>(k);
+  }
+  // An all-zero chunk reads as an empty tcache; only trust that at a known place.
+  if (strict && !anyEntry) return reject("empty");
+  for (const auto& p : problems) globalSink_.add("tcache-list-broken", user, p);
+  t.image = std::move(image);
+  tcaches_.push_back(std::move(t));
+  addTcacheMembers(tcaches_.size() - 1, entries);
+  return true;
+}
+
+void ArenaWalker::addTcacheMembers(size_t ti, const std::vector<std::pair<uint64_t, uint64_t>>& entries) {
+  TcacheFound& t = tcaches_[ti];
+  const uint64_t chunk = t.user - kChunkHeader;
+  members_.push_back({chunk, static_cast<uint64_t>(L_.tcacheChunkSize), kLabelInternal, 0, static_cast<uint32_t>(ti)});
+  for (const auto& e : entries) {
+    members_.push_back({e.first, e.second, kLabelTcache, 0, static_cast<uint32_t>(ti)});
+    ++t.chunks;
+    t.bytes += e.second;
+  }
+}
+
+void ArenaWalker::findKnownTcaches() {
+  if (!L_.hasTcache()) return;
+  for (uint64_t user : O_.tcacheStructs) {
+    std::string why;
+    if (!tryTcache(user, "hint", false, &why) && why != "already known") {
+      globalSink_.add("tcache-hint-rejected", user, why);
+    }
+  }
+  for (const Span& s : spans_) {
+    const ArenaReport& r = arenas_[s.arena]->report;
+    bool firstOfArena = r.main ? s.start == result_.mp.sbrkBase : s.start + static_cast<uint64_t>(L_.heapInfoSize) == r.address;
+    if (!firstOfArena) continue;
+    std::string why;
+    tryTcache(s.firstChunk + kChunkHeader, r.main ? "sbrk-base" : "first-chunk", false, &why);
+  }
+}
+
+bool ArenaWalker::checkHeuristicCandidates() {
+  if (!L_.hasTcache()) return false;
+  bool added = false;
+  size_t n = std::min(heuristicCandidates_.size(), kMaxHeuristicCandidates);
+  for (size_t i = 0; i < n; ++i) {
+    std::string why;
+    if (tryTcache(heuristicCandidates_[i], "scan", true, &why)) added = true;
+  }
+  if (heuristicCandidates_.size() > n) {
+    globalSink_.add("tcache-scan-truncated", 0, "too many tcache-sized chunks to check them all");
+  }
+  heuristicCandidates_.clear();
+  if (added) labelMembers();
+  return added;
+}
+
+void ArenaWalker::reportTcaches() {
+  for (const TcacheFound& t : tcaches_) {
+    int s = arenaSpanOf(t.user - kChunkHeader, kMinSize);
+    if (s < 0) continue;
+    ArenaWork& a = *arenas_[spans_[static_cast<size_t>(s)].arena];
+    // tcaches have no lock: compare the struct with a second read.
+    std::vector<uint8_t> after(t.image.size());
+    if (!src_.readExact(t.user, after.data(), after.size()) || after != t.image) {
+      a.report.approximate = true;
+    }
+    TcacheReport tr;
+    tr.address = t.user;
+    tr.foundBy = t.foundBy;
+    tr.chunks = t.chunks;
+    tr.bytes = t.bytes;
+    if (O_.withTcacheDetail) tr.counts = t.counts;
+    a.report.tcaches.push_back(std::move(tr));
+  }
+}
+
+}  // namespace ptmalloc
+}  // namespace arenascope

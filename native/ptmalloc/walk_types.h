@@ -1,0 +1,148 @@
+// Inputs and outputs of the arena walk, as plain C++ data. The binding turns
+// them into JS objects; tests and fuzzers use them directly.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace arenascope {
+namespace ptmalloc {
+
+struct WalkOptions {
+  uint64_t mainArena = 0;
+  uint64_t mp = 0;
+  // heap_max for non-main arenas; 0 = derive from mp_ (64 MiB, or
+  // 4 * hp_pagesize on 2.35-2.41 when hugetlb pages are configured).
+  uint64_t heapMaxSize = 0;
+  uint64_t globalMaxFast = 0;  // 0 = unknown
+  bool withBins = false;
+  bool withHistogram = false;
+  bool withChunks = false;
+  bool withTcacheDetail = false;
+  uint32_t maxArenas = 4096;
+  uint64_t maxChunksPerHeap = 1ull << 26;
+  std::vector<uint64_t> tcacheStructs;  // user pointers of known tcache_perthread_structs
+};
+
+struct MpValues {
+  uint64_t trimThreshold = 0, topPad = 0, mmapThreshold = 0, arenaTest = 0, arenaMax = 0;
+  int64_t noDynThreshold = 0, nMmaps = 0, nMmapsMax = 0, maxNMmaps = 0;
+  uint64_t mmappedMem = 0, maxMmappedMem = 0, sbrkBase = 0;
+  // -1 when the layout has no such field.
+  int64_t hpPagesize = -1, thpPagesize = -1, hpFlags = -1, maxTotalMem = -1;
+  int64_t tcacheBins = -1, tcacheMaxBytes = -1, tcacheCount = -1, tcacheUnsortedLimit = -1;
+  bool readable = false;
+};
+
+struct Anomaly {
+  std::string kind;
+  uint64_t address;
+  std::string detail;
+};
+
+struct CountBytes {
+  uint64_t chunks = 0;
+  uint64_t bytes = 0;
+  void add(uint64_t size) {
+    ++chunks;
+    bytes += size;
+  }
+};
+
+struct HeapReport {
+  uint64_t start = 0;         // heap_info address (main: first segment byte)
+  uint64_t size = 0;          // heap_info.size (main: segment length)
+  uint64_t mprotectSize = 0;  // heap_info.mprotect_size (main: = size)
+  uint64_t reserved = 0;      // heap_max (main: = size)
+  uint64_t firstChunk = 0;
+  uint64_t chunksWalked = 0;
+};
+
+enum class BinKind : uint8_t { kFast, kUnsorted, kSmall, kLarge };
+
+struct BinReport {
+  BinKind kind;
+  unsigned index;
+  uint64_t chunks = 0, bytes = 0, minSize = UINT64_MAX, maxSize = 0, rawSizeSum = 0;
+  // Size fields with flag bits, as malloc_info() prints from/to for bins.
+  uint64_t minRawSize = UINT64_MAX, maxRawSize = 0;
+  void add(uint64_t size, uint64_t raw) {
+    ++chunks;
+    bytes += size;
+    rawSizeSum += raw;
+    if (size < minSize) minSize = size;
+    if (size > maxSize) maxSize = size;
+    if (raw < minRawSize) minRawSize = raw;
+    if (raw > maxRawSize) maxRawSize = raw;
+  }
+};
+
+struct TcacheReport {
+  uint64_t address = 0;  // user pointer of the tcache_perthread_struct
+  std::string foundBy;   // "first-chunk", "sbrk-base", "hint", "scan"
+  uint64_t chunks = 0, bytes = 0;
+  std::vector<uint32_t> counts;  // per bin, withTcacheDetail only
+};
+
+struct HistogramRow {
+  uint64_t size = 0;
+  uint64_t inUseChunks = 0, inUseBytes = 0, freeChunks = 0, freeBytes = 0;
+};
+
+struct ArenaReport {
+  uint64_t address = 0;
+  bool main = false;
+  uint32_t mutex = 0;
+  uint32_t flags = 0;
+  uint64_t next = 0, nextFree = 0;
+  int64_t attachedThreads = -1;  // -1: field absent in this version
+  std::vector<HeapReport> heaps;
+  uint64_t systemMem = 0, maxSystemMem = 0;
+  uint64_t topAddress = 0, topSize = 0, lastRemainder = 0;
+  CountBytes inUse, internal;
+  CountBytes fastbins, unsorted, smallbins, largebins, tcache;
+  CountBytes freeUnlisted;  // free by PREV_INUSE but in no bin (mid-operation or corruption)
+  uint64_t overhead = 0;
+  uint64_t accountedBytes = 0;
+  bool identityHolds = false;
+  std::vector<BinReport> bins;
+  std::vector<TcacheReport> tcaches;
+  std::vector<HistogramRow> histogram;
+  std::vector<Anomaly> anomalies;
+  uint64_t anomaliesSuppressed = 0;
+  bool approximate = false;
+};
+
+// Chunk table record states (24-byte packed records in the JS Buffer).
+enum ChunkState : uint8_t {
+  kStateInUse = 0,
+  kStateFreeInBin = 1,
+  kStateFastbin = 2,
+  kStateTcache = 3,
+  kStateTop = 4,
+  kStateInternal = 5,
+  kStateFreeUnlisted = 6,
+};
+
+struct ChunkRecord {
+  uint64_t start;
+  uint64_t size;
+  uint32_t arenaIndex;
+  uint8_t state;
+};
+
+struct WalkResult {
+  MpValues mp;
+  uint64_t heapMaxSize = 0;
+  std::vector<ArenaReport> arenas;
+  std::vector<ChunkRecord> chunks;  // withChunks only, sorted by start
+  std::vector<Anomaly> anomalies;
+  uint64_t anomaliesSuppressed = 0;
+  uint64_t readBytes = 0;
+  bool ringClosed = false;
+  bool approximate = false;
+};
+
+}  // namespace ptmalloc
+}  // namespace arenascope

@@ -1,0 +1,83 @@
+#include "scan_segments.h"
+
+#include <algorithm>
+
+namespace arenascope {
+
+bool chunkPassesFilter(ChunkState state, ChunkFilter filter) {
+  switch (filter) {
+    case ChunkFilter::kAll:
+      return true;
+    case ChunkFilter::kLive:
+      return state == ChunkState::kInUse;
+    case ChunkFilter::kFree:
+      return state == ChunkState::kFreeInBin || state == ChunkState::kFastbin || state == ChunkState::kTcache ||
+             state == ChunkState::kTop;
+  }
+  return false;
+}
+
+std::vector<ScanRange> normalizeRanges(std::vector<ScanRange> ranges) {
+  ranges.erase(std::remove_if(ranges.begin(), ranges.end(), [](const ScanRange& r) { return r.end <= r.start; }),
+               ranges.end());
+  std::sort(ranges.begin(), ranges.end(),
+            [](const ScanRange& a, const ScanRange& b) { return a.start < b.start || (a.start == b.start && a.end > b.end); });
+  std::vector<ScanRange> out;
+  for (const ScanRange& r : ranges) {
+    if (!out.empty() && r.start < out.back().end) {
+      out.back().end = std::max(out.back().end, r.end);
+    } else {
+      out.push_back(r);
+    }
+  }
+  return out;
+}
+
+SegmentCursor::SegmentCursor(const std::vector<ScanRange>* ranges, const ChunkTable* table, ChunkFilter filter)
+    : ranges_(ranges), table_(table), filter_(table ? filter : ChunkFilter::kAll) {}
+
+bool SegmentCursor::next(ScanSegment* out) {
+  const std::vector<ScanRange>& ranges = *ranges_;
+  if (filter_ == ChunkFilter::kAll) {
+    if (range_ >= ranges.size()) return false;
+    const ScanRange& r = ranges[range_++];
+    *out = {r.start, r.end, r.end};
+    return true;
+  }
+  const ChunkTable& table = *table_;
+  while (range_ < ranges.size() && chunk_ < table.size()) {
+    const ChunkRecord& rec = table[chunk_];
+    if (!chunkPassesFilter(rec.state, filter_)) {
+      ++chunk_;
+      continue;
+    }
+    const uint64_t spanStart = ChunkTable::userStart(rec);
+    const uint64_t spanEnd = ChunkTable::userEnd(rec);
+    const ScanRange& r = ranges[range_];
+    if (spanEnd <= r.start || spanEnd <= spanStart) {
+      ++chunk_;
+      continue;
+    }
+    if (spanStart >= r.end) {
+      ++range_;
+      continue;
+    }
+    // Overlapping records (a corrupt walk) must not make a byte count twice.
+    uint64_t s = std::max({spanStart, r.start, lastEnd_});
+    uint64_t e = std::min(spanEnd, r.end);
+    uint64_t rangeEnd = r.end;
+    if (spanEnd <= r.end) {
+      ++chunk_;
+    } else {
+      ++range_;
+    }
+    if (s < e) {
+      *out = {s, e, rangeEnd};
+      lastEnd_ = e;
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace arenascope

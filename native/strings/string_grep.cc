@@ -1,0 +1,67 @@
+#include "string_grep.h"
+
+#include <cstring>
+#include <stdexcept>
+
+namespace arenascope {
+
+namespace {
+bool hasRegexSyntax(const std::string& p) {
+  return p.find_first_of("\\^$.|?*+()[]{}") != std::string::npos;
+}
+char lowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+}  // namespace
+
+StringGrep::StringGrep(const std::string& pattern, bool ignoreCase) : ignoreCase_(ignoreCase) {
+  if (pattern.size() > kMaxPatternLength) {
+    throw std::invalid_argument("grep pattern is longer than " + std::to_string(kMaxPatternLength) + " characters");
+  }
+  if (pattern.find('\0') != std::string::npos) throw std::invalid_argument("grep pattern contains a NUL character");
+  if (!hasRegexSyntax(pattern)) {
+    literal_ = true;
+    needle_ = pattern;
+    if (ignoreCase_) {
+      for (char& c : needle_) c = lowerAscii(c);
+    }
+  } else {
+    auto flags = std::regex::ECMAScript | std::regex_constants::__polynomial;
+    if (ignoreCase_) flags |= std::regex::icase;
+    try {
+      // Compiled alone first: a pattern that is not balanced on its own must
+      // not be "repaired" by the wrapping group below.
+      std::regex alone(pattern, flags);
+      regex_ = std::regex("[\\s\\S]*(?:" + pattern + ")", flags);
+    } catch (const std::regex_error& e) {
+      throw std::invalid_argument(std::string("invalid grep pattern (ECMAScript syntax, no back-references): ") +
+                                  e.what());
+    }
+  }
+  verdicts_.resize(kVerdictSlots);
+}
+
+bool StringGrep::evaluate(const char* text, size_t len) {
+  ++evaluations_;
+  if (literal_) {
+    if (needle_.empty()) return true;
+    const char* hay = text;
+    if (ignoreCase_) {
+      folded_.assign(text, len);
+      for (char& c : folded_) c = lowerAscii(c);
+      hay = folded_.data();
+    }
+    return memmem(hay, len, needle_.data(), needle_.size()) != nullptr;
+  }
+  return std::regex_search(text, text + len, regex_, std::regex_constants::match_continuous);
+}
+
+bool StringGrep::matches(const char* text, size_t len, uint64_t hash) {
+  Verdict& v = verdicts_[static_cast<size_t>(hash >> 48) & (kVerdictSlots - 1)];
+  if (v.state != 0 && v.hash == hash && v.len == len) return v.state == 2;
+  bool ok = evaluate(text, len);
+  v.hash = hash;
+  v.len = static_cast<uint32_t>(len);
+  v.state = ok ? 2 : 1;
+  return ok;
+}
+
+}  // namespace arenascope

@@ -1,0 +1,138 @@
+#include "string_scan.h"
+
+#include <algorithm>
+#include <memory>
+#include <stdexcept>
+
+#include "block_reader.h"
+#include "string_runs.h"
+#include "string_tally.h"
+
+namespace arenascope {
+
+namespace {
+constexpr uint64_t kProgressEvery = 4u << 20;
+
+// Hands segment pieces to the scanners from the blocks the reader prepared,
+// splitting them at holes, and makes the scanners save partial runs before a
+// block is handed back.
+class BlockStream {
+ public:
+  BlockStream(BlockReader& reader, std::vector<RunScanner*> scanners)
+      : reader_(reader), scanners_(std::move(scanners)) {}
+
+  // Classifies [from, to) of one segment.
+  void scan(uint64_t from, uint64_t to, StringScanResult* out) {
+    while (from < to) {
+      if (!block_ || from < block_->start || from >= block_->end) load(from);
+      const uint64_t pieceEnd = std::min(to, block_->end);
+      const std::vector<Hole>& holes = block_->holes;
+      while (from < pieceEnd) {
+        while (hole_ < holes.size() && holes[hole_].end <= from) ++hole_;
+        if (hole_ < holes.size() && holes[hole_].start <= from) {
+          uint64_t holeEnd = std::min(pieceEnd, holes[hole_].end);
+          for (RunScanner* s : scanners_) s->interrupt();
+          out->holeBytes += holeEnd - from;
+          from = holeEnd;
+          continue;
+        }
+        uint64_t readableEnd = hole_ < holes.size() ? std::min(pieceEnd, holes[hole_].start) : pieceEnd;
+        const uint8_t* p = block_->data() + (from - block_->start);
+        for (RunScanner* s : scanners_) s->feed(p, from, static_cast<size_t>(readableEnd - from));
+        out->bytesScanned += readableEnd - from;
+        from = readableEnd;
+      }
+    }
+  }
+
+  void endSegment() {
+    for (RunScanner* s : scanners_) s->interrupt();
+  }
+
+ private:
+  void load(uint64_t at) {
+    for (RunScanner* s : scanners_) s->detach();
+    block_ = reader_.next();
+    // The planner follows the same rule as this loop; a mismatch is a bug.
+    if (!block_ || block_->start != at) throw std::logic_error("string scan: block plan out of step");
+    hole_ = 0;
+  }
+
+  BlockReader& reader_;
+  std::vector<RunScanner*> scanners_;
+  const BlockReader::Block* block_ = nullptr;
+  size_t hole_ = 0;
+};
+
+uint64_t totalSegmentBytes(const std::vector<ScanRange>& ranges, const ChunkTable* table, ChunkFilter filter) {
+  SegmentCursor cursor(&ranges, table, filter);
+  ScanSegment seg;
+  uint64_t total = 0;
+  while (cursor.next(&seg)) total += seg.end - seg.start;
+  return total;
+}
+}  // namespace
+
+StringScanResult scanStrings(MemorySource& source, std::mutex& sourceLock, const std::vector<ScanRange>& ranges,
+                             const ChunkTable* table, StringGrep* grep, const StringScanOptions& options,
+                             const ScanProgressFn& progress) {
+  StringScanResult out;
+  out.bytesTotal = totalSegmentBytes(ranges, table, options.filter);
+
+  auto tally = std::make_unique<StringTally>(options.maxDistinct, options.maxDistinctBytes, options.samples, table, grep);
+  std::vector<std::unique_ptr<RunScanner>> owned;
+  std::vector<RunScanner*> scanners;
+  if (options.ascii) owned.push_back(std::make_unique<RunScanner>(StringEncoding::kAscii, options.minChars, tally.get()));
+  if (options.utf16) owned.push_back(std::make_unique<RunScanner>(StringEncoding::kUtf16le, options.minChars, tally.get()));
+  for (auto& s : owned) scanners.push_back(s.get());
+
+  BlockReader reader(source, sourceLock, BlockPlanner(&ranges, table, options.filter, options.blockSize),
+                     options.blockSize, kScanPadding);
+  BlockStream stream(reader, scanners);
+  SegmentCursor cursor(&ranges, table, options.filter);
+  ScanSegment seg;
+  uint64_t lastReport = 0;
+  while (cursor.next(&seg)) {
+    // Segments can be a few bytes (small chunks); report progress at block
+    // granularity so callers see steady movement without a flood.
+    uint64_t at = seg.start;
+    while (at < seg.end) {
+      // Steps end on block multiples, like reads: an odd split would cut a
+      // UTF-16 unit in two.
+      uint64_t step = std::min<uint64_t>(seg.end, (at / options.blockSize + 1) * options.blockSize);
+      stream.scan(at, step, &out);
+      at = step;
+      uint64_t done = out.bytesScanned + out.holeBytes;
+      if (progress && done - lastReport >= kProgressEvery) {
+        lastReport = done;
+        progress(done, out.bytesTotal);
+      }
+    }
+    stream.endSegment();
+  }
+  if (progress) progress(out.bytesScanned + out.holeBytes, out.bytesTotal);
+
+  const StringHistogram& h = tally->histogram();
+  out.stringsFound = tally->stringsFound();
+  out.stringBytes = tally->stringBytes();
+  out.grepRejected = tally->grepRejected();
+  out.grepEvaluations = grep ? grep->evaluations() : 0;
+  out.distinct = h.distinct();
+  out.approximate = h.approximate();
+  out.evictedCountBound = h.evictedCountBound();
+  out.histogramEntries = h.entries();
+  out.histogramCapacity = h.capacity();
+  out.histogramKeyBytes = h.keyBytes();
+  out.histogramKeyByteBudget = h.keyByteBudget();
+  out.histogramMemoryBytes = h.memoryBytes();
+  out.unattributedBytes = tally->unattributedBytes();
+  out.strings = h.top(options.top);
+  out.samples = tally->sampler().sortedByAddress();
+  for (const auto& kv : tally->bySizeClass()) out.bySizeClass.push_back({kv.first, kv.second.stringBytes, kv.second.strings});
+  std::sort(out.bySizeClass.begin(), out.bySizeClass.end(),
+            [](const SizeClassTotal& a, const SizeClassTotal& b) { return a.chunkSize < b.chunkSize; });
+  for (const auto& kv : tally->byArena()) out.byArena.push_back({kv.first, kv.second.stringBytes, kv.second.strings});
+  return out;
+}
+
+}  // namespace arenascope

@@ -1,0 +1,52 @@
+#include "string_tally.h"
+
+#include "string_hash.h"
+
+namespace arenascope {
+
+StringTally::StringTally(size_t maxDistinct, size_t maxDistinctBytes, size_t samples, const ChunkTable* table,
+                         StringGrep* grep)
+    : table_(table), grep_(grep), histogram_(maxDistinct, maxDistinctBytes), sampler_(samples) {}
+
+void StringTally::onRun(const StringRun& run) {
+  const char* text;
+  uint64_t bytesPerChar;
+  if (run.encoding == StringEncoding::kUtf16le) {
+    // Every unit passed the classifier, so its high byte is zero and the low
+    // byte is the ASCII character.
+    for (size_t i = 0; i < run.keptChars; ++i) decoded_[i] = static_cast<char>(run.raw[2 * i]);
+    text = decoded_;
+    bytesPerChar = 2;
+  } else {
+    text = reinterpret_cast<const char*>(run.raw);
+    bytesPerChar = 1;
+  }
+  const size_t len = run.keptChars;
+  const uint64_t hash = hashBytes(text, len, static_cast<uint64_t>(run.encoding));
+  if (grep_ && !grep_->matches(text, len, hash)) {
+    ++grepRejected_;
+    return;
+  }
+  const uint64_t bytes = run.fullChars * bytesPerChar;
+  ++stringsFound_;
+  stringBytes_ += bytes;
+  histogram_.add(text, len, hash, run.encoding, bytes, run.fullChars > len);
+  int64_t chunk = -1;
+  if (table_) {
+    chunk = table_->locate(run.address, &locateHint_[static_cast<size_t>(run.encoding)]);
+    if (chunk >= 0) {
+      const ChunkRecord& rec = (*table_)[static_cast<size_t>(chunk)];
+      StringTotals& sc = bySizeClass_[rec.size];
+      sc.stringBytes += bytes;
+      ++sc.strings;
+      StringTotals& ar = byArena_[rec.arenaIndex];
+      ar.stringBytes += bytes;
+      ++ar.strings;
+    } else {
+      unattributedBytes_ += bytes;
+    }
+  }
+  sampler_.offer(run.address, text, len, run.fullChars, run.encoding, chunk);
+}
+
+}  // namespace arenascope

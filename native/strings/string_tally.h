@@ -1,0 +1,54 @@
+// Where every run found by the scanners ends up: grep verdict, histogram,
+// samples, and per-chunk-size / per-arena totals. One object per scan.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <unordered_map>
+
+#include "chunk_table.h"
+#include "string_grep.h"
+#include "string_histogram.h"
+#include "string_runs.h"
+#include "string_samples.h"
+
+namespace arenascope {
+
+struct StringTotals {
+  uint64_t stringBytes = 0;  // memory bytes (UTF-16LE counts 2 per character)
+  uint64_t strings = 0;
+};
+
+class StringTally : public RunSink {
+ public:
+  StringTally(size_t maxDistinct, size_t maxDistinctBytes, size_t samples, const ChunkTable* table,
+              StringGrep* grep);
+
+  void onRun(const StringRun& run) override;
+
+  const StringHistogram& histogram() const { return histogram_; }
+  const StringSampler& sampler() const { return sampler_; }
+  const std::unordered_map<uint64_t, StringTotals>& bySizeClass() const { return bySizeClass_; }
+  const std::map<uint32_t, StringTotals>& byArena() const { return byArena_; }
+  uint64_t stringsFound() const { return stringsFound_; }
+  uint64_t stringBytes() const { return stringBytes_; }
+  uint64_t unattributedBytes() const { return unattributedBytes_; }
+  uint64_t grepRejected() const { return grepRejected_; }
+
+ private:
+  const ChunkTable* table_;
+  StringGrep* grep_;
+  StringHistogram histogram_;
+  StringSampler sampler_;
+  std::unordered_map<uint64_t, StringTotals> bySizeClass_;
+  std::map<uint32_t, StringTotals> byArena_;
+  uint64_t stringsFound_ = 0;
+  uint64_t stringBytes_ = 0;
+  uint64_t unattributedBytes_ = 0;
+  uint64_t grepRejected_ = 0;
+  size_t locateHint_[2] = {0, 0};  // one cursor per encoding: each scanner reports in address order
+  char decoded_[kMaxKeptChars];
+};
+
+}  // namespace arenascope

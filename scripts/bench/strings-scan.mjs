@@ -1,0 +1,105 @@
+#!/usr/bin/env node
+// Benchmark: native string scan vs bare reads of the same memory, and an
+// end-to-end comparison with the usual gdb dump + strings | sort | uniq -c
+// pipeline. Not a test: prints numbers, asserts nothing.
+//
+//   node scripts/bench/strings-scan.mjs [--runs N]
+//
+// Target: scripts/bench/strings-arena-target.c, one fully resident 64 MiB
+// non-main arena heap of mixed text, binary and zeroes.
+import { execFileSync, execSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const addonPath = join(here, '../../build/Release/arenascope.node');
+const addon = createRequire(import.meta.url)(addonPath);
+const runsArg = process.argv.indexOf('--runs');
+const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 5;
+const MiB = 1 << 20;
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+async function timeIt(fn) {
+  const times = [];
+  let last;
+  for (let i = 0; i < runs; i++) {
+    const t0 = process.hrtime.bigint();
+    last = await fn();
+    times.push(Number(process.hrtime.bigint() - t0) / 1e9);
+  }
+  return { seconds: median(times), best: Math.min(...times), last };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'arenascope-bench-strings-'));
+const exe = join(dir, 'strings-arena-target');
+execFileSync('gcc', ['-O2', '-pthread', '-o', exe, join(here, 'strings-arena-target.c')]);
+const child = spawn(exe, [], { stdio: ['ignore', 'pipe', 'inherit'] });
+try {
+  const line = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (out.includes('\n')) resolve(out.split('\n')[0]);
+    });
+    child.on('exit', (c) => reject(new Error(`target exited (${c})`)));
+  });
+  const base = parseInt(line.split(' ')[1], 16);
+  const maps = readFileSync(`/proc/${child.pid}/maps`, 'utf8').split('\n');
+  const heapLine = maps.find((l) => parseInt(l.split('-')[0], 16) === base);
+  const end = parseInt(heapLine.split(' ')[0].split('-')[1], 16);
+  const size = end - base;
+  console.log(`target pid ${child.pid}, arena heap ${base.toString(16)}-${end.toString(16)} (${(size / MiB).toFixed(1)} MiB), ${runs} runs each, median`);
+
+  const src = addon.MemorySource.forProcess(child.pid);
+  const mbps = (s) => (size / MiB / s).toFixed(0);
+
+  const bare = await timeIt(async () => {
+    for (let a = base; a < end; a += MiB) await src.readAsync(a, Math.min(MiB, end - a));
+  });
+  console.log(`(a) bare readAsync, 1 MiB blocks : ${bare.seconds.toFixed(3)} s  ${mbps(bare.seconds)} MB/s`);
+
+  const range = [{ start: base, end }];
+  const ascii = await timeIt(() => addon.scanStrings(src, range, { minLength: 6, encoding: 'ascii', top: 50 }));
+  console.log(`(b) scanStrings ascii            : ${ascii.seconds.toFixed(3)} s  ${mbps(ascii.seconds)} MB/s` +
+    `  ratio ${(bare.seconds / ascii.seconds).toFixed(2)} x bare` +
+    `  (${ascii.last.stringsFound} strings, ${ascii.last.distinct} distinct${ascii.last.approximate ? ' ~' : ''})`);
+  const both = await timeIt(() => addon.scanStrings(src, range, { minLength: 6, encoding: 'both', top: 50 }));
+  console.log(`    scanStrings ascii+utf16le    : ${both.seconds.toFixed(3)} s  ${mbps(both.seconds)} MB/s` +
+    `  ratio ${(bare.seconds / both.seconds).toFixed(2)} x bare`);
+  const grep = await timeIt(() => addon.scanStrings(src, range, { minLength: 6, grep: 'timed? ?out|reset', top: 50 }));
+  console.log(`    scanStrings ascii, regex grep: ${grep.seconds.toFixed(3)} s  ${mbps(grep.seconds)} MB/s` +
+    `  (${grep.last.grepEvaluations} regex evaluations)`);
+
+  // End to end, one run each (the gdb attach dominates and stops the target).
+  const dump = join(dir, 'heap.bin');
+  const t0 = process.hrtime.bigint();
+  execSync(`gdb --batch --pid ${child.pid} -ex "dump memory ${dump} 0x${base.toString(16)} 0x${end.toString(16)}" >/dev/null 2>&1`);
+  const t1 = process.hrtime.bigint();
+  execSync(`strings -n 6 ${dump} | sort | uniq -c | sort -rn > ${join(dir, 'top.txt')}`, { shell: '/bin/bash' });
+  const t2 = process.hrtime.bigint();
+  const gdbS = Number(t1 - t0) / 1e9;
+  const pipeS = Number(t2 - t1) / 1e9;
+  console.log(`(c) gdb dump memory              : ${gdbS.toFixed(3)} s`);
+  console.log(`    strings -n 6 | sort | uniq -c | sort -rn: ${pipeS.toFixed(3)} s   total ${(gdbS + pipeS).toFixed(3)} s`);
+
+  // Stand-in for the CLI until it exists: a fresh node process that loads the
+  // addon, scans the heap and prints the top strings.
+  const script = `
+    const a = require(${JSON.stringify(addonPath)});
+    a.scanStrings(a.MemorySource.forProcess(${child.pid}), [{ start: ${base}, end: ${end} }], { minLength: 6, top: 50 })
+      .then((r) => { for (const s of r.strings) process.stdout.write(s.count + ' ' + s.text + '\\n'); });`;
+  const t3 = process.hrtime.bigint();
+  execFileSync(process.execPath, ['-e', script], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const nodeS = Number(process.hrtime.bigint() - t3) / 1e9;
+  console.log(`(d) node process: load addon + scanStrings + print: ${nodeS.toFixed(3)} s  (${((gdbS + pipeS) / nodeS).toFixed(1)} x faster than (c))`);
+} finally {
+  child.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+}

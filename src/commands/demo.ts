@@ -1,0 +1,65 @@
+// `arenascope demo`: starts the bundled demo target (build/demo-target) as a
+// child and guarantees it ends with us: on quit, on a signal, on a crash (the
+// target also watches its parent with PR_SET_PDEATHSIG).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { ArenascopeError } from '../errors.js';
+import { listThreadIds } from '../proc/threads.js';
+import { onCleanup } from '../session/cleanup.js';
+
+export const demoTargetPath = fileURLToPath(new URL('../../build/demo-target', import.meta.url));
+
+export interface DemoOptions {
+  threads: number;
+}
+
+export interface DemoTarget {
+  pid: number;
+  child: ChildProcess;
+  /** Ends the demo target and waits until it is gone. */
+  stop(): Promise<void>;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export async function startDemoTarget(options: DemoOptions): Promise<DemoTarget> {
+  if (!existsSync(demoTargetPath)) {
+    throw new ArenascopeError('EINVAL', `the demo target is not built (${demoTargetPath}); run \`npm run build\` (needs gcc)`);
+  }
+  const child = spawn(demoTargetPath, ['--threads', String(options.threads)], { stdio: 'ignore' });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const spawned = await new Promise<number>((resolve, reject) => {
+    child.once('spawn', () => resolve(child.pid!));
+    child.once('error', (err) => reject(new ArenascopeError('EIO', `cannot start the demo target: ${err.message}`)));
+  });
+  const unregister = onCleanup(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  // Wait (briefly) for its worker threads, so the first snapshot already shows their arenas.
+  for (let i = 0; i < 40; i++) {
+    try {
+      if (listThreadIds(spawned).length >= options.threads + 1) break;
+    } catch {
+      break;
+    }
+    await sleep(25);
+  }
+  return {
+    pid: spawned,
+    child,
+    async stop() {
+      unregister();
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timeout = sleep(2000).then(() => {
+          if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+        });
+        await Promise.race([exited, timeout]);
+      }
+      await exited;
+    },
+  };
+}

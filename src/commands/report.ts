@@ -1,0 +1,449 @@
+// `arenascope report <pid>`: explains the RSS, estimates what malloc_trim(0)
+// would return, and advises with the numbers behind each claim.
+// buildReport() is also what the TUI overview calls.
+import { advise, type Advice, type AdviceInput } from '../analysis/advice.js';
+import { engineChunkData, layoutsFromSnapshot, type ArenaChunkData, type ChunkTableSource } from '../analysis/arenaData.js';
+import { buildContext, defaultArenaLimit, isGlibcMalloc, type EffectiveParams, type ReportContext } from '../analysis/context.js';
+import { compareNmtWithRss, findLibjvm, inspectJvm, type JavaHeap, type JvmFlags, type NmtSummary, type NmtVersusRss } from '../analysis/jvm.js';
+import { analyzeResidency, sumResidency, type ArenaResidency } from '../analysis/residency.js';
+import { regionsToSplit, rssBreakdown, type BreakdownLine } from '../analysis/rssBreakdown.js';
+import { sampleProcessWithChunks } from '../engine/sample.js';
+import { detectAllocatorForPid } from '../glibc/allocator.js';
+import type { AllocatorInfo, ProcessSnapshot } from '../model/snapshot.js';
+import { readMaps } from '../proc/maps.js';
+import { readResidency, type ResidencyMap } from '../proc/pagemap.js';
+import { readEnviron } from '../proc/status.js';
+import { preflight } from '../target/preflight.js';
+import { paint } from '../util/color.js';
+import { formatBytes, hex, percent } from '../util/format.js';
+import { renderTable } from '../util/table.js';
+
+export interface ReportOptions {
+  /** Run jcmd against a JVM with NMT on (attach API). Default true. */
+  attach?: boolean;
+  jcmdTimeoutMs?: number;
+  /** A snapshot already taken (the TUI passes its own), with its chunk table when it asked for one. */
+  snapshot?: ProcessSnapshot;
+  chunkTable?: Buffer | null;
+  /** Stop the target (ptrace) during the arena walk, for an exact snapshot. */
+  freeze?: boolean;
+  /** Chunk-level arena data; defaults to the arena engine's chunk table. */
+  chunkSource?: ChunkTableSource;
+}
+
+export interface ArenaReportRow {
+  address: number;
+  main: boolean;
+  reserved: number;
+  resident: number;
+  inUse: number;
+  freeResident: number;
+  overhead: number;
+  reclaimable: number;
+  untouchedReserve: number;
+  freeChunks: number;
+}
+
+export interface ArenaReport {
+  count: number;
+  threads: number;
+  reserved: number;
+  resident: number;
+  /** null without chunk-level data. */
+  inUse: number | null;
+  freeResident: number | null;
+  reclaimable: number | null;
+  /** Conservative estimate: without fastbin consolidation. */
+  reclaimableWithoutConsolidation: number | null;
+  /** Where the numbers come from. */
+  source: string;
+  perArena: ArenaReportRow[] | null;
+}
+
+export interface JvmReport {
+  libjvm: string;
+  javaHome: string;
+  xmx: number | null;
+  xms: number | null;
+  flags: JvmFlags;
+  javaHeap: (JavaHeap & { resident: number | null }) | null;
+  nmt: NmtSummary | null;
+  nmtNote: string | null;
+  versusRss: NmtVersusRss | null;
+  attached: string[];
+}
+
+export interface Report {
+  pid: number;
+  comm: string;
+  takenAt: number;
+  rss: number;
+  breakdown: BreakdownLine[];
+  arenas: ArenaReport | null;
+  /** Why chunk-level arena numbers are missing, when they are. */
+  arenaNote: string | null;
+  env: Record<string, string>;
+  params: EffectiveParams | null;
+  cgroup: { path: string; version: 1 | 2; limit: number | null; usage: number | null } | null;
+  allocator: AllocatorInfo;
+  cpus: number | null;
+  uptimeSeconds: number | null;
+  jvm: JvmReport | null;
+  advice: Advice[];
+}
+
+function targetIds(snapshot: ProcessSnapshot): { uid: number; gid: number } {
+  // Uid:/Gid: lines are "real effective saved fs"; the attach check uses the effective ids.
+  const uid = Number((snapshot.status.raw.Uid ?? '0').split(/\s+/)[1] ?? 0);
+  const gid = Number((snapshot.status.raw.Gid ?? '0').split(/\s+/)[1] ?? 0);
+  return { uid, gid };
+}
+
+function arenaReport(ctx: ReportContext, rows: ArenaResidency[] | null, data: ArenaChunkData | null): ArenaReport | null {
+  if (rows && data) {
+    const t = sumResidency(rows);
+    return {
+      count: rows.length,
+      threads: ctx.threads,
+      reserved: t.reserved,
+      resident: t.resident,
+      inUse: t.inUse,
+      freeResident: t.freeResident,
+      reclaimable: t.reclaimable,
+      reclaimableWithoutConsolidation: rows.reduce((s, r) => s + r.reclaimableWithoutConsolidation.total, 0),
+      source: `${data.source}: chunk table joined with /proc/PID/pagemap`,
+      perArena: rows.map((r) => ({
+        address: r.address,
+        main: r.main,
+        reserved: r.reserved,
+        resident: r.resident,
+        inUse: r.inUseResident,
+        freeResident: r.freeResident,
+        overhead: r.overheadResident,
+        reclaimable: r.reclaimable.total,
+        untouchedReserve: r.untouchedReserve,
+        freeChunks: r.freeChunks.count,
+      })),
+    };
+  }
+  if (!ctx.census) return null;
+  return {
+    count: ctx.census.count,
+    threads: ctx.threads,
+    reserved: ctx.census.reserved,
+    resident: ctx.census.resident,
+    inUse: null,
+    freeResident: null,
+    reclaimable: null,
+    reclaimableWithoutConsolidation: null,
+    source: ctx.census.source === 'engine' ? 'arena engine (ring walk)' : 'heap_info of each mapped thread heap, plus the main arena; resident from smaps',
+    perArena: null,
+  };
+}
+
+export function adviceInput(ctx: ReportContext, rss: number, rows: ArenaResidency[] | null, arenas: ArenaReport | null, heapMax?: number): AdviceInput {
+  const t = rows ? sumResidency(rows) : null;
+  return {
+    allocator: ctx.allocator.allocator,
+    glibc: isGlibcMalloc(ctx.allocator),
+    threads: ctx.threads,
+    cpus: ctx.cpus,
+    uptimeSeconds: ctx.uptimeSeconds,
+    rss,
+    arenas: arenas
+      ? {
+          count: arenas.count,
+          reserved: arenas.reserved,
+          resident: arenas.resident,
+          freeResident: arenas.freeResident,
+          reclaimable: arenas.reclaimable,
+          reclaimableBins: rows ? rows.reduce((s, r) => s + r.reclaimable.bins, 0) : null,
+          freeChunkBytes: t ? t.freeChunkBytes : null,
+          freeChunkResidentBytes: t ? t.freeChunkResidentBytes : null,
+          smallFreeChunks: t ? t.smallFreeChunks : null,
+          smallFreeBytes: t ? t.smallFreeBytes : null,
+        }
+      : null,
+    params: ctx.params
+      ? { mmapThreshold: ctx.params.mmapThreshold, trimThreshold: ctx.params.trimThreshold, dynamicMmapThreshold: ctx.params.dynamicMmapThreshold, arenaMax: ctx.params.arenaMax }
+      : null,
+    configuredArenaMax: ctx.configured.arenaMax,
+    arenaMaxSource: ctx.configured.sources.arenaMax ?? null,
+    cgroup: ctx.cgroup ? { limit: ctx.cgroup.limit, usage: ctx.cgroup.usage } : null,
+    ...(heapMax ? { heapMax } : {}),
+  };
+}
+
+export async function buildReport(pid: number, options: ReportOptions = {}): Promise<Report> {
+  preflight(pid);
+  let snapshot: ProcessSnapshot;
+  let engineTable: Buffer | null = null;
+  if (options.snapshot) {
+    snapshot = options.snapshot;
+    engineTable = options.chunkTable ?? null;
+  } else {
+    const sample = await sampleProcessWithChunks(pid, { withChunks: true, freeze: Boolean(options.freeze) });
+    snapshot = sample.snapshot;
+    engineTable = sample.chunkTable;
+  }
+  const maps = readMaps(pid);
+  // Our own look (it also reads the libc banner and a static executable); the engine's version when it walked.
+  const detected = detectAllocatorForPid(pid, maps);
+  const allocator: AllocatorInfo = { ...detected, glibcVersion: snapshot.malloc?.glibcVersion ?? detected.glibcVersion };
+  const ctx = buildContext(pid, snapshot, allocator);
+  const glibc = isGlibcMalloc(allocator);
+
+  let data: ArenaChunkData | null = null;
+  let arenaNote: string | null = null;
+  if (glibc) {
+    data = options.chunkSource ? await options.chunkSource(pid, snapshot) : engineChunkData(snapshot, engineTable);
+    if (!data && snapshot.malloc) {
+      // The engine walked the arenas but gave no chunk table: layouts alone cannot split pages.
+      arenaNote = 'arena data unavailable: the arena engine returned no chunk table, so in use / free / reclaimable cannot be split';
+    } else if (!data) {
+      arenaNote = `arena data unavailable${snapshot.mallocError ? ` (${snapshot.mallocError})` : ''}: arena count, reservation and residency come from heap_info and smaps; in use / free / malloc_trim estimates need the arena engine`;
+    }
+    if (data && data.layouts.length === 0 && snapshot.malloc) data = { ...data, layouts: layoutsFromSnapshot(snapshot.malloc, snapshot.regions) };
+  } else {
+    arenaNote = `allocator is ${allocator.allocator} (${allocator.evidence}): glibc arenas do not apply`;
+  }
+
+  const libjvm = findLibjvm(maps);
+  const jvmInfo = libjvm
+    ? await inspectJvm(pid, libjvm, snapshot.cmdline, readEnviron(pid), snapshot.regions, {
+        attach: options.attach ?? true,
+        timeoutMs: options.jcmdTimeoutMs ?? 20000,
+        ...targetIds(snapshot),
+      })
+    : null;
+  const javaRange = jvmInfo?.javaHeap && jvmInfo.javaHeap.start !== null && jvmInfo.javaHeap.end !== null ? { start: jvmInfo.javaHeap.start, end: jvmInfo.javaHeap.end } : null;
+
+  const toRead = [...regionsToSplit(snapshot.regions, data?.layouts ?? null, javaRange), ...(data ? data.layouts.flatMap((l) => l.ranges) : [])];
+  const residency: ResidencyMap | null = toRead.length ? readResidency(pid, toRead) : null;
+  const rows = data && residency ? analyzeResidency(data.table, residency, data.layouts, data.rules) : null;
+  const breakdown = rssBreakdown({ regions: snapshot.regions, residency, arenas: rows && data ? { rows, layouts: data.layouts } : null, javaHeap: javaRange });
+  const arenas = glibc ? arenaReport(ctx, rows, data) : null;
+
+  let jvm: JvmReport | null = null;
+  if (jvmInfo) {
+    jvm = {
+      libjvm: jvmInfo.libjvm,
+      javaHome: jvmInfo.javaHome,
+      xmx: jvmInfo.flags.xmx,
+      xms: jvmInfo.flags.xms,
+      flags: jvmInfo.flags,
+      javaHeap: jvmInfo.javaHeap ? { ...jvmInfo.javaHeap, resident: breakdown.javaHeapResident } : null,
+      nmt: jvmInfo.nmt,
+      nmtNote: jvmInfo.nmtNote,
+      versusRss: jvmInfo.nmt ? compareNmtWithRss(breakdown.rss, jvmInfo.nmt, arenas ? arenas.resident : null) : null,
+      attached: jvmInfo.attached,
+    };
+  }
+
+  return {
+    pid,
+    comm: snapshot.comm,
+    takenAt: snapshot.takenAt,
+    rss: breakdown.rss,
+    breakdown: breakdown.lines,
+    arenas,
+    arenaNote,
+    env: ctx.env,
+    params: ctx.params,
+    cgroup: ctx.cgroup,
+    allocator,
+    cpus: ctx.cpus,
+    uptimeSeconds: ctx.uptimeSeconds,
+    jvm,
+    advice: advise(adviceInput(ctx, breakdown.rss, rows, arenas, snapshot.malloc?.heapMaxSize)),
+  };
+}
+
+/** The --json shape: bytes as numbers, addresses as hex strings. */
+export function reportJson(r: Report) {
+  return {
+    pid: r.pid,
+    comm: r.comm,
+    rss: r.rss,
+    breakdown: r.breakdown,
+    arenas: r.arenas
+      ? {
+          count: r.arenas.count,
+          threads: r.arenas.threads,
+          reserved: r.arenas.reserved,
+          resident: r.arenas.resident,
+          inUse: r.arenas.inUse,
+          freeResident: r.arenas.freeResident,
+          reclaimable: r.arenas.reclaimable,
+          reclaimableWithoutConsolidation: r.arenas.reclaimableWithoutConsolidation,
+          source: r.arenas.source,
+          perArena: r.arenas.perArena?.map((a) => ({ ...a, address: hex(a.address) })) ?? null,
+        }
+      : null,
+    arenaNote: r.arenaNote,
+    env: r.env,
+    params: r.params,
+    cgroup: r.cgroup,
+    allocator: r.allocator,
+    cpus: r.cpus,
+    uptimeSeconds: r.uptimeSeconds,
+    jvm: r.jvm
+      ? {
+          xmx: r.jvm.xmx,
+          xms: r.jvm.xms,
+          libjvm: r.jvm.libjvm,
+          javaHeap: r.jvm.javaHeap
+            ? { ...r.jvm.javaHeap, start: r.jvm.javaHeap.start === null ? null : hex(r.jvm.javaHeap.start), end: r.jvm.javaHeap.end === null ? null : hex(r.jvm.javaHeap.end) }
+            : null,
+          nmt: r.jvm.nmt ? { committed: r.jvm.nmt.committed, reserved: r.jvm.nmt.reserved, malloc: r.jvm.nmt.malloc, categories: r.jvm.nmt.categories } : null,
+          nmtNote: r.jvm.nmtNote,
+          versusRss: r.jvm.versusRss,
+          options: r.jvm.flags.options,
+          attached: r.jvm.attached,
+        }
+      : null,
+    advice: r.advice,
+  };
+}
+
+function evidenceText(e: Record<string, unknown>): string {
+  return Object.entries(e)
+    .filter(([, v]) => v !== null && v !== undefined)
+    .map(([k, v]) => `${k}=${typeof v === 'number' && Math.abs(v) >= 1024 && !/^(arenas|threads|cpus|uptimeSeconds|smallFreeChunks|suggestedArenaMax|arenaMax)$/.test(k) ? `${v} (${formatBytes(v)})` : String(v)}`)
+    .join(', ');
+}
+
+export function renderReport(r: Report, color = false): string {
+  const h = (s: string): string => paint(s, 'bold', color);
+  const out: string[] = [];
+  const libc = r.allocator.glibcVersion ? ` ${r.allocator.glibcVersion}` : '';
+  out.push(h(`arenascope report: pid ${r.pid} (${r.comm}), RSS ${formatBytes(r.rss)}`));
+  out.push(`allocator: ${r.allocator.allocator}${libc} (${r.allocator.evidence})`);
+  out.push('');
+
+  out.push(h(`RSS explained (sum of smaps Rss over every mapping = ${formatBytes(r.rss)})`));
+  out.push(
+    renderTable(r.breakdown, [
+      { header: 'Where', value: (l) => l.name },
+      { header: 'Bytes', value: (l) => formatBytes(l.bytes), align: 'right' },
+      { header: 'Share', value: (l) => percent(l.bytes, r.rss), align: 'right' },
+    ]),
+  );
+  out.push('');
+
+  if (r.arenas) {
+    const a = r.arenas;
+    out.push(h('glibc arenas'));
+    const cap = r.params && r.params.arenaMax > 0 ? `arena_max ${r.params.arenaMax}` : r.cpus ? `glibc's default cap 8 x ${r.cpus} CPUs = ${defaultArenaLimit(r.cpus)}` : '';
+    out.push(`  ${a.count} arenas for ${a.threads} threads${cap ? ` (${cap})` : ''}`);
+    out.push(`  reserved ${formatBytes(a.reserved)}, resident ${formatBytes(a.resident)}, untouched reserve ${formatBytes(Math.max(0, a.reserved - a.resident))}`);
+    if (a.inUse !== null && a.freeResident !== null) {
+      out.push(`  resident: in use ${formatBytes(a.inUse)}, free ${formatBytes(a.freeResident)} (${percent(a.freeResident, a.resident)}), overhead ${formatBytes(a.resident - a.inUse - a.freeResident)}`);
+    }
+    if (a.reclaimable !== null) {
+      const cons = a.reclaimableWithoutConsolidation !== null && a.reclaimableWithoutConsolidation !== a.reclaimable ? ` (${formatBytes(a.reclaimableWithoutConsolidation)} without fastbin consolidation)` : '';
+      out.push(`  malloc_trim(0) would return about ${formatBytes(a.reclaimable)} now${cons}`);
+    }
+    out.push(`  evidence: ${a.source}`);
+    if (a.perArena) {
+      out.push(
+        renderTable(a.perArena, [
+          { header: '  Arena', value: (x) => `  ${hex(x.address)}${x.main ? ' main' : ''}` },
+          { header: 'Reserved', value: (x) => formatBytes(x.reserved), align: 'right' },
+          { header: 'Resident', value: (x) => formatBytes(x.resident), align: 'right' },
+          { header: 'In use', value: (x) => formatBytes(x.inUse), align: 'right' },
+          { header: 'Free', value: (x) => formatBytes(x.freeResident), align: 'right' },
+          { header: 'Overhead', value: (x) => formatBytes(x.overhead), align: 'right' },
+          { header: 'Trim(0)', value: (x) => formatBytes(x.reclaimable), align: 'right' },
+        ]),
+      );
+    }
+  }
+  if (r.arenaNote) out.push(`  ${r.arenaNote}`);
+  out.push('');
+
+  out.push(h('malloc settings'));
+  const env = Object.entries(r.env);
+  out.push(env.length ? `  environment: ${env.map(([k, v]) => `${k}=${v}`).join(' ')}` : '  environment: no malloc variables set (glibc defaults)');
+  if (r.params) {
+    const p = r.params;
+    const dyn =
+      p.dynamicMmapThreshold === true
+        ? ' (raised dynamically by glibc)'
+        : p.noDynThreshold === true
+          ? ' (set explicitly: glibc will not raise it)'
+          : p.dynamicMmapThreshold === false
+            ? ' (not raised)'
+            : '';
+    out.push(
+      `  ${p.source === 'live' ? 'live mp_' : 'implied by environment and defaults'}: mmap_threshold ${formatBytes(p.mmapThreshold)}${dyn}, trim_threshold ${formatBytes(p.trimThreshold)}, ` +
+        `top_pad ${formatBytes(p.topPad)}, arena_max ${p.arenaMax || 'unset'}, arena_test ${p.arenaTest}` +
+        (p.mmappedChunks !== null ? `, ${p.mmappedChunks} mmapped chunks (${formatBytes(p.mmappedBytes ?? 0)})` : ''),
+    );
+  }
+  out.push('');
+
+  out.push(h('memory cgroup'));
+  if (!r.cgroup) out.push('  none readable');
+  else {
+    const c = r.cgroup;
+    const lim = c.limit === null ? 'no limit' : `limit ${formatBytes(c.limit)}`;
+    const use = c.usage === null ? 'usage unknown' : `usage ${formatBytes(c.usage)}${c.limit ? ` (${percent(c.usage, c.limit)})` : ''}`;
+    out.push(`  ${c.path} (cgroup v${c.version}): ${use}, ${lim}; RSS is ${c.limit ? percent(r.rss, c.limit) + ' of the limit' : formatBytes(r.rss)}`);
+  }
+  out.push('');
+
+  if (r.jvm) {
+    const j = r.jvm;
+    out.push(h('JVM'));
+    out.push(`  ${j.libjvm}; -Xmx ${j.xmx === null ? 'not set' : formatBytes(j.xmx)}, -Xms ${j.xms === null ? 'not set' : formatBytes(j.xms)}`);
+    if (j.javaHeap) {
+      const where = j.javaHeap.start !== null ? ` at [${hex(j.javaHeap.start)}, ${hex(j.javaHeap.end!)})` : '';
+      const res = j.javaHeap.resident !== null ? `, resident ${formatBytes(j.javaHeap.resident)}` : '';
+      out.push(`  Java heap: ${formatBytes(j.javaHeap.reserved)} reserved${where}${res} (from ${j.javaHeap.source})`);
+    }
+    if (j.nmt && j.versusRss) {
+      const v = j.versusRss;
+      out.push(`  NMT: committed ${formatBytes(j.nmt.committed)}, reserved ${formatBytes(j.nmt.reserved)}${j.nmt.malloc !== null ? `, JVM malloc ${formatBytes(j.nmt.malloc)}` : ''}`);
+      out.push(`  RSS ${formatBytes(v.rss)} - NMT committed ${formatBytes(v.nmtCommitted)} = ${formatBytes(v.gap)}`);
+      if (v.arenaUntracked !== null) {
+        const held = `glibc arenas hold ${formatBytes(v.arenaResident ?? 0)} resident, ${formatBytes(v.arenaUntracked)} beyond the JVM's own malloc (native code's malloc is not tracked by NMT)`;
+        out.push(
+          v.gap > 0
+            ? `  ${held}: that explains ${formatBytes(v.gapExplainedByArenas ?? 0)} of the ${formatBytes(v.gap)} RSS above NMT`
+            : `  RSS is below NMT committed (committed memory the JVM has not touched yet is not resident); ${held}`,
+        );
+      }
+      const top = [...j.nmt.categories].sort((x, y) => y.committed - x.committed).slice(0, 6);
+      out.push(`  largest NMT categories (committed): ${top.map((c) => `${c.name} ${formatBytes(c.committed)}`).join(', ')}`);
+    }
+    if (j.nmtNote) out.push(`  ${j.nmtNote}`);
+    if (j.attached.length) out.push(`  attached through the HotSpot attach API: ${j.attached.join('; ')}`);
+    out.push('');
+  }
+
+  out.push(h('advice'));
+  if (!r.advice.length) out.push('  none: no rule found evidence of a problem');
+  for (const a of r.advice) {
+    out.push(`  [${a.rule}] ${a.message}`);
+    out.push(`      evidence: ${evidenceText(a.evidence)}`);
+  }
+  return out.join('\n');
+}
+
+export interface ReportCommandOptions {
+  json?: boolean;
+  attach?: boolean;
+  jcmdTimeoutMs?: number;
+  freeze?: boolean;
+}
+
+export async function runReport(pid: number, opts: ReportCommandOptions): Promise<void> {
+  const report = await buildReport(pid, { attach: opts.attach !== false, jcmdTimeoutMs: opts.jcmdTimeoutMs ?? 20000, freeze: Boolean(opts.freeze) });
+  if (opts.json) {
+    process.stdout.write(JSON.stringify(reportJson(report), null, 2) + '\n');
+    return;
+  }
+  const { colorEnabled } = await import('../util/color.js');
+  process.stdout.write(renderReport(report, colorEnabled()) + '\n');
+}

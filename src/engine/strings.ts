@@ -1,0 +1,153 @@
+// scanTargetStrings: resolve what to scan (ranges, regions, arenas, the
+// suspicious heaps), run the native scanner over live memory, and attribute
+// what it found to chunks and arenas.
+import { ArenascopeError, toArenascopeError } from '../errors.js';
+import { redact } from '../analysis/redact.js';
+import { MemoryReader } from '../memory/reader.js';
+import type { MallocSnapshot } from '../model/snapshot.js';
+import type { StringScanOptions, StringScanResult, StringSelection } from '../model/strings.js';
+import { loadNative } from '../native/loader.js';
+import type { NativeStringScanResult } from '../native/native.js';
+import { preflight } from '../target/preflight.js';
+import { readRegionMap, regionContaining, type RegionMap } from '../target/regionMap.js';
+import { readMallocSnapshot } from './malloc.js';
+
+/** Bytes of one chunk-table record: u64 start, u64 size, u32 arena index, u8 state, 3 pad. */
+export const chunkRecordSize = 24;
+/** Chunk states in the table (native/ptmalloc/chunk_format.h). */
+export const ChunkState = { inUse: 0, freeInBin: 1, fastbin: 2, tcache: 3, top: 4, internal: 5 } as const;
+
+export interface ChunkRecord {
+  start: number;
+  size: number;
+  arenaIndex: number;
+  state: number;
+}
+
+export function chunkAt(table: Buffer, index: number): ChunkRecord | null {
+  const off = index * chunkRecordSize;
+  if (index < 0 || off + chunkRecordSize > table.length) return null;
+  return {
+    start: Number(table.readBigUInt64LE(off)),
+    size: Number(table.readBigUInt64LE(off + 8)),
+    arenaIndex: table.readUInt32LE(off + 16),
+    state: table[off + 20]!,
+  };
+}
+
+export interface ScanContext {
+  /** Resident bytes per heap start from an earlier look (the TUI's first refresh): ranks growth for --suspicious. */
+  baseline?: Map<number, number>;
+  regionMap?: RegionMap;
+}
+
+type Range = { start: number; end: number };
+
+function heapRanges(s: MallocSnapshot, filter?: (arenaIndex: number) => boolean): Range[] {
+  const out: Range[] = [];
+  s.arenas.forEach((a, i) => {
+    if (filter && !filter(i)) return;
+    for (const h of a.heaps) out.push({ start: h.start, end: h.start + h.size });
+  });
+  return out;
+}
+
+/** Arena heaps ranked by resident bytes (or growth over the baseline), top n. */
+export function suspiciousRanges(s: MallocSnapshot, map: RegionMap, n: number, baseline?: Map<number, number>): Range[] {
+  const heaps = s.arenas.filter((a) => !a.main).flatMap((a) => a.heaps);
+  const rssOf = (start: number) => regionContaining(map, start)?.rss ?? 0;
+  const score = (start: number) => (baseline ? rssOf(start) - (baseline.get(start) ?? 0) : rssOf(start));
+  return heaps
+    .sort((a, b) => score(b.start) - score(a.start) || rssOf(b.start) - rssOf(a.start))
+    .slice(0, Math.max(1, n))
+    .map((h) => ({ start: h.start, end: h.start + h.size }));
+}
+
+function needsWalk(selection: StringSelection, options: StringScanOptions): boolean {
+  return options.filter !== 'all' || !['range', 'region'].includes(selection.kind);
+}
+
+export async function scanTargetStrings(
+  pid: number,
+  selection: StringSelection,
+  options: StringScanOptions,
+  onProgress?: (bytesDone: number, bytesTotal: number) => void,
+  context: ScanContext = {},
+): Promise<StringScanResult> {
+  const t0 = process.hrtime.bigint();
+  preflight(pid, { requireX86_64: true });
+  const reader = MemoryReader.forProcess(pid);
+  const map = context.regionMap ?? readRegionMap(pid, reader);
+  let malloc: MallocSnapshot | null = null;
+  let chunkTable: Buffer | null = null;
+  if (needsWalk(selection, options)) {
+    const r = await readMallocSnapshot(pid, { regionMap: map, withChunks: true });
+    malloc = r.snapshot;
+    chunkTable = r.chunkTable;
+  }
+  let ranges: Range[];
+  switch (selection.kind) {
+    case 'range':
+      ranges = [{ start: selection.start, end: selection.end }];
+      break;
+    case 'region': {
+      const r = regionContaining(map, selection.address);
+      if (!r) throw new ArenascopeError('EINVAL', `no mapping of pid ${pid} contains 0x${selection.address.toString(16)}`);
+      ranges = [{ start: r.start, end: r.end }];
+      break;
+    }
+    case 'arena': {
+      const idx = malloc!.arenas.findIndex((a) => a.address === selection.address);
+      if (idx < 0) throw new ArenascopeError('EINVAL', `pid ${pid} has no arena at 0x${selection.address.toString(16)}`);
+      ranges = heapRanges(malloc!, (i) => i === idx);
+      break;
+    }
+    case 'suspicious':
+      ranges = suspiciousRanges(malloc!, map, selection.top, context.baseline);
+      break;
+    case 'arenas':
+    case 'default':
+      ranges = heapRanges(malloc!);
+      break;
+  }
+  if (!ranges.length) throw new ArenascopeError('EINVAL', `nothing to scan in pid ${pid}: no arena heaps found`);
+  let native: NativeStringScanResult;
+  try {
+    native = await loadNative().scanStrings(
+      reader.native,
+      ranges,
+      {
+        minLength: options.minLength,
+        encoding: options.encoding,
+        top: options.top,
+        samples: options.samples,
+        ...(options.grep ? { grep: options.grep } : {}),
+        ...(chunkTable ? { chunkTable, chunkFilter: options.filter } : {}),
+      },
+      onProgress,
+    );
+  } catch (err) {
+    throw toArenascopeError(err, { pid });
+  }
+  const clean = options.redact ? redact : (t: string) => t;
+  return {
+    pid,
+    scanned: { ranges, bytes: native.bytesScanned },
+    stringsFound: native.stringsFound,
+    approximate: native.approximate,
+    strings: native.strings.map((s) => ({ text: clean(s.text), count: s.count, bytes: s.bytes })),
+    samples: native.samples.map((s) => {
+      const chunk = chunkTable ? chunkAt(chunkTable, s.chunkIndex) : null;
+      const arena = chunk && malloc ? (malloc.arenas[chunk.arenaIndex]?.address ?? null) : (regionContaining(map, s.address)?.arena ?? null);
+      return {
+        address: s.address,
+        text: clean(s.text),
+        length: s.length,
+        chunk: chunk ? { start: chunk.start, size: chunk.size, inUse: chunk.state === ChunkState.inUse || chunk.state === ChunkState.internal } : null,
+        arena,
+      };
+    }),
+    bySizeClass: native.bySizeClass,
+    durationMs: Number(process.hrtime.bigint() - t0) / 1e6,
+  };
+}

@@ -1,0 +1,50 @@
+// The one keyboard handler: the view in front gets the key first; what it
+// does not consume is a global key.
+//
+// Keys are queued and handled one per render, in a layout effect: a key then
+// always sees the state the previous key produced (a "/" that opened a filter,
+// a Tab that changed the view), even when several keys arrive before React
+// renders again (fast typing, a paste, tmux send-keys, a busy event loop).
+import { useInput, type Key } from 'ink';
+import { useCallback, useLayoutEffect, useState } from 'react';
+import type { KeyHandler } from './input.js';
+import type { Navigation, ViewName } from './navigation.js';
+
+export interface GlobalActions {
+  quit(): void;
+  togglePause(): void;
+  refresh(): void;
+  dump(): void;
+}
+
+type Keypress = [input: string, key: Key];
+
+/**
+ * Ink hands over characters that arrive together as one input ("jjj" from a
+ * held key or tmux, a pasted path); each is a key of its own here. Text fields
+ * get the same characters one by one, which appends the same text.
+ */
+export function splitKeys(input: string, key: Key): Keypress[] {
+  if (input.length <= 1 || key.ctrl || key.meta) return [[input, key]];
+  return [...input].map((ch): Keypress => [ch, { ...key, shift: /[A-Z]/.test(ch) }]);
+}
+
+export function useAppInput(nav: Navigation, viewHandlers: Record<ViewName, KeyHandler>, actions: GlobalActions): void {
+  const [queue, setQueue] = useState<Keypress[]>([]);
+  useInput(useCallback((input: string, key: Key) => setQueue((q) => [...q, ...splitKeys(input, key)]), []));
+
+  useLayoutEffect(() => {
+    const next = queue[0];
+    if (!next) return;
+    const [input, key] = next;
+    setQueue((q) => q.slice(1));
+    if (viewHandlers[nav.view](input, key)) return;
+    if (input === 'q') actions.quit();
+    else if (key.tab) nav.next(key.shift ? -1 : 1);
+    else if (input === '?') nav.toggleHelp();
+    else if (key.escape) nav.back();
+    else if (input === 'p') actions.togglePause();
+    else if (input === 'r') actions.refresh();
+    else if (input === 'd') actions.dump();
+  }, [queue]);
+}

@@ -1,0 +1,51 @@
+// The classified region map. Renders its props only.
+import { Box, Text } from 'ink';
+import type { ReactNode } from 'react';
+import type { Region, RegionKind } from '../../../regions/kinds.js';
+import { formatBytes, hex } from '../../../util/format.js';
+import { Table, type TableColumn, type TableRow } from '../../components/Table.js';
+import { Styled } from '../../theme.js';
+import { regionDetail, type RegionSort } from './useRegionsState.js';
+
+export interface RegionsProps {
+  rows: Region[];
+  total: number;
+  selected: number;
+  sort: RegionSort;
+  kind: RegionKind | null;
+  filter: string;
+  editing: boolean;
+  width: number;
+  height: number;
+}
+
+const columns: TableColumn[] = [
+  { header: 'Start', width: 14 },
+  { header: 'Size', width: 9, align: 'right' },
+  { header: 'RSS', width: 9, align: 'right' },
+  { header: 'Perm', width: 4 },
+  { header: 'Kind', width: 13 },
+  { header: 'Detail', width: 'flex' },
+];
+
+export function Regions({ rows, total, selected, sort, kind, filter, editing, width, height }: RegionsProps): ReactNode {
+  const tableRows: TableRow[] = rows.map((r) => ({
+    key: String(r.start),
+    cells: [hex(r.start), formatBytes(r.size), formatBytes(r.rss), r.perms, r.kind, regionDetail(r)],
+    tone: r.kind === 'arena-heap' || r.kind === 'main-heap' ? 'good' : undefined,
+  }));
+  return (
+    <Box flexDirection="column">
+      <Text wrap="truncate">
+        {`sort ${sort}  kind ${kind ?? 'all'}  `}
+        {editing ? (
+          <Styled tone="accent" bold>{`filter /${filter}_`}</Styled>
+        ) : (
+          `filter ${filter ? '/' + filter : '-'}`
+        )}
+        <Styled tone="muted">{`   ${rows.length} of ${total} mappings`}</Styled>
+      </Text>
+      <Table columns={columns} rows={tableRows} selected={rows.length ? selected : null} width={width} height={height - 1} empty="no mapping matches" />
+    </Box>
+  );
+}

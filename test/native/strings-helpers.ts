@@ -1,0 +1,149 @@
+// Shared by the strings*.test.ts files: the addon, an independent naive
+// reference scanner (byte by byte, no blocks, no SIMD) to compare against,
+// and a chunk-table packer in the arena walker's record format.
+import { createRequire } from 'node:module';
+
+export const addon = createRequire(import.meta.url)('../../build/Release/arenascope.node');
+
+export type Encoding = 'ascii' | 'utf16le';
+
+export interface ScanResult {
+  bytesTotal: number;
+  bytesScanned: number;
+  holeBytes: number;
+  stringsFound: number;
+  stringBytes: number;
+  distinct: number;
+  approximate: boolean;
+  evictedCountBound: number;
+  grepRejected: number;
+  grepEvaluations: number;
+  unattributedBytes?: number;
+  histogram: { entries: number; capacity: number; keyBytes: number; keyByteBudget: number; memoryBytes: number };
+  strings: { text: string; count: number; countError: number; bytes: number; encoding: Encoding; truncated: boolean }[];
+  samples: { address: number; text: string; length: number; encoding: Encoding; chunkIndex: number; arenaIndex: number }[];
+  bySizeClass: { chunkSize: number; stringBytes: number; strings: number }[];
+  byArena: { arenaIndex: number; stringBytes: number; strings: number }[];
+}
+
+export interface Segment {
+  address: number;
+  data: Buffer;
+}
+
+export function imageSource(segments: Segment[]): unknown {
+  return addon.MemorySource.fromImage(segments);
+}
+
+export function scan(
+  source: unknown,
+  ranges: { start: number; end: number }[],
+  options: Record<string, unknown> = {},
+  onProgress?: (done: number, total: number) => void,
+): Promise<ScanResult> {
+  return addon.scanStrings(source, ranges, options, onProgress);
+}
+
+export interface RefRun {
+  address: number;
+  text: string; // first 4096 characters
+  length: number; // characters
+  encoding: Encoding;
+}
+
+const KEPT = 4096;
+
+function printable(c: number): boolean {
+  return (c >= 0x20 && c <= 0x7e) || c === 0x09;
+}
+
+// Runs inside one contiguous readable stretch [address, address+data.length).
+export function referenceRuns(address: number, data: Buffer, minLength: number, encoding: Encoding): RefRun[] {
+  const out: RefRun[] = [];
+  if (encoding === 'ascii') {
+    let i = 0;
+    while (i < data.length) {
+      if (!printable(data[i]!)) {
+        i++;
+        continue;
+      }
+      let j = i;
+      while (j < data.length && printable(data[j]!)) j++;
+      if (j - i >= minLength) {
+        out.push({ address: address + i, text: data.toString('latin1', i, Math.min(j, i + KEPT)), length: j - i, encoding });
+      }
+      i = j;
+    }
+    return out;
+  }
+  // UTF-16LE units at even addresses only.
+  let i = address % 2 === 0 ? 0 : 1;
+  const unitOk = (k: number) => k + 1 < data.length && data[k + 1] === 0 && printable(data[k]!);
+  while (i + 1 < data.length) {
+    if (!unitOk(i)) {
+      i += 2;
+      continue;
+    }
+    let j = i;
+    let chars = '';
+    while (unitOk(j)) {
+      if (chars.length < KEPT) chars += String.fromCharCode(data[j]!);
+      j += 2;
+    }
+    const length = (j - i) / 2;
+    if (length >= minLength) out.push({ address: address + i, text: chars, length, encoding });
+    i = j;
+  }
+  return out;
+}
+
+export function countsOf(runs: RefRun[]): Map<string, { count: number; bytes: number }> {
+  const m = new Map<string, { count: number; bytes: number }>();
+  for (const r of runs) {
+    const key = `${r.encoding}\u0000${r.text}`;
+    const e = m.get(key) ?? { count: 0, bytes: 0 };
+    e.count++;
+    e.bytes += r.length * (r.encoding === 'utf16le' ? 2 : 1);
+    m.set(key, e);
+  }
+  return m;
+}
+
+export function resultCounts(r: ScanResult): Map<string, { count: number; bytes: number }> {
+  const m = new Map<string, { count: number; bytes: number }>();
+  for (const s of r.strings) m.set(`${s.encoding}\u0000${s.text}`, { count: s.count, bytes: s.bytes });
+  return m;
+}
+
+export const ChunkState = { inUse: 0, freeInBin: 1, fastbin: 2, tcache: 3, top: 4, internal: 5 } as const;
+
+export interface ChunkRecord {
+  start: number;
+  size: number;
+  arenaIndex: number;
+  state: number;
+}
+
+export function packChunkTable(records: ChunkRecord[]): Buffer {
+  const b = Buffer.alloc(records.length * 24);
+  records.forEach((r, i) => {
+    b.writeBigUInt64LE(BigInt(r.start), i * 24);
+    b.writeBigUInt64LE(BigInt(r.size), i * 24 + 8);
+    b.writeUInt32LE(r.arenaIndex, i * 24 + 16);
+    b.writeUInt8(r.state, i * 24 + 20);
+  });
+  return b;
+}
+
+// Deterministic test-data generator: xorshift32 (Marsaglia, shifts 13/17/5).
+export function rng(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x / 4294967296;
+  };
+}
