@@ -42,6 +42,21 @@ export const harnesses = {
     maxLen: 512,
     about: 'ProcessMemorySource (process_vm_readv) over PROT_NONE patterns in its own memory',
   },
+  ptmalloc: {
+    harness: 'native/fuzz/fuzz_ptmalloc.cc',
+    sources: ['native/memory', 'native/ptmalloc'],
+    // the largest real seed (scripts/fuzz/capture-seeds.mjs) is just under 1 MiB
+    maxLen: 1 << 20,
+    about: 'walkArenas, scanForMainArena/MallocPar, readHeapInfo over images seeded from real heaps, any known layout',
+  },
+  strings: {
+    // written with the scanner (native/strings): counts checked against a byte-at-a-time scanner
+    harness: 'native/fuzz/strings_scan_fuzz.cc',
+    sources: ['native/memory', 'native/strings'],
+    defines: ['ARENASCOPE_LIBFUZZER'],
+    maxLen: 16384,
+    about: 'scanStrings with random options, segments, chunk tables and grep against a naive scanner',
+  },
 };
 
 const compileFlags = [
@@ -52,6 +67,7 @@ const compileFlags = [
   '-fsanitize=fuzzer,address,undefined',
   // every UBSan finding is a crash, not a warning
   '-fno-sanitize-recover=all',
+  '-pthread',
   '-Inative',
 ];
 
@@ -96,8 +112,8 @@ function sourcesOf(spec) {
 }
 
 /** Every header and source under native/ the harness could include, for the cache key. */
-function nativeHash(files, cxx) {
-  const h = createHash('sha256').update(cxx).update(compileFlags.join(' '));
+function nativeHash(files, flags, cxx) {
+  const h = createHash('sha256').update(cxx).update(flags.join(' '));
   for (const f of files) h.update(f).update(readFileSync(join(root, f)));
   for (const f of readdirSync(join(root, 'native'), { recursive: true }).map(String).sort()) {
     if (f.endsWith('.h')) h.update(f).update(readFileSync(join(root, 'native', f)));
@@ -110,11 +126,12 @@ function build(name, cxx) {
   const files = sourcesOf(spec);
   const bin = join(outRoot, name);
   const stamp = `${bin}.sha256`;
-  const hash = nativeHash(files, cxx);
+  const defines = (spec.defines ?? []).map((d) => `-D${d}`);
+  const hash = nativeHash(files, [...compileFlags, ...defines], cxx);
   if (existsSync(bin) && existsSync(stamp) && readFileSync(stamp, 'utf8') === hash) return bin;
   mkdirSync(outRoot, { recursive: true });
   log(`building ${relative(root, bin)} from ${files.join(' ')}`);
-  execFileSync('nice', ['-n', '10', cxx, ...compileFlags, '-o', bin, ...files], { cwd: root, stdio: 'inherit' });
+  execFileSync('nice', ['-n', '10', cxx, ...compileFlags, ...defines, '-o', bin, ...files], { cwd: root, stdio: 'inherit' });
   writeFileSync(stamp, hash);
   return bin;
 }
