@@ -1,11 +1,12 @@
 // Targets that die or change under the inspector while it reads them: a clear
-// one-line error with the "no such process" exit code and no partial output
-// when the target is killed mid-dump; a complete dump with holes where memory
-// was unmapped mid-read.
-import { closeSync, mkdtempSync, openSync, readSync, readdirSync, statSync, watch } from 'node:fs';
+// one-line error with the "no such process" exit code (and no partial output)
+// when the target is killed mid-dump, mid-walk (arenas) or mid-scan (strings);
+// a complete dump with holes where memory was unmapped mid-read.
+import { closeSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, statSync, watch } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { ChildProcess } from 'node:child_process';
 import { buildC, runCli, startNative, type RunningTarget } from '../support/nativeTarget.js';
 
 const MiB = 1 << 20;
@@ -113,5 +114,105 @@ describe('a region unmapped while it is being dumped', () => {
     } finally {
       closeSync(fd);
     }
+  });
+});
+
+/** Kernel time (stime, clock ticks) of each thread of pid but its main one. */
+function workerSystemTicks(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    if (Number(tid) === pid) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      out.set(tid, Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[12])); // field 15, stime
+    } catch {
+      // thread ended
+    }
+  }
+  return out;
+}
+
+/**
+ * Calls act() once a thread of the CLI other than its main thread has spent
+ * 30 ms in the kernel: an AsyncWorker copying target memory with
+ * process_vm_readv (the walk or the scan; the main thread only makes the
+ * small discovery reads, and Node's own helper threads do not sit in the
+ * kernel). /proc/TID/syscall cannot tell: it says "running" for a thread
+ * busy inside a syscall.
+ */
+function whenWorkerReads(cli: ChildProcess, act: () => void): void {
+  let done = false;
+  let first: Map<string, number> | null = null;
+  const poll = setInterval(() => {
+    if (done || cli.pid === undefined) return;
+    try {
+      const now = workerSystemTicks(cli.pid);
+      if (!first) {
+        first = now;
+        return;
+      }
+      for (const [tid, ticks] of now) {
+        if (ticks - (first.get(tid) ?? 0) >= 3) {
+          done = true;
+          clearInterval(poll);
+          act();
+          return;
+        }
+      }
+    } catch {
+      // the CLI exited
+    }
+  }, 2);
+  cli.on('exit', () => clearInterval(poll));
+}
+
+describe('a target that dies while its heap is read', () => {
+  async function killDuring(args: (pid: number) => string[]): Promise<{ r: Awaited<ReturnType<typeof runCli>>; killed: boolean; pid: number }> {
+    // Two arenas of 512 MiB of small chunks, a quarter of them on long free lists.
+    const t = await startNative(buildC('test/targets/reliability/busy_heap.c'), ['1024', '1', 'shuffled']);
+    target = t;
+    let killed = false;
+    const r = await runCli(args(t.pid), {
+      onSpawn: (cli) =>
+        whenWorkerReads(cli, () => {
+          killed = true;
+          process.kill(t.pid, 'SIGKILL');
+        }),
+    });
+    return { r, killed, pid: t.pid };
+  }
+
+  it('mid-walk (arenas): exit 3, one line', async () => {
+    const { r, killed, pid } = await killDuring((pid) => ['arenas', String(pid), '--bins']);
+    expect(killed).toBe(true);
+    expect(r.code, r.stderr).toBe(3);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`^arenascope: (process ${pid} has exited|no process with pid ${pid})`));
+    expect(r.stdout).toBe('');
+  });
+
+  it('mid-scan (strings of a whole heap, no walk): exit 3, one line', async () => {
+    let heap = '';
+    const { r, killed, pid } = await killDuring((pid) => {
+      const line = readFileSync(`/proc/${pid}/maps`, 'utf8').split('\n').find((l) => l.endsWith('[heap]'))!;
+      heap = `0x${line.split('-')[0]}`;
+      return ['strings', String(pid), '--region', heap, '--json'];
+    });
+    expect(heap).not.toBe('');
+    expect(killed).toBe(true);
+    expect(r.code, r.stderr).toBe(3);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`^arenascope: (process ${pid} has exited|no process with pid ${pid})`));
+    expect(r.stdout).toBe('');
+  });
+
+  it('during the walk or the scan of a default strings run: exit 3, one line', async () => {
+    const { r, killed, pid } = await killDuring((pid) => ['strings', String(pid)]);
+    expect(killed).toBe(true);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(new RegExp(`(process ${pid} has exited|no process with pid ${pid})`));
   });
 });
