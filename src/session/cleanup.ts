@@ -1,6 +1,6 @@
 // One place that decides what happens when the inspector is interrupted:
 // every registered cleanup runs (detach from a frozen target, remove temp
-// files), then the process exits with 128 + signal number.
+// files), then the process dies of the signal (status 128 + signal number).
 const cleanups = new Set<() => void>();
 let installed = false;
 const exitCodes: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
@@ -25,7 +25,17 @@ function install(): void {
       const pending = cleanups.size;
       runCleanups();
       if (pending) process.stderr.write(`\narenascope: interrupted (${sig}); cleaned up\n`);
-      process.exit(exitCodes[sig]);
+      // Die of the signal itself, as without a handler: the shell sees 128 + N
+      // at once. process.exit() would first join libuv's thread pool, which
+      // waits for a walk or scan still running there (seconds to minutes on
+      // a big heap) although the target is already thawed and files removed.
+      // Exit listeners still run first, as on any exit (Ink gives the
+      // terminal back: raw mode off, cursor shown).
+      process.exitCode = exitCodes[sig];
+      process.emit('exit', exitCodes[sig]!);
+      process.removeAllListeners(sig);
+      process.kill(process.pid, sig);
+      process.exit(exitCodes[sig]); // only if the signal could not end us
     });
   }
 }

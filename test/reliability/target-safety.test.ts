@@ -51,6 +51,12 @@ describe('without --freeze the target never stops', () => {
     }
     const biggest = [...regions].sort((a, b) => b.rss - a.rss)[0]!;
     await run(['dump', pid, biggest.start, biggest.end, '-o', join(dir, 'biggest.bin'), '--json']);
+    await run(['arenas', pid]);
+    await run(['arenas', pid, '--json', '--bins', '--histogram']);
+    await run(['arenas', pid, '--json', '--no-debuginfo']);
+    await run(['strings', pid, '--json']);
+    await run(['strings', pid, '--suspicious', '2', '--live', '--grep', 'a', '--top', '5']);
+    await run(['strings', pid, '--region', biggest.start, '--free']);
     const report = watch.stop();
     for (const [what, r] of results) expect(r.code, `${what}: ${r.stderr}`).toBe(0);
     expect(report.samples).toBeGreaterThan(20);
@@ -91,12 +97,17 @@ describe('without --freeze the target never stops', () => {
  */
 async function interruptFrozenDump(target: RunningTarget, output: string, act: (child: ChildProcess) => void): Promise<{ r: CliResult; sawTraced: boolean }> {
   const [start, end] = target.fields.map((f) => parseInt(f, 16)) as [number, number];
+  return interruptFrozen(target.pid, ['dump', String(target.pid), hex(start), hex(end), '-o', output, '--freeze'], act);
+}
+
+/** Runs the CLI with args (which include --freeze) and calls act(child) as soon as pid is traced. */
+async function interruptFrozen(pid: number, args: string[], act: (child: ChildProcess) => void): Promise<{ r: CliResult; sawTraced: boolean }> {
   let sawTraced = false;
-  const r = await runCli(['dump', String(target.pid), hex(start), hex(end), '-o', output, '--freeze'], {
+  const r = await runCli(args, {
     onSpawn: (child) => {
       const poll = setInterval(() => {
         try {
-          if (tracerPid(target.pid) !== 0) {
+          if (tracerPid(pid) !== 0) {
             sawTraced = true;
             clearInterval(poll);
             act(child);
@@ -146,7 +157,7 @@ describe('with --freeze, every way out leaves the target running and untraced', 
     dir = mkdtempSync(join(tmpdir(), 'arenascope-kill-'));
     const { r, sawTraced } = await interruptFrozenDump(target, join(dir, 'f.bin'), (c) => c.kill('SIGKILL'));
     expect(sawTraced).toBe(true);
-    expect(r.code).toBe(128); // killed by a signal
+    expect(r.code).toBe(137); // killed by SIGKILL
     // No cleanup can run: only the 0600 temp file may be left, never the output.
     expect(readdirSync(dir).filter((n) => !/^\.f\.bin\.\d+\.[0-9a-f]+\.tmp$/.test(n))).toEqual([]);
   });
@@ -176,7 +187,39 @@ describe('with --freeze, every way out leaves the target running and untraced', 
     expect(sawTraced).toBe(true);
     expect(r.code, r.stderr).toBe(9);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/cannot write .*f\.bin/);
+    expect(r.stderr).toMatch(/cannot (write|create) .*f\.bin/);
     expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe('arenas --freeze interrupted', () => {
+  let target: RunningTarget;
+  beforeAll(async () => {
+    // 1 GiB of small chunks with long shuffled free lists: a walk of seconds.
+    target = await startNative(buildC('test/targets/reliability/busy_heap.c'), ['1024', '1', 'shuffled']);
+  });
+  afterEach(() => {
+    assertRunningUntraced(target.pid);
+  });
+  afterAll(async () => {
+    await target?.stop();
+  });
+
+  it('by SIGINT: exit 130, target running and untraced', async () => {
+    const { r, sawTraced } = await interruptFrozen(target.pid, ['arenas', String(target.pid), '--freeze', '--bins'], (c) => c.kill('SIGINT'));
+    expect(sawTraced).toBe(true);
+    expect(r.code, r.stderr).toBe(130);
+  });
+
+  it('by SIGKILL: the kernel detaches, target running and untraced', async () => {
+    const { r, sawTraced } = await interruptFrozen(target.pid, ['arenas', String(target.pid), '--freeze'], (c) => c.kill('SIGKILL'));
+    expect(sawTraced).toBe(true);
+    expect(r.code).toBe(137);
+  });
+
+  it('by SIGTERM, with the histogram: exit 143, target running and untraced', async () => {
+    const { r, sawTraced } = await interruptFrozen(target.pid, ['arenas', String(target.pid), '--freeze', '--histogram'], (c) => c.kill('SIGTERM'));
+    expect(sawTraced).toBe(true);
+    expect(r.code, r.stderr).toBe(143);
   });
 });

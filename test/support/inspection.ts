@@ -3,7 +3,7 @@
 // child's peak RSS, and the files a dump leaves behind.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildC, repoRoot, type CliResult } from './nativeTarget.js';
 
@@ -113,7 +113,7 @@ export async function runCliMeasured(args: string[], options: { onSpawn?: (c: Ch
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const code = await new Promise<number>((resolve) => child.on('close', (c, sig) => resolve(c ?? (sig ? 128 : 1))));
+    const code = await new Promise<number>((resolve) => child.on('close', (c, sig) => resolve(c ?? (sig ? 128 + constants.signals[sig] : 1))));
     const peakRssKiB = Number(readFileSync(out, 'utf8').trim());
     return { code, stdout, stderr, peakRssKiB };
   } finally {
