@@ -16,8 +16,11 @@ namespace {
 // this; it only has to stop a hostile prev chain.
 constexpr size_t kMaxHeapsPerArena = 1u << 16;
 // Memory the walker may keep cached (heap bytes); past it, blocks are evicted
-// and re-read.
-constexpr uint64_t kSpanCacheBudget = 512ull << 20;
+// and re-read while streaming, and isolated list hops read single pages (see
+// span_reader.h). 128 MiB keeps the inspector's memory near its stated bound
+// (test/reliability/memory-bound.test.ts); at 512 MiB a 1 GiB walk peaked at
+// 740 MB RSS, at 128 MiB at 340 MB.
+constexpr uint64_t kSpanCacheBudget = 128ull << 20;
 // HEAP_MIN_SIZE = 32 KiB: no heap_max can be smaller.
 constexpr uint64_t kHeapMinSize = 32 * 1024;
 

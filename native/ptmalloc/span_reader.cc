@@ -24,7 +24,9 @@ void SpanReader::setSpans(std::vector<AddressRange> spans) {
   // Block keys include the span index, which just changed.
   blocks_.clear();
   index_.clear();
+  pages_.clear();
   last_ = nullptr;
+  lastMissPage_ = UINT64_MAX;
 }
 
 int SpanReader::spanOf(uint64_t addr, uint64_t len) const {
@@ -37,6 +39,20 @@ int SpanReader::spanOf(uint64_t addr, uint64_t len) const {
   return -1;
 }
 
+void SpanReader::fill(Block* b, uint64_t key, uint64_t base, uint64_t size, int span) {
+  const AddressRange& r = spans_[static_cast<size_t>(span)];
+  b->key = key;
+  b->lo = std::max(base, r.start);
+  b->hi = std::min(base + size, r.end);
+  b->dataStart = b->lo;
+  b->data.resize(b->hi - b->lo);
+  b->holes.clear();
+  src_->read(b->lo, b->data.data(), b->data.size(), &b->holes);
+  bytesFetched_ += b->data.size();
+  b->hasHoles = !b->holes.empty();
+  b->lastUse = ++clock_;
+}
+
 SpanReader::Block* SpanReader::blockFor(uint64_t addr, int span) {
   uint64_t base = addr & ~(kBlockSize - 1);
   // Block bases have 20 zero low bits; the span index makes the key unique
@@ -47,6 +63,11 @@ SpanReader::Block* SpanReader::blockFor(uint64_t addr, int span) {
     it->second->lastUse = ++clock_;
     return it->second;
   }
+  uint64_t page = addr & ~(kPageSize - 1);
+  // Forward by at most a block from the previous miss: a chunk walk (whose
+  // chunks may be larger than a page), not a list jumping around.
+  bool streaming = lastMissPage_ != UINT64_MAX && page > lastMissPage_ && page - lastMissPage_ <= kBlockSize;
+  if (blocks_.size() >= maxBlocks_ && !streaming) return pageFor(addr, span);
   Block* b;
   if (blocks_.size() < maxBlocks_) {
     blocks_.push_back(std::make_unique<Block>());
@@ -59,18 +80,26 @@ SpanReader::Block* SpanReader::blockFor(uint64_t addr, int span) {
     index_.erase(b->key);
     if (last_ == b) last_ = nullptr;
   }
-  const AddressRange& r = spans_[static_cast<size_t>(span)];
-  b->key = key;
-  b->lo = std::max(base, r.start);
-  b->hi = std::min(base + kBlockSize, r.end);
-  b->dataStart = b->lo;
-  b->data.resize(b->hi - b->lo);
-  b->holes.clear();
-  src_->read(b->lo, b->data.data(), b->data.size(), &b->holes);
-  bytesFetched_ += b->data.size();
-  b->hasHoles = !b->holes.empty();
-  b->lastUse = ++clock_;
+  fill(b, key, base, kBlockSize, span);
   index_[key] = b;
+  // The stream goes on at the page after this block.
+  lastMissPage_ = b->hi > b->lo ? ((b->hi - 1) & ~(kPageSize - 1)) : page;
+  return b;
+}
+
+SpanReader::Block* SpanReader::pageFor(uint64_t addr, int span) {
+  uint64_t page = addr & ~(kPageSize - 1);
+  lastMissPage_ = page;
+  if (pages_.empty()) pages_.resize(kPageSlots);
+  // Page bases have 12 zero low bits: room for the span index up to 4095;
+  // beyond that the key still identifies the page, only the slot is shared.
+  uint64_t key = page | (static_cast<uint64_t>(span) & (kPageSize - 1));
+  Block* b = &pages_[(page / kPageSize) % kPageSlots];
+  if (b->data.empty() || b->key != key || b->lo > addr || b->hi <= addr) {
+    if (last_ == b) last_ = nullptr;
+    fill(b, key, page, kPageSize, span);
+    ++pageReads_;
+  }
   return b;
 }
 

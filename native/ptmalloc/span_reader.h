@@ -3,6 +3,13 @@
 // with one source read each, and kept up to a memory budget, so a heap is
 // normally fetched exactly once however the bin lists jump around in it, and
 // no read ever strays into unmapped address space between heaps.
+//
+// Once the budget is used up, a miss is served by a 1 MiB block (evicting the
+// least recently used one) only when it continues a stream (a page at most a
+// block past the previous miss: the chunk walk). An isolated miss (a free list
+// jumping to a random place in a heap larger than the budget) reads just its
+// 4 KiB page into a small direct-mapped page cache: evicting and refetching a
+// 1 MiB block per list node made such walks take many minutes.
 #pragma once
 
 #include <cstdint>
@@ -24,6 +31,9 @@ struct AddressRange {
 class SpanReader {
  public:
   static constexpr uint64_t kBlockSize = 1ull << 20;
+  static constexpr uint64_t kPageSize = 4096;
+  // Page cache for isolated misses: 4096 pages, 16 MiB.
+  static constexpr size_t kPageSlots = 4096;
 
   SpanReader(MemorySource* src, uint64_t budgetBytes);
 
@@ -48,6 +58,7 @@ class SpanReader {
   inline bool readU64(uint64_t addr, uint64_t* v) { return read(addr, v, 8); }
 
   uint64_t bytesFetched() const { return bytesFetched_; }
+  uint64_t pageReads() const { return pageReads_; }
 
  private:
   struct Block {
@@ -61,6 +72,8 @@ class SpanReader {
   };
   bool readSlow(uint64_t addr, void* out, size_t len);
   Block* blockFor(uint64_t addr, int span);
+  Block* pageFor(uint64_t addr, int span);
+  void fill(Block* b, uint64_t key, uint64_t base, uint64_t size, int span);
 
   MemorySource* src_;
   uint64_t maxBlocks_;
@@ -70,6 +83,10 @@ class SpanReader {
   Block* last_ = nullptr;
   uint64_t clock_ = 0;
   uint64_t bytesFetched_ = 0;
+  // Page of the previous miss (stream detection), and the page cache.
+  uint64_t lastMissPage_ = UINT64_MAX;
+  std::vector<Block> pages_;
+  uint64_t pageReads_ = 0;
 };
 
 // Forwards to another source and counts the bytes requested from it.
