@@ -81,7 +81,7 @@ describe('a kernel thread', () => {
   it('is refused by every command with exit 10 and says why', async () => {
     const k = findKernelThread();
     const dir = tempDir('kthread');
-    const commands = [['maps', String(k.pid)], ['arenas', String(k.pid)], ['dump', String(k.pid), '0x1000', '0x2000', '-o', join(dir, 'k.bin')]];
+    const commands = [['maps', String(k.pid)], ['arenas', String(k.pid)], ['strings', String(k.pid)], ['dump', String(k.pid), '0x1000', '0x2000', '-o', join(dir, 'k.bin')]];
     for (const args of commands) {
       const r = await runCli(args);
       expectOneLine(r, 10, new RegExp(`pid ${k.pid} \\(${k.name}\\) is a kernel thread`));
@@ -142,6 +142,16 @@ describe('PID 1 of a PID namespace', () => {
     expect(out.regions.find((x: { start: string }) => parseInt(x.start, 16) === hole).perms).toBe('---p');
   });
 
+  it('walks its arenas and scans its strings', async () => {
+    const a = await runCli(['arenas', String(hostPid), '--json']);
+    expect(a.code, a.stderr).toBe(0);
+    const out = JSON.parse(a.stdout);
+    expect(out.arenas.length).toBeGreaterThanOrEqual(1);
+    expect(out.arenas[0].main).toBe(true);
+    const s = await runCli(['strings', String(hostPid), '--json']);
+    expect(s.code, s.stderr).toBe(0);
+  });
+
   it('dumps its memory exactly, also frozen, and leaves it running', async () => {
     const dir = tempDir('pidns');
     const file = join(dir, 'pid1.bin');
@@ -173,7 +183,9 @@ describe('a 32-bit process', () => {
   });
 
   it('is refused with exit 10 by the commands that parse malloc', async () => {
-    expectOneLine(await runCli(['arenas', String(target.pid)]), 10, new RegExp(`pid ${target.pid} is a 32-bit process`));
+    for (const cmd of ['arenas', 'strings']) {
+      expectOneLine(await runCli([cmd, String(target.pid)]), 10, new RegExp(`pid ${target.pid} is a 32-bit process`));
+    }
   });
 
   it('still gets its map and its dumps', async () => {
@@ -213,7 +225,9 @@ describe('a process whose executable is not ELF', () => {
   });
 
   it('is refused with exit 10 by the commands that parse malloc', async () => {
-    expectOneLine(await runCli(['arenas', String(target.pid)]), 10, new RegExp(`pid ${target.pid} does not run an ELF executable`));
+    for (const cmd of ['arenas', 'strings']) {
+      expectOneLine(await runCli([cmd, String(target.pid)]), 10, new RegExp(`pid ${target.pid} does not run an ELF executable`));
+    }
   });
 
   it('still gets its map', async () => {
@@ -243,6 +257,8 @@ describe('an inspector without the right to read the target', () => {
       ['maps', pid, '--json'],
       ['arenas', pid],
       ['arenas', pid, '--freeze'],
+      ['strings', pid],
+      ['strings', pid, '--region', start, '--json'],
       ['dump', pid, start, `${start}+4096`, '-o', join(dir, 'a.bin')],
       ['dump', pid, '--region', start, '-o', join(dir, 'b.bin'), '--freeze'],
     ];
