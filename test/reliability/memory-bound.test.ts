@@ -1,6 +1,6 @@
 // The inspector's own memory stays bounded whatever the target's size: its
 // peak resident set (VmHWM, from wait4's ru_maxrss) stays under a fixed cap
-// while it dumps a 2 GiB resident region, and under a cap set by the kernel's
+// while it dumps or scans a 2 GiB resident region, and under a cap set by the kernel's
 // limit on mappings while it maps a process with tens of thousands of them.
 // (Not run under the sanitizer build: ASan's shadow memory and quarantine
 // would be counted.)
@@ -52,6 +52,14 @@ describe('inspector memory', () => {
     expect(statSync(file).size).toBe(2 * GiB);
     rmSync(file);
     expect(r.peakRssKiB).toBeGreaterThan(10 * 1024); // a real measurement of a Node process
+    expect(r.peakRssKiB).toBeLessThan(inspectorRssCapKiB);
+  }, 180_000);
+
+  it('scanning the same 2 GiB region for strings (no walk) peaks below the cap', async () => {
+    const [start] = big.fields.map((f) => parseInt(f, 16)) as [number];
+    const r = await runCliMeasured(['strings', String(big.pid), '--region', `0x${start.toString(16)}`, '--json', '--top', '5']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).scanned.bytes).toBe(2 * GiB);
     expect(r.peakRssKiB).toBeLessThan(inspectorRssCapKiB);
   }, 180_000);
 
