@@ -18,7 +18,7 @@
 // script exits 1. Exit 0 means every harness ran clean.
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -149,18 +149,26 @@ const sanitizerEnv = {
   UBSAN_OPTIONS: 'halt_on_error=1:print_stacktrace=1',
 };
 
-/** Runs the fuzzer binary; resolves with its exit code and combined output. */
-function runFuzzer(bin, args) {
+/**
+ * Runs the fuzzer binary; resolves with its exit code and combined output
+ * (the whole output also goes to logFile as it comes, to follow a long run).
+ */
+function runFuzzer(bin, args, logFile) {
   return new Promise((resolve) => {
     const child = spawn('nice', ['-n', '10', bin, ...args], { cwd: root, env: { ...process.env, ...sanitizerEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const log = logFile ? createWriteStream(logFile) : null;
     let out = '';
     const collect = (d) => {
+      log?.write(d);
       out += d.toString();
       if (out.length > 4_000_000) out = out.slice(-2_000_000);
     };
     child.stdout.on('data', collect);
     child.stderr.on('data', collect);
-    child.on('close', (code, signal) => resolve({ code: code ?? 128, signal, out }));
+    child.on('close', (code, signal) => {
+      log?.end();
+      resolve({ code: code ?? 128, signal, out });
+    });
   });
 }
 
@@ -210,8 +218,10 @@ async function fuzzOne(name, cxx, opts) {
   const workCorpus = join(outRoot, 'corpus', name);
   mkdirSync(workCorpus, { recursive: true });
   const dirs = [workCorpus, ...(seeds.length ? [seedDir] : [])];
-  log(`${name}: fuzzing ${opts.seconds} s (${spec.about})`);
-  const r = await runFuzzer(bin, [...common, `-max_total_time=${opts.seconds}`, '-print_final_stats=1', '-reload=0', ...dirs]);
+  log(`${name}: ${spec.about}`);
+  const logFile = join(outRoot, `${name}.log`);
+  log(`${name}: fuzzing ${opts.seconds} s, output in ${relative(root, logFile)}`);
+  const r = await runFuzzer(bin, [...common, `-max_total_time=${opts.seconds}`, '-print_final_stats=1', '-reload=0', ...dirs], logFile);
   const done = lastMatch(r.out, /#(\d+)\s+(?:DONE|pulse|NEW|REDUCE|INITED)\s+cov: (\d+) ft: (\d+) corp: (\d+)\/(\S+)/);
   const execs = Number(lastMatch(r.out, /stat::number_of_executed_units:\s+(\d+)/)?.[1] ?? done?.[1] ?? 0);
   const summary = {
