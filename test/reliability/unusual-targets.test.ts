@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTarget, type RunningTarget as OracleTarget } from '../helpers/targets.js';
-import { childEnv } from '../support/childEnv.js';
 import { assertRunningUntraced } from '../support/inspection.js';
 import { buildC, repoRoot, runCli, startNative, type CliResult, type RunningTarget } from '../support/nativeTarget.js';
 
@@ -99,7 +98,7 @@ describe('PID 1 of a PID namespace', () => {
 
   beforeAll(async () => {
     const region = buildC('test/targets/foundation/region.c');
-    unshare = spawn('unshare', ['--pid', '--fork', '--mount-proc', region, '64', '20'], { env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    unshare = spawn('unshare', ['--pid', '--fork', '--mount-proc', region, '64', '20'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     unshare.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     const ready = await new Promise<string>((resolve, reject) => {

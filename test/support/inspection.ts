@@ -6,6 +6,7 @@ import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, 
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildC, repoRoot, type CliResult } from './nativeTarget.js';
+import { inspectorEnv } from './sanitizer.js';
 
 /** One state letter per thread of pid (R, S, D, t, T, Z...), from /proc/PID/task/TID/stat. */
 export function threadStates(pid: number): string[] {
@@ -105,7 +106,7 @@ export async function runCliMeasured(args: string[], options: { onSpawn?: (c: Ch
   const out = join(dir, 'peak');
   try {
     const child = spawn(wrapper, [out, process.execPath, join(repoRoot, 'bin', 'arenascope.js'), ...args], {
-      env: { ...process.env, NO_COLOR: '1' },
+      env: { ...inspectorEnv(), NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     options.onSpawn?.(child);

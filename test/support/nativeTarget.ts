@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { childEnv } from './childEnv.js';
+import { inspectorEnv } from './sanitizer.js';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const binDir = join(repoRoot, 'test', '.cache', 'bin', 'foundation');
@@ -17,7 +17,7 @@ export function buildC(source: string, extraFlags: string[] = []): string {
   const out = join(binDir, `${source.replace(/[/.]/g, '_')}-${hash}`);
   if (!existsSync(out)) {
     mkdirSync(binDir, { recursive: true });
-    execFileSync('gcc', ['-O1', '-g', '-pthread', '-o', out, src, ...extraFlags], { stdio: 'inherit', env: childEnv() });
+    execFileSync('gcc', ['-O1', '-g', '-pthread', '-o', out, src, ...extraFlags], { stdio: 'inherit' });
   }
   return out;
 }
@@ -31,7 +31,7 @@ export interface RunningTarget {
 }
 
 export async function startNative(binary: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<RunningTarget> {
-  const child = spawn(binary, args, { stdio: ['pipe', 'pipe', 'inherit'], env: childEnv(env) });
+  const child = spawn(binary, args, { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env } });
   const line = await new Promise<string>((resolve, reject) => {
     let buf = '';
     const timer = setTimeout(() => reject(new Error(`${binary} did not print READY`)), 20000);
@@ -69,7 +69,7 @@ export interface CliResult {
 /** Runs the built CLI (bin/arenascope.js) as a separate process. */
 export async function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; uid?: number; gid?: number; onSpawn?: (c: ChildProcess) => void } = {}): Promise<CliResult> {
   const child = spawn(process.execPath, [join(repoRoot, 'bin', 'arenascope.js'), ...args], {
-    env: { ...process.env, NO_COLOR: '1', ...options.env },
+    env: { ...inspectorEnv(), NO_COLOR: '1', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(options.uid !== undefined ? { uid: options.uid, gid: options.gid ?? options.uid } : {}),
   });
