@@ -60,7 +60,7 @@ function glibcLayout(version) {
 
 /** Compiles a test target for a glibc like test/helpers/targets.ts does (older releases link against their own sysroot). */
 function buildTarget(name, version, layout) {
-  const outDir = join(root, 'build', 'fuzz', 'targets', version);
+  const outDir = join(root, 'build-fuzz', 'targets', version);
   mkdirSync(outDir, { recursive: true });
   const bin = join(outDir, name);
   const flags = [];

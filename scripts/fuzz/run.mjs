@@ -8,11 +8,11 @@
 //
 // Needs clang with libFuzzer (Debian: clang, libclang-rt-14-dev). For every
 // harness, in order:
-//   1. build build/fuzz/<name> with -fsanitize=fuzzer,address,undefined (cached by content hash);
+//   1. build build-fuzz/<name> with -fsanitize=fuzzer,address,undefined (cached by content hash);
 //   2. replay every committed crash reproducer in test/fuzz-regressions/<name>/
 //      (each must now run clean) and every committed seed in test/fuzz-corpus/<name>/;
 //   3. fuzz for --seconds, nice'd, starting from the seeds plus what earlier
-//      local runs found (build/fuzz/corpus/<name>/, not committed).
+//      local runs found (build-fuzz/corpus/<name>/, not committed).
 // A crash, timeout, leak or out-of-memory stops the run: its reproducer is
 // copied into test/fuzz-regressions/<name>/ (commit it with the fix) and the
 // script exits 1. Exit 0 means every harness ran clean.
@@ -23,7 +23,9 @@ import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const outRoot = join(root, 'build', 'fuzz');
+// Not under build/: `npm install` runs `node-gyp rebuild`, which deletes build/
+// and with it what earlier runs found.
+const outRoot = join(root, 'build-fuzz');
 
 /**
  * Harnesses: the C++ file, the native source directories it links (every .cc
