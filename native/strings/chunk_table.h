@@ -18,6 +18,10 @@ enum class ChunkState : uint8_t {
   kTcache = 3,
   kTop = 4,
   kInternal = 5,
+  // Free by its neighbour's PREV_INUSE bit but on no list: a chunk being
+  // freed or allocated while an unfrozen walk read it (walk_types.h
+  // kStateFreeUnlisted). The walker emits it on any busy target.
+  kFreeUnlisted = 6,
 };
 
 struct ChunkRecord {

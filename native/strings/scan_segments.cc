@@ -12,7 +12,7 @@ bool chunkPassesFilter(ChunkState state, ChunkFilter filter) {
       return state == ChunkState::kInUse;
     case ChunkFilter::kFree:
       return state == ChunkState::kFreeInBin || state == ChunkState::kFastbin || state == ChunkState::kTcache ||
-             state == ChunkState::kTop;
+             state == ChunkState::kTop || state == ChunkState::kFreeUnlisted;
   }
   return false;
 }
