@@ -50,7 +50,7 @@ export function Strings(props: StringsProps): ReactNode {
       </Text>
       <Text wrap="truncate">{statusLine(props)}</Text>
       <Text> </Text>
-      <ScrollLines lines={stringsLines(scan.result, width)} scroll={scroll} height={Math.max(1, height - stringsHeaderLines)} />
+      <ScrollLines lines={stringsLines(scan.result, width, Math.max(1, height - stringsHeaderLines))} scroll={scroll} height={Math.max(1, height - stringsHeaderLines)} />
     </Box>
   );
 }
