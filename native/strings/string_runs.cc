@@ -169,6 +169,8 @@ void RunScanner::endRun(uint64_t endAddr) {
   run.fullChars = fullChars;
   run.keptChars = static_cast<size_t>(std::min<uint64_t>(fullChars, kMaxKeptChars));
   if (carried_) {
+    // carry_ is about to change and a queued run may point into it.
+    sink_->flush();
     if (pending_) appendCarry(pending_, static_cast<size_t>(endAddr - pendingAddr_));
     run.raw = carry_.data();
   } else {
@@ -184,6 +186,8 @@ void RunScanner::interrupt() {
 }
 
 void RunScanner::detach() {
+  // The buffer behind queued runs is about to be reused.
+  sink_->flush();
   if (!inRun_ || !pending_) return;
   appendCarry(pending_, static_cast<size_t>(fedEndAddr_ - pendingAddr_));
   carried_ = true;

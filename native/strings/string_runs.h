@@ -37,10 +37,13 @@ struct StringRun {
   uint64_t fullChars;  // whole run length in characters
 };
 
+// run.raw stays valid until the scanner next calls flush(): sinks may queue
+// runs (to overlap hash-table cache misses) and must finish them in flush().
 class RunSink {
  public:
   virtual ~RunSink() = default;
   virtual void onRun(const StringRun& run) = 0;
+  virtual void flush() {}
 };
 
 // Bit i set when byte i of p[0..63] is printable ASCII (0x20..0x7e) or a tab.
