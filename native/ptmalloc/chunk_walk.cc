@@ -46,10 +46,11 @@ void ArenaWalker::walkAllSpans() {
     if (O_.withHistogram) ap->histSmall.assign(ArenaWork::kHistDirect >> 4, HistogramRow{});
   }
   if (O_.withChunks) {
-    // Reserving address space is free until written; a chunk is >= 0x20 bytes.
+    // Untouched reserved pages cost nothing, so reserve for small chunks;
+    // the cap keeps a hostile heap size from asking for absurd memory.
     uint64_t bytes = 0;
     for (const Span& s : spans_) bytes += s.end - s.start;
-    result_.chunks.reserve(static_cast<size_t>(std::min<uint64_t>(bytes / kMinSize + spans_.size(), 1ull << 28)));
+    result_.chunks.reserve(static_cast<size_t>(std::min<uint64_t>(bytes / (2 * kMinSize) + spans_.size(), 1ull << 22)));
   }
   for (const Span& s : spans_) walkSpan(s);
   for (auto& ap : arenas_) {
