@@ -29,10 +29,30 @@ bool MemorySource::readExact(uint64_t addr, void* buf, size_t len) {
 
 void ImageMemorySource::addSegment(uint64_t address, const uint8_t* data, size_t len) {
   if (len == 0 || address + len < address) return;
+  uint64_t end = address + len;
+  // read() relies on disjoint segments sorted by address. A segment that
+  // overlaps earlier ones replaces their bytes there, like a later write to
+  // memory: the old segments keep only what lies outside [address, end).
+  std::vector<Segment> kept;
+  kept.reserve(segments_.size() + 2);
+  for (Segment& s : segments_) {
+    uint64_t sEnd = s.address + s.bytes.size();
+    if (sEnd <= address || s.address >= end) {
+      kept.push_back(std::move(s));
+      continue;
+    }
+    if (s.address < address) {
+      kept.push_back(Segment{s.address, std::vector<uint8_t>(s.bytes.begin(), s.bytes.begin() + (address - s.address))});
+    }
+    if (sEnd > end) {
+      kept.push_back(Segment{end, std::vector<uint8_t>(s.bytes.begin() + (end - s.address), s.bytes.end())});
+    }
+  }
   Segment seg{address, std::vector<uint8_t>(data, data + len)};
-  auto it = std::lower_bound(segments_.begin(), segments_.end(), address,
+  auto it = std::lower_bound(kept.begin(), kept.end(), address,
                              [](const Segment& s, uint64_t a) { return s.address < a; });
-  segments_.insert(it, std::move(seg));
+  kept.insert(it, std::move(seg));
+  segments_ = std::move(kept);
 }
 
 size_t ImageMemorySource::read(uint64_t addr, uint8_t* buf, size_t len, std::vector<Hole>* holes) {

@@ -92,8 +92,9 @@ class ProcessMemorySource : public MemorySource {
   int memFd_ = -1;
 };
 
-// An address-space image made of non-overlapping segments; everything outside
-// them reads as a hole. Used by tests, fuzzers and synthetic layouts.
+// An address-space image made of segments; everything outside them reads as a
+// hole. A segment added over earlier ones replaces their bytes where they
+// overlap. Used by tests, fuzzers and synthetic layouts.
 class ImageMemorySource : public MemorySource {
  public:
   struct Segment {

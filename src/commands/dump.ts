@@ -1,11 +1,12 @@
 // `arenascope dump <pid> START END -o FILE`: one region of live memory to a
 // file, streamed in bounded chunks by the addon, hashed on the way, written
 // atomically, with FILE.json beside it.
+import { writeFileSync } from 'node:fs';
 import { ArenascopeError, toArenascopeError } from '../errors.js';
 import { MemoryReader } from '../memory/reader.js';
 import { loadNative } from '../native/loader.js';
 import type { NativeHole } from '../native/native.js';
-import { openTemp, refuseExisting, writeFileAtomic } from '../output/atomicFile.js';
+import { openTemp, refuseExisting, type TempFile } from '../output/atomicFile.js';
 import { readMaps } from '../proc/maps.js';
 import { withFreeze } from '../session/freeze.js';
 import { preflight } from '../target/preflight.js';
@@ -84,7 +85,6 @@ export async function dumpRange(req: DumpRequest): Promise<DumpRecord> {
     temp.discard();
     throw new ArenascopeError('NOTHING_READABLE', `nothing readable in ${hex(start)}-${hex(end)} of pid ${pid}`);
   }
-  temp.commit();
   const holes = result.holes.map((h: NativeHole) => ({ start: hex(h.start), end: hex(h.end) }));
   const record: DumpRecord = {
     pid,
@@ -101,7 +101,31 @@ export async function dumpRange(req: DumpRequest): Promise<DumpRecord> {
     time: new Date().toISOString(),
     durationMs: Number(process.hrtime.bigint() - t0) / 1e6,
   };
-  writeFileAtomic(sidecar, JSON.stringify(record, null, 2) + '\n');
+  // FILE and FILE.json appear together or not at all: the record is written to
+  // its own temp file before either is renamed into place, so a disk that
+  // fills up on the record leaves no dump without its record.
+  let recordTemp: TempFile;
+  try {
+    recordTemp = openTemp(sidecar);
+  } catch (err) {
+    temp.discard();
+    throw err;
+  }
+  try {
+    writeFileSync(recordTemp.fd, JSON.stringify(record, null, 2) + '\n');
+  } catch (err) {
+    recordTemp.discard();
+    temp.discard();
+    const e = err as NodeJS.ErrnoException;
+    throw new ArenascopeError(e.code === 'ENOSPC' || e.code === 'EDQUOT' ? e.code : 'EIO', `cannot write ${sidecar}: ${e.message}`, e.errno ? -e.errno : 0);
+  }
+  try {
+    temp.commit();
+  } catch (err) {
+    recordTemp.discard();
+    throw err;
+  }
+  recordTemp.commit();
   return record;
 }
 

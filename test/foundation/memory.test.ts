@@ -61,6 +61,30 @@ describe('ImageMemorySource', () => {
     expect(reader.readU64(0x10100)).toBeNull(); // a hole
   });
 
+  it('lets a segment added over earlier ones replace their bytes, and keeps the rest readable', () => {
+    // Found by the image-source fuzzer: a segment nested inside an earlier one
+    // hid the earlier one's tail (reported as a hole).
+    const reader = MemoryReader.fromImage([
+      { address: 0x20000, data: Buffer.alloc(0x1000, 0x11) },
+      { address: 0x20400, data: Buffer.alloc(0x100, 0x22) },
+      { address: 0x20f00, data: Buffer.alloc(0x200, 0x33) },
+    ]);
+    const r = reader.read(0x20000, 0x1100);
+    expect(r.holes).toEqual([]);
+    expect(r.bytesRead).toBe(0x1100);
+    expect(r.data[0x3ff]).toBe(0x11);
+    expect(r.data[0x400]).toBe(0x22);
+    expect(r.data[0x4ff]).toBe(0x22);
+    expect(r.data[0x500]).toBe(0x11);
+    expect(r.data[0xeff]).toBe(0x11);
+    expect(r.data[0xf00]).toBe(0x33);
+    expect(r.data[0x10ff]).toBe(0x33);
+    const tail = reader.read(0x20450, 0x200);
+    expect(tail.holes).toEqual([]);
+    expect(tail.data[0xaf]).toBe(0x22);
+    expect(tail.data[0xb0]).toBe(0x11);
+  });
+
   it('validates arguments in TS before they cross the boundary', () => {
     const reader = MemoryReader.fromImage([]);
     expect(() => reader.read(-1, 8)).toThrow(/bad address/);

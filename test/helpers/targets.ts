@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { childEnv } from '../support/childEnv.js';
 import { compareGlibcVersions, ensureGlibc, hostGlibcVersion } from './glibc.js';
 import { readTruth, type OracleTruth } from './truth.js';
 
@@ -96,6 +97,7 @@ export async function buildTarget(name: string, options: { glibc?: string } = {}
   try {
     await execFileAsync('gcc', [...commonFlags, ...plan.flags, '-o', tmp, source, '-ldl'], {
       cwd: targetSourceDir,
+      env: childEnv(),
     });
   } catch (err) {
     const stderr = (err as { stderr?: string }).stderr ?? '';
@@ -157,7 +159,7 @@ export async function startTarget(name: string, args: string[] = [], options: St
     argv = [layout.loader, '--library-path', layout.libDir, ...argv];
   }
   const child = spawn(argv[0] as string, argv.slice(1), {
-    env: { ...process.env, ...options.env },
+    env: childEnv(options.env),
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   running.add(child);

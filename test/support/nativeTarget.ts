@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { childEnv } from './childEnv.js';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const binDir = join(repoRoot, 'test', '.cache', 'bin', 'foundation');
@@ -15,7 +16,7 @@ export function buildC(source: string, extraFlags: string[] = []): string {
   const out = join(binDir, `${source.replace(/[/.]/g, '_')}-${hash}`);
   if (!existsSync(out)) {
     mkdirSync(binDir, { recursive: true });
-    execFileSync('gcc', ['-O1', '-g', '-pthread', '-o', out, src, ...extraFlags], { stdio: 'inherit' });
+    execFileSync('gcc', ['-O1', '-g', '-pthread', '-o', out, src, ...extraFlags], { stdio: 'inherit', env: childEnv() });
   }
   return out;
 }
@@ -29,7 +30,7 @@ export interface RunningTarget {
 }
 
 export async function startNative(binary: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<RunningTarget> {
-  const child = spawn(binary, args, { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+  const child = spawn(binary, args, { stdio: ['pipe', 'pipe', 'inherit'], env: childEnv(env) });
   const line = await new Promise<string>((resolve, reject) => {
     let buf = '';
     const timer = setTimeout(() => reject(new Error(`${binary} did not print READY`)), 20000);

@@ -1,0 +1,182 @@
+// The target is safe. Without --freeze it is never stopped or traced: a whole
+// session runs while its threads' states, its tracer and an in-target
+// heartbeat are sampled. With --freeze, every way the inspector can end while
+// the target is stopped (SIGINT, SIGTERM, SIGKILL, a failure while frozen, a
+// failure after) leaves it running and untraced.
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startTarget, type RunningTarget as OracleTarget } from '../helpers/targets.js';
+import { assertRunningUntraced, readHeartbeat, tracerPid, watchTarget } from '../support/inspection.js';
+import { buildC, runCli, startNative, type CliResult, type RunningTarget } from '../support/nativeTarget.js';
+
+const hex = (n: number) => `0x${n.toString(16)}`;
+const MiB = 1 << 20;
+
+describe('without --freeze the target never stops', () => {
+  let oracle: OracleTarget;
+  let heartbeat: string;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'arenascope-safety-'));
+    heartbeat = join(dir, 'heartbeat');
+    // 4 workers with their own arenas, ~16 MB freed-but-resident memory each to read.
+    oracle = await startTarget('oracle', ['--threads', '4', '--keep', '200', '--size', '1000', '--free-pattern', 'bins', '--resident-free', '16000000', '--heartbeat', heartbeat]);
+  });
+  afterAll(async () => {
+    await oracle?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps every thread running and the heartbeat beating through a whole session', async () => {
+    const pid = String(oracle.pid);
+    const before = readHeartbeat(heartbeat);
+    const watch = watchTarget(oracle.pid, heartbeat);
+    const results: Array<[string, CliResult]> = [];
+    const run = async (args: string[]) => {
+      const r = await runCli(args);
+      results.push([args.join(' '), r]);
+      return r;
+    };
+    const maps = await run(['maps', pid, '--json']);
+    await run(['maps', pid, '--sort', 'rss']);
+    const regions = JSON.parse(maps.stdout).regions as Array<{ start: string; end: string; kind: string; rss: number }>;
+    const heaps = regions.filter((r) => r.kind === 'arena-heap' || r.kind === 'main-heap');
+    expect(heaps.length).toBe(5);
+    for (const [i, h] of heaps.entries()) {
+      await run(['dump', pid, '--region', h.start, '-o', join(dir, `heap-${i}.bin`)]);
+    }
+    const biggest = [...regions].sort((a, b) => b.rss - a.rss)[0]!;
+    await run(['dump', pid, biggest.start, biggest.end, '-o', join(dir, 'biggest.bin'), '--json']);
+    const report = watch.stop();
+    for (const [what, r] of results) expect(r.code, `${what}: ${r.stderr}`).toBe(0);
+    expect(report.samples).toBeGreaterThan(20);
+    expect(report.stoppedSeen).toEqual([]);
+    expect(report.tracedSeen).toEqual([]);
+    // The heartbeat thread ticks every 10 ms; a second without a tick would
+    // mean the target was held up. Generous on purpose: the machine is shared.
+    expect(report.longestStallMs).toBeLessThan(1000);
+    expect(readHeartbeat(heartbeat)).toBeGreaterThan(before);
+    assertRunningUntraced(oracle.pid);
+  });
+
+  it('the same watch does see a --freeze (so it can fail)', async () => {
+    const biggest = (JSON.parse((await runCli(['maps', String(oracle.pid), '--json', '--sort', 'rss'])).stdout).regions as Array<{ start: string; end: string }>)[0]!;
+    const watch = watchTarget(oracle.pid, heartbeat);
+    let traced = false;
+    const r = await runCli(['dump', String(oracle.pid), biggest.start, biggest.end, '-o', join(dir, 'frozen.bin'), '--freeze', '--json'], {
+      onSpawn: (child) => {
+        const poll = setInterval(() => {
+          if (tracerPid(oracle.pid) !== 0) traced = true;
+        }, 1);
+        child.on('exit', () => clearInterval(poll));
+      },
+    });
+    const report = watch.stop();
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).frozen).toBe(true);
+    expect(traced || report.tracedSeen.length > 0 || report.stoppedSeen.length > 0).toBe(true);
+    assertRunningUntraced(oracle.pid);
+  });
+});
+
+/**
+ * Starts `dump --freeze` of a 1 GiB region and calls act(child) as soon as the
+ * target is traced. The region is untouched anonymous memory (it reads as the
+ * zero page and costs nothing) and the dump is 16 times the read-ahead, so
+ * the target stays frozen while most of it is written.
+ */
+async function interruptFrozenDump(target: RunningTarget, output: string, act: (child: ChildProcess) => void): Promise<{ r: CliResult; sawTraced: boolean }> {
+  const [start, end] = target.fields.map((f) => parseInt(f, 16)) as [number, number];
+  let sawTraced = false;
+  const r = await runCli(['dump', String(target.pid), hex(start), hex(end), '-o', output, '--freeze'], {
+    onSpawn: (child) => {
+      const poll = setInterval(() => {
+        try {
+          if (tracerPid(target.pid) !== 0) {
+            sawTraced = true;
+            clearInterval(poll);
+            act(child);
+          }
+        } catch {
+          clearInterval(poll);
+        }
+      }, 1);
+      child.on('exit', () => clearInterval(poll));
+    },
+  });
+  return { r, sawTraced };
+}
+
+describe('with --freeze, every way out leaves the target running and untraced', () => {
+  let target: RunningTarget;
+  let dir: string;
+  beforeAll(async () => {
+    target = await startNative(buildC('test/targets/reliability/shrinking_region.c'), ['1024']);
+  });
+  afterEach(() => {
+    assertRunningUntraced(target.pid);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  afterAll(async () => {
+    await target?.stop();
+  });
+
+  it('SIGTERM: exit 143, temp file removed', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'arenascope-term-'));
+    const { r, sawTraced } = await interruptFrozenDump(target, join(dir, 'f.bin'), (c) => c.kill('SIGTERM'));
+    expect(sawTraced).toBe(true);
+    expect(r.code, r.stderr).toBe(143);
+    expect(r.stderr).toMatch(/interrupted \(SIGTERM\); cleaned up/);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('SIGHUP: exit 129, temp file removed', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'arenascope-hup-'));
+    const { r, sawTraced } = await interruptFrozenDump(target, join(dir, 'f.bin'), (c) => c.kill('SIGHUP'));
+    expect(sawTraced).toBe(true);
+    expect(r.code, r.stderr).toBe(129);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('SIGKILL of the inspector: the kernel detaches the target', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'arenascope-kill-'));
+    const { r, sawTraced } = await interruptFrozenDump(target, join(dir, 'f.bin'), (c) => c.kill('SIGKILL'));
+    expect(sawTraced).toBe(true);
+    expect(r.code).toBe(128); // killed by a signal
+    // No cleanup can run: only the 0600 temp file may be left, never the output.
+    expect(readdirSync(dir).filter((n) => !/^\.f\.bin\.\d+\.[0-9a-f]+\.tmp$/.test(n))).toEqual([]);
+  });
+
+  it('a write failure while frozen (disk full): exit 9, one line, nothing left', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'arenascope-full-'));
+    const mnt = join(dir, 'small');
+    mkdirSync(mnt);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt]);
+    try {
+      // The first 4 MiB chunk cannot be written; the reader, 64 MiB ahead at most, has not finished reading.
+      const { r } = await interruptFrozenDump(target, join(mnt, 'f.bin'), () => {});
+      expect(r.code, r.stderr).toBe(9);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/no space left on device/i);
+      expect(readdirSync(mnt)).toEqual([]);
+    } finally {
+      execFileSync('umount', [mnt]);
+    }
+  });
+
+  it('a failure after the freeze (output directory removed mid-run): exit 9, nothing left', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'arenascope-gone-'));
+    const out = join(dir, 'sub');
+    mkdirSync(out);
+    const { r, sawTraced } = await interruptFrozenDump(target, join(out, 'f.bin'), () => rmSync(out, { recursive: true, force: true }));
+    expect(sawTraced).toBe(true);
+    expect(r.code, r.stderr).toBe(9);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/cannot write .*f\.bin/);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
