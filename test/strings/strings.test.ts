@@ -110,3 +110,22 @@ describe('strings on a live target', () => {
     expect(bad.code).toBe(2);
   });
 });
+
+describe('strings --suspicious', () => {
+  it('scans the heaps holding the most resident memory, or those that grew most over a baseline', async () => {
+    // worker 2 keeps 8 MiB, the others a little: its heap is the suspicious one
+    const target = await startTarget('oracle', ['--threads', '3', '--keep', '40', '--size', '200', '--keep-in', 'workers', '--resident-free', '8000000', '--pattern-in', '2']);
+    try {
+      const { snapshot } = await readMallocSnapshot(target.pid);
+      const biggest = snapshot.arenas.filter((a) => !a.main).sort((a, b) => b.rss - a.rss)[0]!;
+      const r = await scanTargetStrings(target.pid, { kind: 'suspicious', top: 1 }, options());
+      expect(r.scanned.ranges).toEqual(biggest.heaps.map((h) => ({ start: h.start, end: h.start + h.size })));
+      // with a baseline that already held the big heap, growth ranks the others first
+      const baseline = new Map(biggest.heaps.map((h) => [h.start, Number.MAX_SAFE_INTEGER] as [number, number]));
+      const g = await scanTargetStrings(target.pid, { kind: 'suspicious', top: 1 }, options(), undefined, { baseline });
+      expect(g.scanned.ranges[0]!.start).not.toBe(biggest.heaps[0]!.start);
+    } finally {
+      await target.stop();
+    }
+  });
+});
