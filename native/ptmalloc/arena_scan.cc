@@ -40,8 +40,10 @@ std::vector<MainArenaCandidate> scanForMainArena(MemorySource* src, uint64_t sta
   const uint64_t hi = static_cast<uint64_t>(L.heapInfoSize);
   if (buf.size() < S) return out;
   auto isArenaAddress = [&](uint64_t p) { return p != 0 && ((p - hi) & (heapMax - 1)) == 0; };
+  if (start > UINT64_MAX - 7) return out;
   start = (start + 7) & ~7ull;
-  for (uint64_t cand = start; cand + S <= end; cand += 8) {
+  // end - cand, not cand + S: a range ending near 2^64 must not wrap (found by the fuzzer).
+  for (uint64_t cand = start; cand < end && end - cand >= S; cand += 8) {
     const uint8_t* st = buf.data() + (cand - (end - buf.size()));
     const uint64_t next = loadU64(st + L.offNext);
     if (next != cand && !isArenaAddress(next)) continue;
@@ -125,9 +127,10 @@ std::vector<MallocParCandidate> scanForMallocPar(MemorySource* src, uint64_t sta
   const uint64_t M = static_cast<uint64_t>(L.mpSize);
   if (buf.size() < M) return out;
   const uint64_t base = end - buf.size();
+  if (start > UINT64_MAX - 7) return out;
   start = (start + 7) & ~7ull;
   auto isPow2OrZero = [](uint64_t v) { return (v & (v - 1)) == 0; };
-  for (uint64_t cand = start; cand + M <= end; cand += 8) {
+  for (uint64_t cand = start; cand < end && end - cand >= M; cand += 8) {
     const uint8_t* p = buf.data() + (cand - base);
     auto u64 = [&](int64_t off) { return loadU64(p + off); };
     auto i32 = [&](int64_t off) { return static_cast<int32_t>(loadU32(p + off)); };
