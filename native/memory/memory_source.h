@@ -84,6 +84,8 @@ class ProcessMemorySource : public MemorySource {
   size_t readSpan(uint64_t addr, uint8_t* buf, size_t len);
   size_t readSpanVm(uint64_t addr, uint8_t* buf, size_t len, int* err);
   size_t readSpanProcMem(uint64_t addr, uint8_t* buf, size_t len, int* err);
+  // read() without the permission mask of the /proc/PID/mem fallback.
+  size_t readRaw(uint64_t addr, uint8_t* buf, size_t len, std::vector<Hole>* holes);
   [[noreturn]] void throwFatal(int err, const char* what);
   bool processExists() const;
 

@@ -160,8 +160,64 @@ size_t ProcessMemorySource::readSpan(uint64_t addr, uint8_t* buf, size_t len) {
   throwFatal(err, "read");
 }
 
+namespace {
+// Ranges of [addr, end) that the target itself cannot read: no mapping, or a
+// mapping without 'r'. /proc/PID/mem reads with FOLL_FORCE and so returns
+// PROT_NONE pages; process_vm_readv does not. The fallback masks them so both
+// transports give the same view of memory.
+std::vector<Hole> unreadableRanges(int pid, uint64_t addr, uint64_t end) {
+  std::vector<Hole> out;
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/maps", pid);
+  FILE* f = fopen(path, "re");
+  if (!f) return out;
+  uint64_t cursor = addr;
+  char line[512];
+  while (fgets(line, sizeof line, f) && cursor < end) {
+    unsigned long long s = 0, e = 0;
+    char perms[8] = {0};
+    if (sscanf(line, "%llx-%llx %7s", &s, &e, perms) != 3) continue;
+    if (e <= cursor) continue;
+    if (s >= end) break;
+    if (s > cursor) out.push_back({cursor, std::min<uint64_t>(s, end)});
+    if (perms[0] != 'r') out.push_back({std::max<uint64_t>(s, cursor), std::min<uint64_t>(e, end)});
+    cursor = std::max<uint64_t>(cursor, e);
+  }
+  fclose(f);
+  if (cursor < end) out.push_back({cursor, end});
+  return out;
+}
+}  // namespace
+
 size_t ProcessMemorySource::read(uint64_t addr, uint8_t* buf, size_t len, std::vector<Hole>* holes) {
   if (len == 0) return 0;
+  std::vector<Hole> mine;
+  size_t total = readRaw(addr, buf, len, &mine);
+  if (useProcMem_) {
+    std::vector<Hole> masked = unreadableRanges(pid_, addr, addr + len);
+    if (!masked.empty()) {
+      for (const Hole& h : masked) memset(buf + (h.start - addr), 0, h.end - h.start);
+      mine.insert(mine.end(), masked.begin(), masked.end());
+      std::sort(mine.begin(), mine.end(), [](const Hole& a, const Hole& b) { return a.start < b.start; });
+      std::vector<Hole> merged;
+      for (const Hole& h : mine) {
+        if (!merged.empty() && h.start <= merged.back().end) {
+          merged.back().end = std::max(merged.back().end, h.end);
+        } else {
+          merged.push_back(h);
+        }
+      }
+      mine = std::move(merged);
+      uint64_t holeBytes = 0;
+      for (const Hole& h : mine) holeBytes += h.end - h.start;
+      total = len - static_cast<size_t>(holeBytes);
+    }
+  }
+  for (const Hole& h : mine) addHole(holes, h.start, h.end);
+  return total;
+}
+
+size_t ProcessMemorySource::readRaw(uint64_t addr, uint8_t* buf, size_t len, std::vector<Hole>* holes) {
   if (addr + len < addr) {  // wraps the address space
     memset(buf, 0, len);
     if (holes) addHole(holes, addr, UINT64_MAX);

@@ -21,18 +21,6 @@ bool rangeReadable(const std::vector<Hole>& holes, uint64_t a, uint64_t len) {
   return true;
 }
 
-// Number of 8-aligned candidate addresses in [start, end) with `size` bytes
-// before end, the first in *first. Computed without overflow: a range can lie
-// right below 2^64, where `cand + size <= end` wraps to true (found by the
-// ptmalloc fuzzer: an 8-byte read past the scan buffer).
-uint64_t candidateCount(uint64_t start, uint64_t end, uint64_t size, uint64_t* first) {
-  if (start > UINT64_MAX - 7) return 0;
-  uint64_t aligned = (start + 7) & ~7ull;
-  if (aligned >= end || end - aligned < size) return 0;
-  *first = aligned;
-  return (end - size - aligned) / 8 + 1;
-}
-
 std::vector<uint8_t> readRange(MemorySource* src, uint64_t start, uint64_t end, std::vector<Hole>* holes) {
   std::vector<uint8_t> buf;
   if (end <= start || end - start > kMaxScanBytes) return buf;
@@ -52,10 +40,10 @@ std::vector<MainArenaCandidate> scanForMainArena(MemorySource* src, uint64_t sta
   const uint64_t hi = static_cast<uint64_t>(L.heapInfoSize);
   if (buf.size() < S) return out;
   auto isArenaAddress = [&](uint64_t p) { return p != 0 && ((p - hi) & (heapMax - 1)) == 0; };
-  uint64_t first = 0;
-  const uint64_t candidates = candidateCount(start, end, S, &first);
-  for (uint64_t k = 0; k < candidates; ++k) {
-    const uint64_t cand = first + 8 * k;
+  if (start > UINT64_MAX - 7) return out;
+  start = (start + 7) & ~7ull;
+  // end - cand, not cand + S: a range ending near 2^64 must not wrap (found by the fuzzer).
+  for (uint64_t cand = start; cand < end && end - cand >= S; cand += 8) {
     const uint8_t* st = buf.data() + (cand - (end - buf.size()));
     const uint64_t next = loadU64(st + L.offNext);
     if (next != cand && !isArenaAddress(next)) continue;
@@ -139,11 +127,10 @@ std::vector<MallocParCandidate> scanForMallocPar(MemorySource* src, uint64_t sta
   const uint64_t M = static_cast<uint64_t>(L.mpSize);
   if (buf.size() < M) return out;
   const uint64_t base = end - buf.size();
+  if (start > UINT64_MAX - 7) return out;
+  start = (start + 7) & ~7ull;
   auto isPow2OrZero = [](uint64_t v) { return (v & (v - 1)) == 0; };
-  uint64_t first = 0;
-  const uint64_t candidates = candidateCount(start, end, M, &first);
-  for (uint64_t k = 0; k < candidates; ++k) {
-    const uint64_t cand = first + 8 * k;
+  for (uint64_t cand = start; cand < end && end - cand >= M; cand += 8) {
     const uint8_t* p = buf.data() + (cand - base);
     auto u64 = [&](int64_t off) { return loadU64(p + off); };
     auto i32 = [&](int64_t off) { return static_cast<int32_t>(loadU32(p + off)); };

@@ -238,11 +238,15 @@ void ArenaWalker::discoverMainSegments(uint32_t ai) {
   };
   const bool contiguous = (r.flags & kNoncontiguousBit) == 0;
   if (contiguous && sbrk != 0 && sbrk <= r.topAddress && topEnd > r.topAddress) {
+    uint64_t end = topEnd;
     if (sbrk + r.systemMem != topEnd) {
-      a.sink.add("main-not-contiguous", sbrk,
-                 "sbrk_base + system_mem != end of top (foreign sbrk or a changing heap); walking [sbrk_base, top end)");
+      // One of top's size and system_mem is off (foreign sbrk, a heap
+      // changing under us, or corruption): walk the shorter extent, which
+      // still holds top's header.
+      end = std::max(r.topAddress + kChunkHeader, std::min(topEnd, sbrk + r.systemMem));
+      a.sink.add("main-not-contiguous", sbrk, "sbrk_base + system_mem != end of top chunk");
     }
-    addSpan(sbrk, topEnd, true);
+    addSpan(sbrk, end, true);
     return;
   }
   // Non-contiguous main arena (brk failed, or hugetlb on 2.35-2.41).

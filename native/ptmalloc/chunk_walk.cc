@@ -46,14 +46,11 @@ void ArenaWalker::walkAllSpans() {
     if (O_.withHistogram) ap->histSmall.assign(ArenaWork::kHistDirect >> 4, HistogramRow{});
   }
   if (O_.withChunks) {
-    // A chunk is >= 0x20 bytes. The span sizes come from the target (heap_info,
-    // hostile), so the up-front reservation is capped at 4 Mi records (96 MiB
-    // of address space); past that the table grows as chunks are found. A
-    // reservation of 2^28 records (6 GiB) failed where overcommit is strict
-    // or memory small (found by the ptmalloc fuzzer).
+    // Untouched reserved pages cost nothing, so reserve for small chunks;
+    // the cap keeps a hostile heap size from asking for absurd memory.
     uint64_t bytes = 0;
     for (const Span& s : spans_) bytes += s.end - s.start;
-    result_.chunks.reserve(static_cast<size_t>(std::min<uint64_t>(bytes / kMinSize + spans_.size(), 1ull << 22)));
+    result_.chunks.reserve(static_cast<size_t>(std::min<uint64_t>(bytes / (2 * kMinSize) + spans_.size(), 1ull << 22)));
   }
   for (const Span& s : spans_) walkSpan(s);
   for (auto& ap : arenas_) {

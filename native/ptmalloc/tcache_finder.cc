@@ -113,8 +113,10 @@ bool ArenaWalker::tryTcache(uint64_t user, const char* foundBy, bool strict, std
     }
     t.counts[i] = static_cast<uint32_t>(k);
   }
-  // An all-zero chunk reads as an empty tcache; only trust that at a known place.
-  if (strict && !anyEntry) return reject("empty");
+  // An all-zero chunk reads as an empty tcache with plain counters; only
+  // trust that at a known place. 2.42's free-slot counters make an empty
+  // tcache distinctive (every num_slots == tcache_count), so it may stand.
+  if (strict && !anyEntry && !L_.tcacheCountsAreFreeSlots) return reject("empty");
   for (const auto& p : problems) globalSink_.add("tcache-list-broken", user, p);
   t.image = std::move(image);
   tcaches_.push_back(std::move(t));

@@ -21,7 +21,7 @@ struct WalkOptions {
   bool withChunks = false;
   bool withTcacheDetail = false;
   uint32_t maxArenas = 4096;
-  uint64_t maxChunksPerHeap = 1ull << 26;
+  uint64_t maxChunksPerHeap = 1ull << 27;
   std::vector<uint64_t> tcacheStructs;  // user pointers of known tcache_perthread_structs
 };
 

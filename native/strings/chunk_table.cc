@@ -35,11 +35,11 @@ bool ChunkTable::parse(const uint8_t* data, size_t len, ChunkTable* out, std::st
     r.size = readLe64(p + 8);
     r.arenaIndex = readLe32(p + 16);
     uint8_t state = p[20];
-    if (state > static_cast<uint8_t>(ChunkState::kFreeUnlisted)) {
+    if (state > kStateFreeUnlisted) {
       *error = "chunkTable record " + std::to_string(i) + " has unknown state " + std::to_string(state);
       return false;
     }
-    r.state = static_cast<ChunkState>(state);
+    r.state = state;
     if (r.start >= kAddressLimit || r.size >= kAddressLimit) {
       *error = "chunkTable record " + std::to_string(i) + " has an address or size out of range";
       return false;

@@ -9,27 +9,19 @@
 #include <string>
 #include <vector>
 
+// ChunkState and ChunkRecord: the walker owns the format (native/ptmalloc/walk_types.h).
+#include "ptmalloc/walk_types.h"
+
 namespace arenascope {
 
-enum class ChunkState : uint8_t {
-  kInUse = 0,
-  kFreeInBin = 1,
-  kFastbin = 2,
-  kTcache = 3,
-  kTop = 4,
-  kInternal = 5,
-  // Free by its neighbour's PREV_INUSE bit but on no list: a chunk being
-  // freed or allocated while an unfrozen walk read it (walk_types.h
-  // kStateFreeUnlisted). The walker emits it on any busy target.
-  kFreeUnlisted = 6,
-};
-
-struct ChunkRecord {
-  uint64_t start;
-  uint64_t size;
-  uint32_t arenaIndex;
-  ChunkState state;
-};
+using ptmalloc::ChunkRecord;
+using ptmalloc::kStateFastbin;
+using ptmalloc::kStateFreeInBin;
+using ptmalloc::kStateFreeUnlisted;
+using ptmalloc::kStateInternal;
+using ptmalloc::kStateInUse;
+using ptmalloc::kStateTcache;
+using ptmalloc::kStateTop;
 
 class ChunkTable {
  public:

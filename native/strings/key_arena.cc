@@ -12,11 +12,21 @@ size_t KeyArena::blockBytes(uint8_t cls) {
   return base + (base / 4) * (k % 4 + 1);
 }
 
-uint8_t KeyArena::classFor(size_t len) {
-  uint8_t cls = 0;
-  while (blockBytes(cls) < len && cls + 1 < kClasses) ++cls;
-  return cls;
-}
+namespace {
+struct ClassTable {
+  uint8_t byLength[4097];
+  ClassTable() {
+    uint8_t cls = 0;
+    for (size_t len = 0; len <= 4096; ++len) {
+      while (KeyArena::blockBytes(cls) < len && cls + 1 < KeyArena::kClasses) ++cls;
+      byLength[len] = cls;
+    }
+  }
+};
+const ClassTable kClassTable;
+}  // namespace
+
+uint8_t KeyArena::classFor(size_t len) { return kClassTable.byLength[std::min<size_t>(len, 4096)]; }
 
 KeyArena::KeyArena(size_t byteBudget)
     // Refs are 32-bit offsets.

@@ -4,15 +4,15 @@
 
 namespace arenascope {
 
-bool chunkPassesFilter(ChunkState state, ChunkFilter filter) {
+bool chunkPassesFilter(uint8_t state, ChunkFilter filter) {
   switch (filter) {
     case ChunkFilter::kAll:
       return true;
     case ChunkFilter::kLive:
-      return state == ChunkState::kInUse;
+      return state == kStateInUse;
     case ChunkFilter::kFree:
-      return state == ChunkState::kFreeInBin || state == ChunkState::kFastbin || state == ChunkState::kTcache ||
-             state == ChunkState::kTop || state == ChunkState::kFreeUnlisted;
+      return state == kStateFreeInBin || state == kStateFastbin || state == kStateTcache || state == kStateTop ||
+             state == kStateFreeUnlisted;
   }
   return false;
 }

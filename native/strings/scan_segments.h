@@ -21,7 +21,7 @@ struct ScanRange {
 // bookkeeping) are in neither.
 enum class ChunkFilter { kAll, kLive, kFree };
 
-bool chunkPassesFilter(ChunkState state, ChunkFilter filter);
+bool chunkPassesFilter(uint8_t state, ChunkFilter filter);
 
 // Sorted by start, overlapping ranges merged (so no byte is scanned twice),
 // empty ones dropped. Ranges that merely touch stay separate: each range is

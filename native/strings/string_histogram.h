@@ -37,6 +37,9 @@ class StringHistogram {
   // hash must be hashBytes(text, len, encoding).
   void add(const char* text, size_t len, uint64_t hash, StringEncoding encoding, uint64_t bytes, bool truncated);
 
+  // Starts loading the slot a key with this hash probes first.
+  void prefetch(uint64_t hash) const { __builtin_prefetch(&slots_[static_cast<size_t>(hash) & slotMask_]); }
+
   bool approximate() const { return approximate_; }
   size_t entries() const { return liveEntries_; }
   size_t capacity() const { return maxEntries_; }

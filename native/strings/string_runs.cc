@@ -106,7 +106,7 @@ void RunScanner::feedUnits(const uint8_t* p, uint64_t addr, size_t units) {
         inRun_ = false;
         pending_ = nullptr;
       } else {
-        endRun(gp + pos * kUnitBytes, endAddr);
+        endRun(endAddr);
       }
     }
     // A run touching the last valid unit may go on in the next group: it is
@@ -136,7 +136,6 @@ void RunScanner::feedUnits(const uint8_t* p, uint64_t addr, size_t units) {
       carried_ = false;
     }
   }
-  fedEnd_ = p + units * kUnitBytes;
   fedEndAddr_ = addr + units * kUnitBytes;
 }
 
@@ -157,7 +156,7 @@ void RunScanner::appendCarry(const uint8_t* p, size_t bytes) {
   carry_.insert(carry_.end(), p, p + take);
 }
 
-void RunScanner::endRun(const uint8_t* endPtr, uint64_t endAddr) {
+void RunScanner::endRun(uint64_t endAddr) {
   inRun_ = false;
   uint64_t fullChars = (endAddr - runStart_) / unitBytes_;
   if (fullChars < minChars_) {
@@ -170,6 +169,8 @@ void RunScanner::endRun(const uint8_t* endPtr, uint64_t endAddr) {
   run.fullChars = fullChars;
   run.keptChars = static_cast<size_t>(std::min<uint64_t>(fullChars, kMaxKeptChars));
   if (carried_) {
+    // carry_ is about to change and a queued run may point into it.
+    sink_->flush();
     if (pending_) appendCarry(pending_, static_cast<size_t>(endAddr - pendingAddr_));
     run.raw = carry_.data();
   } else {
@@ -181,10 +182,12 @@ void RunScanner::endRun(const uint8_t* endPtr, uint64_t endAddr) {
 
 void RunScanner::interrupt() {
   if (!inRun_) return;
-  endRun(pending_ ? fedEnd_ : nullptr, fedEndAddr_);
+  endRun(fedEndAddr_);
 }
 
 void RunScanner::detach() {
+  // The buffer behind queued runs is about to be reused.
+  sink_->flush();
   if (!inRun_ || !pending_) return;
   appendCarry(pending_, static_cast<size_t>(fedEndAddr_ - pendingAddr_));
   carried_ = true;

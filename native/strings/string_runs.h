@@ -1,8 +1,9 @@
 // Finds printable runs ("strings") in a stream of memory pieces.
 //
 // The scanner classifies 64 bytes at a time with SSE2 (baseline on x86-64)
-// into a bit mask and walks only the transitions between printable and
-// non-printable units, so a page of zeros or a long text costs a few
+// into a bit mask, then finds runs of at least the minimum length inside the
+// mask with shifts and ANDs (runsOfAtLeast) and bit scans, so a page of zeros,
+// a long text or binary data full of 1..5-byte printable runs all cost a few
 // instructions per 64 bytes. A run that continues past the end of a piece is
 // carried into the next piece (the caller says when the buffer goes away), so a
 // string straddling two read blocks is reported once, whole.
@@ -36,10 +37,13 @@ struct StringRun {
   uint64_t fullChars;  // whole run length in characters
 };
 
+// run.raw stays valid until the scanner next calls flush(): sinks may queue
+// runs (to overlap hash-table cache misses) and must finish them in flush().
 class RunSink {
  public:
   virtual ~RunSink() = default;
   virtual void onRun(const StringRun& run) = 0;
+  virtual void flush() {}
 };
 
 // Bit i set when byte i of p[0..63] is printable ASCII (0x20..0x7e) or a tab.
@@ -69,7 +73,7 @@ class RunScanner {
  private:
   template <size_t kUnitBytes>
   void feedUnits(const uint8_t* p, uint64_t addr, size_t units);
-  void endRun(const uint8_t* endPtr, uint64_t endAddr);
+  void endRun(uint64_t endAddr);
   // A run that begins and ends inside one 64-byte group.
   void emitWhole(const uint8_t* p, uint64_t addr, size_t units);
   void appendCarry(const uint8_t* p, size_t bytes);
@@ -86,7 +90,6 @@ class RunScanner {
   const uint8_t* pending_ = nullptr;
   uint64_t pendingAddr_ = 0;
   // End of what has been consumed so far (unit-aligned).
-  const uint8_t* fedEnd_ = nullptr;
   uint64_t fedEndAddr_ = 0;
   // The start of a run that outlived its buffer, capped at kMaxKeptChars.
   std::vector<uint8_t> carry_;

@@ -110,6 +110,7 @@ StringScanResult scanStrings(MemorySource& source, std::mutex& sourceLock, const
     }
     stream.endSegment();
   }
+  tally->flush();
   if (progress) progress(out.bytesScanned + out.holeBytes, out.bytesTotal);
 
   const StringHistogram& h = tally->histogram();

@@ -9,25 +9,34 @@ StringTally::StringTally(size_t maxDistinct, size_t maxDistinctBytes, size_t sam
     : table_(table), grep_(grep), histogram_(maxDistinct, maxDistinctBytes), sampler_(samples) {}
 
 void StringTally::onRun(const StringRun& run) {
-  const char* text;
-  uint64_t bytesPerChar;
   if (run.encoding == StringEncoding::kUtf16le) {
-    // Every unit passed the classifier, so its high byte is zero and the low
-    // byte is the ASCII character.
+    // Decoded into one scratch buffer: counted at once, after what is queued.
+    flush();
     for (size_t i = 0; i < run.keptChars; ++i) decoded_[i] = static_cast<char>(run.raw[2 * i]);
-    text = decoded_;
-    bytesPerChar = 2;
-  } else {
-    text = reinterpret_cast<const char*>(run.raw);
-    bytesPerChar = 1;
+    count(run, decoded_, hashBytes(decoded_, run.keptChars, static_cast<uint64_t>(run.encoding)));
+    return;
   }
+  const char* text = reinterpret_cast<const char*>(run.raw);
+  uint64_t hash = hashBytes(text, run.keptChars, static_cast<uint64_t>(run.encoding));
+  histogram_.prefetch(hash);
+  queue_[queued_++] = {run, hash};
+  if (queued_ == kBatch) flush();
+}
+
+void StringTally::flush() {
+  for (size_t i = 0; i < queued_; ++i) {
+    count(queue_[i].run, reinterpret_cast<const char*>(queue_[i].run.raw), queue_[i].hash);
+  }
+  queued_ = 0;
+}
+
+void StringTally::count(const StringRun& run, const char* text, uint64_t hash) {
   const size_t len = run.keptChars;
-  const uint64_t hash = hashBytes(text, len, static_cast<uint64_t>(run.encoding));
   if (grep_ && !grep_->matches(text, len, hash)) {
     ++grepRejected_;
     return;
   }
-  const uint64_t bytes = run.fullChars * bytesPerChar;
+  const uint64_t bytes = run.fullChars * (run.encoding == StringEncoding::kUtf16le ? 2 : 1);
   ++stringsFound_;
   stringBytes_ += bytes;
   histogram_.add(text, len, hash, run.encoding, bytes, run.fullChars > len);

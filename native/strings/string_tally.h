@@ -26,6 +26,7 @@ class StringTally : public RunSink {
               StringGrep* grep);
 
   void onRun(const StringRun& run) override;
+  void flush() override;
 
   const StringHistogram& histogram() const { return histogram_; }
   const StringSampler& sampler() const { return sampler_; }
@@ -47,8 +48,20 @@ class StringTally : public RunSink {
   uint64_t stringBytes_ = 0;
   uint64_t unattributedBytes_ = 0;
   uint64_t grepRejected_ = 0;
+  void count(const StringRun& run, const char* text, uint64_t hash);
+
   size_t locateHint_[2] = {0, 0};  // one cursor per encoding: each scanner reports in address order
   char decoded_[kMaxKeptChars];
+  // ASCII runs wait here in small batches: their hash-table slots are
+  // prefetched when they arrive and probed when the batch is flushed, so the
+  // cache misses of consecutive strings overlap instead of queueing.
+  static constexpr size_t kBatch = 16;
+  struct Queued {
+    StringRun run;
+    uint64_t hash;
+  };
+  Queued queue_[kBatch];
+  size_t queued_ = 0;
 };
 
 }  // namespace arenascope

@@ -26,6 +26,20 @@ function parseThreads(text: string): number {
   return Number(text);
 }
 
+/**
+ * Loads the TUI module. Ink decides once, when it is imported, whether it runs
+ * "in CI" (env CI / CONTINUOUS_INTEGRATION) and then draws only the final
+ * frame; an operator at a terminal is interactive whatever those say, so they
+ * are cleared first when both ends are TTYs.
+ */
+async function loadTui(): Promise<typeof import('../tui/run.js')> {
+  if (process.stdin.isTTY && process.stdout.isTTY) {
+    delete process.env.CI;
+    delete process.env.CONTINUOUS_INTEGRATION;
+  }
+  return import('../tui/run.js');
+}
+
 function examples(lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
 }
@@ -54,7 +68,7 @@ export function buildProgram(): Command {
   program.action(async (pidText: string | undefined, opts: { interval: number; freeze?: boolean }) => {
     if (pidText === undefined) return program.help();
     if (!/^[1-9][0-9]*$/.test(pidText)) program.error(`error: unknown command or not a pid: '${pidText}'`, { code: 'commander.invalidArgument', exitCode: ExitCode.usage });
-    const { runTui } = await import('../tui/run.js');
+    const { runTui } = await loadTui();
     await runTui({ pid: Number(pidText), intervalSeconds: opts.interval, freeze: Boolean(opts.freeze) });
   });
 
@@ -67,7 +81,7 @@ export function buildProgram(): Command {
     .addHelpText('after', examples(['arenascope demo', 'arenascope demo --threads 4 --interval 1']))
     .action(async (opts: { threads: number; interval: number; freeze?: boolean }) => {
       const { startDemoTarget } = await import('../commands/demo.js');
-      const { runTui } = await import('../tui/run.js');
+      const { runTui } = await loadTui();
       const demo = await startDemoTarget({ threads: opts.threads });
       try {
         await runTui({ pid: demo.pid, intervalSeconds: opts.interval, freeze: Boolean(opts.freeze) });

@@ -177,3 +177,27 @@ describe('dump of a dying or interrupted session', () => {
     await big.stop();
   });
 });
+
+describe('dump where process_vm_readv is refused', () => {
+  it('falls back to /proc/PID/mem and writes the same bytes, the PROT_NONE page still a hole', async () => {
+    const t = await startNative(buildC('test/targets/foundation/region.c'), ['16', '5']);
+    const [s, e, h] = t.fields.map((f) => parseInt(f, 16)) as [number, number, number];
+    const dir = mkdtempSync(join(tmpdir(), 'arenascope-procmem-'));
+    try {
+      const deny = buildC('test/targets/foundation/deny_vm_readv.c');
+      const viaVm = join(dir, 'vm.bin');
+      const viaMem = join(dir, 'mem.bin');
+      const a = await runCli(['dump', String(t.pid), `0x${s.toString(16)}`, `0x${e.toString(16)}`, '-o', viaVm]);
+      expect(a.code, a.stderr).toBe(0);
+      // the same CLI, under a seccomp filter that makes process_vm_readv fail with EPERM
+      const { spawnSync } = await import('node:child_process');
+      const r = spawnSync(deny, [process.execPath, join(repoRoot, 'bin/arenascope.js'), 'dump', String(t.pid), `0x${s.toString(16)}`, `0x${e.toString(16)}`, '-o', viaMem], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      expect(readFileSync(viaMem).equals(readFileSync(viaVm))).toBe(true);
+      // /proc/PID/mem could read the PROT_NONE page (FOLL_FORCE); a dump must not show it
+      expect(JSON.parse(readFileSync(`${viaMem}.json`, 'utf8')).holes).toEqual([{ start: `0x${h.toString(16)}`, end: `0x${(h + page).toString(16)}` }]);
+    } finally {
+      await t.stop();
+    }
+  });
+});

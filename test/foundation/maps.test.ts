@@ -74,3 +74,24 @@ describe('maps', () => {
     expect(r.stderr).toMatch(/ptrace_scope/);
   });
 });
+
+describe('maps: mmapped chunks', () => {
+  it('finds every chunk malloc placed in its own mapping, as malloc_info counts them', async () => {
+    const { startTarget } = await import('../helpers/targets.js');
+    const target = await startTarget('oracle', ['--threads', '2', '--free-pattern', 'mmapped', '--pattern-in', 'all']);
+    try {
+      const truth = (await import('../helpers/truth.js')).readTruth(target.outDir);
+      const r = await runCli(['maps', String(target.pid), '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      const out = JSON.parse(r.stdout);
+      const mm = out.regions.filter((x: { kind: string }) => x.kind === 'mmapped-chunk');
+      const count = mm.reduce((t: number, x: { mmappedChunks: { count: number } }) => t + x.mmappedChunks.count, 0);
+      const bytes = mm.reduce((t: number, x: { mmappedChunks: { bytes: number } }) => t + x.mmappedChunks.bytes, 0);
+      expect(truth.mallocInfo.mmap!.count).toBeGreaterThanOrEqual(3);
+      expect(count).toBe(truth.mallocInfo.mmap!.count);
+      expect(bytes).toBe(truth.mallocInfo.mmap!.size);
+    } finally {
+      await target.stop();
+    }
+  });
+});

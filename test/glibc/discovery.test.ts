@@ -12,6 +12,7 @@ import { fileImageMainArena, locateMalloc } from '../../src/glibc/locate.js';
 import { MemoryReader } from '../../src/memory/reader.js';
 import { readMaps } from '../../src/proc/maps.js';
 import { buildC, startNative, type RunningTarget } from '../support/nativeTarget.js';
+import { childEnv } from '../support/childEnv.js';
 
 describe('glibc discovery (system glibc)', () => {
   let target: RunningTarget;
@@ -35,7 +36,7 @@ describe('glibc discovery (system glibc)', () => {
     const { reader, lib } = setup();
     const v = readGlibcVersion(reader, lib, null)!;
     expect(v).not.toBeNull();
-    const ldd = execFileSync('ldd', ['--version']).toString();
+    const ldd = execFileSync('ldd', ['--version'], { env: childEnv() }).toString();
     expect(ldd).toContain(`${v.major}.${v.minor}`);
     expect(v.banner).toMatch(/^GNU C Library .*release version \d+\.\d+/);
   });
@@ -45,7 +46,7 @@ describe('glibc discovery (system glibc)', () => {
     const id = readBuildIdFromMemory(reader, lib);
     expect(id).toMatch(/^[0-9a-f]{40}$/);
     expect(id).toBe(elf.buildId());
-    const readelf = execFileSync('readelf', ['-n', lib.path]).toString();
+    const readelf = execFileSync('readelf', ['-n', lib.path], { env: childEnv() }).toString();
     expect(readelf).toContain(id!);
   });
 
@@ -104,7 +105,7 @@ describe('layout table', () => {
 
   it('matches the DWARF of the installed libc debug file (gdb ptype /o)', () => {
     const lib = '/lib/x86_64-linux-gnu/libc.so.6';
-    const out = execFileSync('gdb', ['--batch', '--nx', '-ex', 'ptype /o struct malloc_state', '-ex', 'ptype /o struct malloc_par', lib], { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+    const out = execFileSync('gdb', ['--batch', '--nx', '-ex', 'ptype /o struct malloc_state', '-ex', 'ptype /o struct malloc_par', lib], { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv() }).toString();
     const version = /release version (\d+)\.(\d+)/.exec(readFileSync(lib).toString('latin1'))!;
     const l = layoutCandidates(Number(version[2]))[0]!;
     const off = (struct: string, field: string): number => {

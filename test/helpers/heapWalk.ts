@@ -136,26 +136,28 @@ export function walkHeaps(pid: number, glibcVersion: string): HeapWalk {
         }
       }
       if (!walked) throw new Error('main heap: no chunk chain reaches the end of [heap]');
-    } else if (vma.perms === 'rw-p' && vma.path === '' && vma.start % HEAP_MAX === 0) {
-      const next = maps[i + 1];
-      const reservedTail = next && next.start === vma.end && next.perms === '---p';
-      if (!reservedTail && vma.end - vma.start !== HEAP_MAX) continue;
-      const header = readMemory(pid, vma.start, heapInfoSize);
-      const arena = u64(header, 0);
-      const size = u64(header, 16);
-      if (size === 0 || size > vma.end - vma.start || size % 4096 !== 0) continue;
-      const isFirstHeap = arena === vma.start + heapInfoSize;
-      const region: HeapRegion = {
-        kind: 'thread',
-        vmaStart: vma.start,
-        firstChunk: vma.start + (isFirstHeap ? firstChunkOffset : heapInfoSize),
-        end: vma.start + size,
-      };
-      const buf = readMemory(pid, vma.start, size);
-      const walked = walkChain(buf, vma.start, region.firstChunk, region.end, region);
-      if (!walked) throw new Error(`thread heap 0x${vma.start.toString(16)}: chunk chain is broken`);
-      regions.push(region);
-      chunks.push(...walked);
+    } else if (vma.perms === 'rw-p' && vma.path === '') {
+      // A heap's rw part can merge with an adjacent anonymous mapping (a thread
+      // stack mapped right below it), so look at every HEAP_MAX-aligned address.
+      for (let base = Math.ceil(vma.start / HEAP_MAX) * HEAP_MAX; base < vma.end; base += HEAP_MAX) {
+        const header = readMemory(pid, base, heapInfoSize);
+        const arena = u64(header, 0);
+        const size = u64(header, 16);
+        if (size === 0 || base + size > vma.end || size % 4096 !== 0) continue;
+        const isFirstHeap = arena === base + heapInfoSize;
+        if (!isFirstHeap && arena % HEAP_MAX !== heapInfoSize) continue;
+        const region: HeapRegion = {
+          kind: 'thread',
+          vmaStart: base,
+          firstChunk: base + (isFirstHeap ? firstChunkOffset : heapInfoSize),
+          end: base + size,
+        };
+        const buf = readMemory(pid, base, size);
+        const walked = walkChain(buf, base, region.firstChunk, region.end, region);
+        if (!walked) throw new Error(`thread heap 0x${base.toString(16)}: chunk chain is broken`);
+        regions.push(region);
+        chunks.push(...walked);
+      }
     }
   }
   return { regions, chunks };

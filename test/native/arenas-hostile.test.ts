@@ -129,6 +129,16 @@ describe.each([
     expect(r.arenas.every((a: any) => a.identityHolds === false)).toBe(true);
   });
 
+  it('keeps an absurd main-arena top from sizing the walk', async () => {
+    const img = image(entry);
+    img.write64(img.expected[0]!.top.address + 8, 0x7fff_ffff_fff1);
+    const r = await walk(img, entry, { withChunks: true });
+    expect(kinds(r)).toContain('main-not-contiguous');
+    expect(r.arenas[0].heaps[0].size).toBe(img.expected[0]!.systemMem);
+    expect(r.arenas[0].identityHolds).toBe(false);
+    expect(r.arenas[1].identityHolds).toBe(true);
+  });
+
   it('stops a heap_info.prev chain that loops', async () => {
     const img = image(entry);
     const newer = img.expected[2]!.heaps[1]!.start;

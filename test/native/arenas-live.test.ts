@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { LayoutEntry } from './scenarios.js';
+import { childEnv } from '../support/childEnv.js';
 
 const addon = createRequire(import.meta.url)('../../build/Release/arenascope.node');
 const layout = (addon.knownMallocLayouts() as LayoutEntry[]).find((l) => l.name === '2.35-2.41')!.layout;
@@ -79,7 +80,7 @@ function parseMallocInfo(xml: string): { heaps: HeapInfoXml[]; mmap: { count: nu
 }
 
 function symbolOffset(libcPath: string, name: string): number {
-  const out = execFileSync('gdb', ['-batch', '-ex', `info address ${name}`, libcPath], { encoding: 'utf8' });
+  const out = execFileSync('gdb', ['-batch', '-ex', `info address ${name}`, libcPath], { encoding: 'utf8', env: childEnv() });
   const m = /is static storage at address (0x[0-9a-f]+)/.exec(out);
   if (!m) throw new Error(`gdb could not place ${name}: ${out}`);
   return parseInt(m[1]!, 16);
@@ -94,7 +95,7 @@ interface Fixture {
 async function startFixture(binary: string, dir: string, env: Record<string, string>): Promise<Fixture> {
   const outPath = path.join(dir, `out-${Object.keys(env).length}-${Date.now()}.txt`);
   const fd = fs.openSync(outPath, 'w');
-  const child = spawn(binary, [], { stdio: ['ignore', fd, 'inherit'], env: { ...process.env, ...env } });
+  const child = spawn(binary, [], { stdio: ['ignore', fd, 'inherit'], env: childEnv(env) });
   fs.closeSync(fd);
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
@@ -177,7 +178,7 @@ describe('live process on the system glibc', () => {
   beforeAll(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'arenascope-walker-'));
     binary = path.join(dir, 'arena_threads');
-    execFileSync('gcc', ['-O1', '-pthread', '-o', binary, fixtureSource]);
+    execFileSync('gcc', ['-O1', '-pthread', '-o', binary, fixtureSource], { env: childEnv() });
   }, 60_000);
 
   afterAll(() => {

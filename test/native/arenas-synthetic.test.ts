@@ -79,7 +79,7 @@ describe.each(layouts.map((l) => [l.name, l] as const))('glibc %s synthetic imag
     // Chunk table: sorted, one record per chunk, states as planned.
     const table: Buffer = r.chunkTable;
     expect(table.length % CHUNK_RECORD).toBe(0);
-    const records = [];
+    const records: { start: number; size: number; arena: number; state: number }[] = [];
     for (let off = 0; off < table.length; off += CHUNK_RECORD) {
       records.push({
         start: Number(table.readBigUInt64LE(off)),

@@ -67,6 +67,9 @@ export function busyProcess(layout: MallocLayout): { spec: ImageSpec; hints: str
     // A thread that reused this arena: its tcache lives mid-heap.
     ...internal('a1.tc2'),
     ...cached(0x60, 'a1.t4'),
+    // 2.42+: an empty tcache still reads as tcache_count free slots per bin,
+    // which the scan can recognise.
+    ...(layout.tcacheCountsAreFreeSlots ? internal('a1.empty') : []),
     // Decoys of the tcache chunk size: zeros (reads as an empty tcache) and
     // user data; neither may be taken for a tcache.
     ...(hasTcache ? [{ size: tc, kind: 'inuse' as const, fill: 'zero' as const }, use(tc)] : []),
@@ -111,6 +114,7 @@ export function busyProcess(layout: MallocLayout): { spec: ImageSpec; hints: str
           { structId: 'a1.tc2', entryIds: ['a1.t4'] },
           { structId: 'a2.tc', entryIds: ['a2.t1'] },
           { structId: 'a2.hint', entryIds: [] },
+          ...(layout.tcacheCountsAreFreeSlots ? [{ structId: 'a1.empty', entryIds: [] }] : []),
         ]
       : [],
   };
@@ -124,6 +128,7 @@ export const tcacheFoundBy: Record<string, string> = {
   'a1.tc2': 'scan',
   'a2.tc': 'first-chunk',
   'a2.hint': 'hint',
+  'a1.empty': 'scan',
 };
 
 /** A main arena whose brk failed: a closed first segment and a second one holding top. */

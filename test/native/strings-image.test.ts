@@ -426,6 +426,7 @@ describe('scanStrings grep', () => {
     expect(await grep('error', true)).toEqual({ 'error: disk full': 5, 'ERROR: CAPS LOCK': 2 });
     expect(await grep('^(error|warning):')).toEqual({ 'error: disk full': 5, 'warning: low memory': 3 });
     expect(await grep('mem.ry$')).toEqual({ 'warning: low memory': 3 });
+    expect(await grep('^error: [A-Z]', true)).toEqual({ 'error: disk full': 5, 'ERROR: CAPS LOCK': 2 });
     expect(await grep('\\bok$')).toEqual({ 'info: started ok': 7 });
     expect(await grep('^[A-Z :]+$')).toEqual({ 'ERROR: CAPS LOCK': 2 });
     expect(await grep('nothing matches this')).toEqual({});

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { addon, scan } from './strings-helpers.js';
+import { childEnv } from '../support/childEnv.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/strings_holder.c', import.meta.url));
 let dir = '';
@@ -20,7 +21,7 @@ interface Target {
 }
 
 async function startTarget(): Promise<Target> {
-  const child = spawn(exe, [], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(exe, [], { stdio: ['ignore', 'pipe', 'inherit'], env: childEnv() });
   const line = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
@@ -53,7 +54,7 @@ function stop(child: ChildProcess): Promise<void> {
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'arenascope-strings-'));
   exe = join(dir, 'strings_holder');
-  execFileSync('gcc', ['-O1', '-o', exe, fixture]);
+  execFileSync('gcc', ['-O1', '-o', exe, fixture], { env: childEnv() });
 });
 
 afterAll(() => {

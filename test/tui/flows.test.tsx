@@ -72,7 +72,8 @@ describe('Strings', { timeout: 40_000 }, () => {
     expect(f).toMatch(/Strings in (main arena|arena) 0x[0-9a-f]+ · all chunks · redact off/);
     // The demo writes log lines, JSON documents and SQL statements.
     expect(f).toMatch(/request id=|"customer"|SELECT |INSERT INTO |UPDATE sessions/);
-    const samples = sampleLines(f).filter((s) => !s.text.endsWith('…'));
+    // Long samples are cut to the screen width with '…': compare what is shown.
+    const samples = sampleLines(f).map((s) => ({ ...s, text: s.text.endsWith('…') ? s.text.slice(0, -1) : s.text }));
     expect(samples.length).toBeGreaterThan(3);
     // The demo only replaces a few strings per tick: nearly all samples must still be there.
     const matching = samples.filter((s) => readTarget(s.address, Buffer.byteLength(s.text)).toString('latin1') === s.text);
@@ -100,7 +101,7 @@ describe('Strings', { timeout: 40_000 }, () => {
     await type(a, 'password=');
     await waitForText(a, 'filter /password=_');
     await press(a, keys.enter);
-    let f = await waitForFrame(a, (fr) => fr.includes('filter /password=') && !fr.includes('_') && fr.includes('Top strings') && !fr.includes('scanning'), 20_000);
+    let f = await waitForFrame(a, (fr) => fr.includes('filter /password=') && !fr.includes('filter /password=_') && fr.includes('Top strings') && !fr.includes('scanning'), 20_000);
     const found = sampleLines(f);
     expect(found.length).toBeGreaterThan(0);
     expect(found.every((s) => s.text.includes('password='))).toBe(true);

@@ -70,5 +70,9 @@ export function useStringScan(pid: number, request: StringScanRequest | null, sc
   );
 
   const rescan = useCallback(() => setNonce((n) => n + 1), []);
-  return { ...state, rescan };
+  // Between a changed request (a key press) and the effect that starts its
+  // scan, the result on hand answers the previous request: count that as
+  // running, so no frame shows the new header over the old result.
+  const stale = request !== null && state.error === null && JSON.stringify(state.resultFor) !== key;
+  return { ...state, running: state.running || stale, rescan };
 }

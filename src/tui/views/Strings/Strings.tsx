@@ -26,7 +26,14 @@ const filterText: Record<ChunkFilter, string> = { all: 'all chunks', live: 'live
 
 function statusLine({ scan, width }: StringsProps): ReactNode {
   if (scan.running) {
-    if (scan.progress) return <ProgressBar done={scan.progress.done} total={scan.progress.total} elapsedMs={scan.progress.at - (scan.startedAt ?? scan.progress.at)} width={width} />;
+    if (scan.progress) {
+      return (
+        <Text>
+          <Styled tone="accent">scanning </Styled>
+          <ProgressBar done={scan.progress.done} total={scan.progress.total} elapsedMs={scan.progress.at - (scan.startedAt ?? scan.progress.at)} width={Math.max(20, width - 9)} />
+        </Text>
+      );
+    }
     return <Styled tone="accent">scanning…</Styled>;
   }
   if (scan.error) return <Styled tone="bad">{`scan failed: ${scan.error.message}`}</Styled>;
@@ -35,7 +42,7 @@ function statusLine({ scan, width }: StringsProps): ReactNode {
   return (
     <Text>
       {`scanned ${formatBytes(r.scanned.bytes)} in ${r.scanned.ranges.length} range(s), ${r.stringsFound} strings, ${r.durationMs.toFixed(0)} ms`}
-      {r.approximate ? <Styled tone="warn"> (approximate: memory changed while read)</Styled> : null}
+      {r.approximate ? <Styled tone="warn"> (approximate counts: too many distinct strings)</Styled> : null}
     </Text>
   );
 }
@@ -50,7 +57,7 @@ export function Strings(props: StringsProps): ReactNode {
       </Text>
       <Text wrap="truncate">{statusLine(props)}</Text>
       <Text> </Text>
-      <ScrollLines lines={stringsLines(scan.result, width)} scroll={scroll} height={Math.max(1, height - stringsHeaderLines)} />
+      <ScrollLines lines={stringsLines(scan.result, width, Math.max(1, height - stringsHeaderLines))} scroll={scroll} height={Math.max(1, height - stringsHeaderLines)} />
     </Box>
   );
 }
