@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildC, procStatus, repoRoot, runCli, startNative, type RunningTarget } from '../support/nativeTarget.js';
+import { inspectorEnv } from '../support/sanitizer.js';
 
 const page = 4096;
 
@@ -191,7 +192,7 @@ describe('dump where process_vm_readv is refused', () => {
       expect(a.code, a.stderr).toBe(0);
       // the same CLI, under a seccomp filter that makes process_vm_readv fail with EPERM
       const { spawnSync } = await import('node:child_process');
-      const r = spawnSync(deny, [process.execPath, join(repoRoot, 'bin/arenascope.js'), 'dump', String(t.pid), `0x${s.toString(16)}`, `0x${e.toString(16)}`, '-o', viaMem], { encoding: 'utf8' });
+      const r = spawnSync(deny, [process.execPath, join(repoRoot, 'bin/arenascope.js'), 'dump', String(t.pid), `0x${s.toString(16)}`, `0x${e.toString(16)}`, '-o', viaMem], { encoding: 'utf8', env: inspectorEnv() });
       expect(r.status, r.stderr).toBe(0);
       expect(readFileSync(viaMem).equals(readFileSync(viaVm))).toBe(true);
       // /proc/PID/mem could read the PROT_NONE page (FOLL_FORCE); a dump must not show it
