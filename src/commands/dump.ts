@@ -35,6 +35,8 @@ export interface DumpRecord {
   sha256: string;
   frozen: boolean;
   stoppedMs: number | null;
+  /** How long reading the range took (hashing and writing overlap it and may run on). */
+  readMs: number;
   time: string;
   durationMs: number;
 }
@@ -98,6 +100,7 @@ export async function dumpRange(req: DumpRequest): Promise<DumpRecord> {
     sha256: result.sha256,
     frozen: native.freeze !== null,
     stoppedMs: native.freeze ? native.freeze.stoppedMs : null,
+    readMs: result.readNs / 1e6,
     time: new Date().toISOString(),
     durationMs: Number(process.hrtime.bigint() - t0) / 1e6,
   };
@@ -149,7 +152,9 @@ export async function runDump(pid: number, startText: string | undefined, endTex
     return;
   }
   const holeText = rec.holes.length ? `, ${rec.holes.length} unreadable range(s) (${formatBytes(rec.holeBytes)}) written as zeros` : '';
-  const freezeText = rec.frozen ? `; target stopped for ${rec.stoppedMs!.toFixed(1)} ms` : '; target not stopped';
+  const freezeText = rec.frozen
+    ? `; target stopped for ${rec.stoppedMs!.toFixed(1)} ms (the read took ${rec.readMs.toFixed(1)} ms)`
+    : '; target not stopped';
   process.stdout.write(
     `wrote ${rec.path}: ${formatBytes(rec.size)} from ${rec.start}-${rec.end}${holeText}\n` +
       `sha256 ${rec.sha256}\n` +

@@ -44,6 +44,8 @@ export interface NativeDumpResult {
   bytesWritten: number;
   holes: NativeHole[];
   sha256: string;
+  /** Time the reader spent reading the range (a --freeze spans this plus stop and resume). */
+  readNs: number;
 }
 
 export interface NativeFreezeResult {

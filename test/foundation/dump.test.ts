@@ -87,6 +87,10 @@ describe('dump', () => {
     expect(meta.end).toBe(`0x${hole.toString(16)}`);
     expect(meta.frozen).toBe(true);
     expect(meta.stoppedMs).toBeGreaterThan(0);
+    // the stop spans the read (and only resume/stop overhead besides): read <= stop <= whole command
+    expect(meta.readMs).toBeGreaterThan(0);
+    expect(meta.stoppedMs).toBeGreaterThanOrEqual(meta.readMs);
+    expect(meta.durationMs).toBeGreaterThanOrEqual(meta.stoppedMs);
     expect(procStatus(target.pid).TracerPid).toBe('0');
     expect(procStatus(target.pid).State).not.toMatch(/^[tT]/);
   });
