@@ -79,23 +79,30 @@ try {
     `  (${grep.last.grepEvaluations} regex evaluations)`);
   console.log(`    scanStrings ascii, literal grep: ${show(literal)}`);
 
-  // End to end, one run each (the gdb attach dominates and stops the target).
+  // End to end: the gdb pipeline three times (median; each attach stops the target).
   const dump = join(dir, 'heap.bin');
-  const t0 = process.hrtime.bigint();
-  execSync(`gdb --batch --pid ${child.pid} -ex "dump memory ${dump} 0x${base.toString(16)} 0x${end.toString(16)}" >/dev/null 2>&1`);
-  const t1 = process.hrtime.bigint();
-  execSync(`strings -n 6 ${dump} | sort | uniq -c | sort -rn > ${join(dir, 'top.txt')}`, { shell: '/bin/bash' });
-  const t2 = process.hrtime.bigint();
-  const gdbS = Number(t1 - t0) / 1e9;
-  const pipeS = Number(t2 - t1) / 1e9;
-  console.log(`(c) gdb dump memory              : ${gdbS.toFixed(3)} s`);
+  const gdbTimes = [];
+  const pipeTimes = [];
+  for (let i = 0; i < 3; i++) {
+    rmSync(dump, { force: true });
+    const t0 = process.hrtime.bigint();
+    execSync(`gdb --batch --pid ${child.pid} -ex "dump memory ${dump} 0x${base.toString(16)} 0x${end.toString(16)}" >/dev/null 2>&1`);
+    const t1 = process.hrtime.bigint();
+    execSync(`strings -n 6 ${dump} | sort | uniq -c | sort -rn > ${join(dir, 'top.txt')}`, { shell: '/bin/bash' });
+    const t2 = process.hrtime.bigint();
+    gdbTimes.push(Number(t1 - t0) / 1e9);
+    pipeTimes.push(Number(t2 - t1) / 1e9);
+  }
+  const gdbS = median(gdbTimes);
+  const pipeS = median(pipeTimes);
+  console.log(`(c) gdb dump memory (median of 3) : ${gdbS.toFixed(3)} s`);
   console.log(`    strings -n 6 | sort | uniq -c | sort -rn: ${pipeS.toFixed(3)} s   total ${(gdbS + pipeS).toFixed(3)} s`);
 
   // End to end from a cold start: the real CLI, `arenascope strings --region`,
   // median of a few runs (process start, module load, maps, scan, printing).
   const cli = join(here, '../../bin/arenascope.js');
   const cliRuns = [];
-  for (let i = 0; i < 5; i++) {
+  for (let i = 0; i < 9; i++) {
     const t = process.hrtime.bigint();
     execFileSync(process.execPath, [cli, 'strings', String(child.pid), '--region', `0x${base.toString(16)}`, '--encoding', 'ascii', '--top', '50'], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NO_COLOR: '1' } });
     cliRuns.push(Number(process.hrtime.bigint() - t) / 1e9);

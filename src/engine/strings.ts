@@ -8,9 +8,11 @@ import type { MallocSnapshot } from '../model/snapshot.js';
 import type { StringScanOptions, StringScanResult, StringSelection } from '../model/strings.js';
 import { loadNative } from '../native/loader.js';
 import type { NativeStringScanResult } from '../native/native.js';
+import { readMaps } from '../proc/maps.js';
+import { regionContaining } from '../regions/kinds.js';
+import { arenaOwnersIn, mappingContaining } from '../target/heapOwners.js';
 import { preflight } from '../target/preflight.js';
-import { readRegionMap, regionContaining, type RegionMap } from '../target/regionMap.js';
-import { readMallocSnapshot } from './malloc.js';
+import type { RegionMap } from '../target/regionMap.js';
 
 /** Bytes of one chunk-table record: u64 start, u64 size, u32 arena index, u8 state, 3 pad. */
 export const chunkRecordSize = 24;
@@ -77,25 +79,38 @@ export async function scanTargetStrings(
   const t0 = process.hrtime.bigint();
   preflight(pid, { requireX86_64: true });
   const reader = MemoryReader.forProcess(pid);
-  const map = context.regionMap ?? readRegionMap(pid, reader);
+  let ranges: Range[] = [];
   let malloc: MallocSnapshot | null = null;
   let chunkTable: Buffer | null = null;
+  let arenaAt: (address: number) => number | null;
+  let map = context.regionMap;
+  if (selection.kind === 'range' || selection.kind === 'region') {
+    // The quick path (`strings --region` is timed against gdb + strings):
+    // the maps file and the heap_info of the scanned heaps, nothing heavier.
+    const known = map;
+    const maps = known ? [] : readMaps(pid);
+    if (selection.kind === 'range') ranges = [{ start: selection.start, end: selection.end }];
+    else {
+      const m = known ? regionContaining(known, selection.address) : mappingContaining(maps, selection.address);
+      if (!m) throw new ArenascopeError('EINVAL', `no mapping of pid ${pid} contains 0x${selection.address.toString(16)}`);
+      ranges = [{ start: m.start, end: m.end }];
+    }
+    arenaAt = known ? (a) => regionContaining(known, a)?.arena ?? null : arenaOwnersIn(reader, maps, ranges);
+  } else {
+    const known = map ?? (await import('../target/regionMap.js')).readRegionMap(pid, reader);
+    map = known;
+    arenaAt = (a) => regionContaining(known, a)?.arena ?? null;
+  }
   if (needsWalk(selection, options)) {
+    const { readMallocSnapshot } = await import('./malloc.js');
     const r = await readMallocSnapshot(pid, { regionMap: map, withChunks: true });
     malloc = r.snapshot;
     chunkTable = r.chunkTable;
   }
-  let ranges: Range[];
   switch (selection.kind) {
     case 'range':
-      ranges = [{ start: selection.start, end: selection.end }];
+    case 'region':
       break;
-    case 'region': {
-      const r = regionContaining(map, selection.address);
-      if (!r) throw new ArenascopeError('EINVAL', `no mapping of pid ${pid} contains 0x${selection.address.toString(16)}`);
-      ranges = [{ start: r.start, end: r.end }];
-      break;
-    }
     case 'arena': {
       const idx = malloc!.arenas.findIndex((a) => a.address === selection.address);
       if (idx < 0) throw new ArenascopeError('EINVAL', `pid ${pid} has no arena at 0x${selection.address.toString(16)}`);
@@ -103,7 +118,7 @@ export async function scanTargetStrings(
       break;
     }
     case 'suspicious':
-      ranges = suspiciousRanges(malloc!, map, selection.top, context.baseline);
+      ranges = suspiciousRanges(malloc!, map!, selection.top, context.baseline);
       break;
     case 'arenas':
     case 'default':
@@ -138,7 +153,7 @@ export async function scanTargetStrings(
     strings: native.strings.map((s) => ({ text: clean(s.text), count: s.count, bytes: s.bytes })),
     samples: native.samples.map((s) => {
       const chunk = chunkTable ? chunkAt(chunkTable, s.chunkIndex) : null;
-      const arena = chunk && malloc ? (malloc.arenas[chunk.arenaIndex]?.address ?? null) : (regionContaining(map, s.address)?.arena ?? null);
+      const arena = chunk && malloc ? (malloc.arenas[chunk.arenaIndex]?.address ?? null) : arenaAt(s.address);
       return {
         address: s.address,
         text: clean(s.text),

@@ -51,3 +51,7 @@ export interface Region {
   /** mmapped chunks found in this mapping. */
   mmappedChunks: { count: number; bytes: number } | null;
 }
+
+export function regionContaining(map: { regions: Region[] }, address: number): Region | undefined {
+  return map.regions.find((r) => address >= r.start && address < r.end);
+}

@@ -8,6 +8,8 @@ import { readThreads, type ThreadInfo } from '../proc/threads.js';
 import { classifyRegions, summarizeByKind, type ClassifyOptions, type KindSummary } from '../regions/classify.js';
 import type { Region, RegionKind } from '../regions/kinds.js';
 
+export { regionContaining } from '../regions/kinds.js';
+
 export interface RegionMap {
   pid: number;
   status: ProcessStatus;
@@ -33,8 +35,4 @@ export function readRegionMap(pid: number, reader = MemoryReader.forProcess(pid)
       rss: regions.reduce((s, r) => s + r.rss, 0),
     },
   };
-}
-
-export function regionContaining(map: { regions: Region[] }, address: number): Region | undefined {
-  return map.regions.find((r) => address >= r.start && address < r.end);
 }

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanTargetStrings } from '../../src/engine/strings.js';
 import { readMallocSnapshot } from '../../src/engine/malloc.js';
+import { readMaps } from '../../src/proc/maps.js';
 import { defaultStringScanOptions, type StringScanOptions, type StringScanResult } from '../../src/model/strings.js';
 import { startTarget, type RunningTarget } from '../helpers/targets.js';
 import { readTruth, type OracleTruth } from '../helpers/truth.js';
@@ -89,6 +90,24 @@ describe('strings on a live target', () => {
     const r = await scanTargetStrings(target.pid, { kind: 'region', address: p.vmaStart }, options({ grep: regionEnd }));
     expect(countOf(r, regionEnd)).toBe(1);
     expect(r.samples.map((s) => s.address)).toContain(p.addr);
+  });
+
+  it('names the owning arena of --region samples from the heap_info of the scanned heap alone', async () => {
+    const { snapshot } = await readMallocSnapshot(target.pid);
+    const thread = snapshot.arenas.filter((a) => !a.main);
+    expect(thread.length).toBe(3);
+    for (const a of thread) {
+      const heap = a.heaps[0]!;
+      const r = await scanTargetStrings(target.pid, { kind: 'region', address: heap.start + 4096 }, options({ grep: 'MARKER' }));
+      expect(r.scanned.ranges[0]!.start).toBeLessThanOrEqual(heap.start);
+      expect(r.samples.length).toBeGreaterThan(0);
+      for (const s of r.samples) expect(s.arena).toBe(a.address);
+    }
+    // outside glibc heaps (here libc's own file mapping) a sample has no owner
+    const libc = readMaps(target.pid).find((e) => /libc[.-]/.test(e.path) && e.perms.startsWith('r'))!;
+    const m = await scanTargetStrings(target.pid, { kind: 'region', address: libc.start }, options({ minLength: 4 }));
+    expect(m.samples.length).toBeGreaterThan(0);
+    for (const s of m.samples) expect(s.arena).toBeNull();
   });
 
   it('prints the JSON the issue specifies, with --redact masking secrets', async () => {
