@@ -9,6 +9,21 @@ namespace {
 bool hasRegexSyntax(const std::string& p) {
   return p.find_first_of("\\^$.|?*+()[]{}") != std::string::npos;
 }
+// "a|b|c" with no other metacharacter: its alternatives, or empty when the
+// pattern is anything else. An empty alternative matches every string, as in
+// the regex.
+std::vector<std::string> literalAlternatives(const std::string& p) {
+  std::vector<std::string> parts;
+  size_t from = 0;
+  for (;;) {
+    size_t bar = p.find('|', from);
+    std::string part = p.substr(from, bar == std::string::npos ? std::string::npos : bar - from);
+    if (hasRegexSyntax(part)) return {};
+    parts.push_back(part);
+    if (bar == std::string::npos) return parts;
+    from = bar + 1;
+  }
+}
 char lowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 }  // namespace
 
@@ -17,11 +32,13 @@ StringGrep::StringGrep(const std::string& pattern, bool ignoreCase) : ignoreCase
     throw std::invalid_argument("grep pattern is longer than " + std::to_string(kMaxPatternLength) + " characters");
   }
   if (pattern.find('\0') != std::string::npos) throw std::invalid_argument("grep pattern contains a NUL character");
-  if (!hasRegexSyntax(pattern)) {
+  needles_ = literalAlternatives(pattern);
+  if (!needles_.empty()) {
     literal_ = true;
-    needle_ = pattern;
     if (ignoreCase_) {
-      for (char& c : needle_) c = lowerAscii(c);
+      for (std::string& n : needles_) {
+        for (char& c : n) c = lowerAscii(c);
+      }
     }
   } else {
     auto flags = std::regex::ECMAScript | std::regex_constants::__polynomial;
@@ -42,14 +59,16 @@ StringGrep::StringGrep(const std::string& pattern, bool ignoreCase) : ignoreCase
 bool StringGrep::evaluate(const char* text, size_t len) {
   ++evaluations_;
   if (literal_) {
-    if (needle_.empty()) return true;
     const char* hay = text;
     if (ignoreCase_) {
       folded_.assign(text, len);
       for (char& c : folded_) c = lowerAscii(c);
       hay = folded_.data();
     }
-    return memmem(hay, len, needle_.data(), needle_.size()) != nullptr;
+    for (const std::string& n : needles_) {
+      if (n.empty() || memmem(hay, len, n.data(), n.size()) != nullptr) return true;
+    }
+    return false;
   }
   return std::regex_search(text, text + len, regex_, std::regex_constants::match_continuous);
 }

@@ -77,7 +77,9 @@ try {
   const literal = await timeIt(() => addon.scanStrings(src, range, { minLength: 6, grep: 'timed out', top: 50 }));
   console.log(`    scanStrings ascii, regex grep: ${show(grep)}` +
     `  (${grep.last.grepEvaluations} regex evaluations)`);
+  const alternation = await timeIt(() => addon.scanStrings(src, range, { minLength: 6, grep: 'timed out|reset', top: 50 }));
   console.log(`    scanStrings ascii, literal grep: ${show(literal)}`);
+  console.log(`    scanStrings ascii, literal alternation grep: ${show(alternation)}`);
 
   // End to end: the gdb pipeline three times (median; each attach stops the target).
   const dump = join(dir, 'heap.bin');

@@ -432,6 +432,24 @@ describe('scanStrings grep', () => {
     expect(await grep('nothing matches this')).toEqual({});
   });
 
+  it('treats an alternation of literals like the regex it is', async () => {
+    // the literal fast path must agree with std::regex on the same pattern (a
+    // wrapping group sends it through the regex)
+    const cases: [string, boolean][] = [
+      ['disk|low memory', false],
+      ['DISK|started', true],
+      ['CAPS|nothing|info: ', false],
+      ['nothing|', false], // an empty alternative matches everything
+    ];
+    for (const [pattern, icase] of cases) {
+      const fast = await grep(pattern, icase);
+      expect(fast).toEqual(await grep(`(?:${pattern})`, icase));
+      expect(Object.keys(fast).length).toBeGreaterThan(0);
+    }
+    expect(await grep('disk|low memory')).toEqual({ 'error: disk full': 5, 'warning: low memory': 3 });
+    expect(await grep('nothing|')).toEqual(Object.fromEntries(planted));
+  });
+
   it('evaluates the pattern once per distinct string, not per occurrence', async () => {
     const r = await scan(src, range, { grep: 'e.r' });
     expect(r.grepEvaluations).toBe(4);
