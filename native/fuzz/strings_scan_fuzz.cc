@@ -115,6 +115,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::unique_ptr<StringGrep> grep;
   if (grepKind == 1) grep = std::make_unique<StringGrep>("AB", false);
   if (grepKind == 2) grep = std::make_unique<StringGrep>("^[a-m]+.?\\d|z{2,}$", true);
+  if (grepKind == 3) grep = std::make_unique<StringGrep>("AB|xyz", true);  // literal alternatives
 
   std::mutex lock;
   StringScanResult r = scanStrings(image, lock, ranges, useTable ? &chunks : nullptr, grep.get(), opt, nullptr);
