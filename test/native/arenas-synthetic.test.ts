@@ -109,6 +109,20 @@ describe.each(layouts.map((l) => [l.name, l] as const))('glibc %s synthetic imag
     });
   });
 
+  it('flags an arena whose lock is held as approximate, and only that one', async () => {
+    const { spec, hints } = busyProcess(entry.layout);
+    const img = buildHeapImage(spec);
+    // malloc_state starts with its mutex (a lll lock: 0 free, 1 taken, 2 contended)
+    const busy = img.expected[1]!.address;
+    img.write64(busy, Math.floor(img.read64(busy) / 2 ** 32) * 2 ** 32 + 1); // flags, the int above it, kept
+    const r = await walk(img, entry.layout, { tcacheStructs: hints.map((id) => img.chunk.get(id)! + 0x10) });
+    expect(r.approximate).toBe(true);
+    expect(r.arenas.map((a: any) => a.approximate)).toEqual(img.expected.map((e) => e.address === busy));
+    // what it read is still exact here: the flag warns, it does not discard
+    img.expected.forEach((exp, k) => expect(r.arenas[k].inUse).toEqual(exp.inUse));
+    expect(r.anomalies).toEqual([]);
+  });
+
   it('finds main_arena and mp_ in the libc data image', async () => {
     const img = buildHeapImage(busyProcess(entry.layout).spec);
     const src = addon.MemorySource.fromImage(img.segments);
