@@ -55,6 +55,23 @@ describe('a heap its own process corrupted', () => {
     }
   }
 
+  it('an arena whose lock stays held is flagged approximate, alone, with or without --freeze', async () => {
+    target = await startTarget('corrupt', ['--mode', 'lock-held', '--arena', 'thread']);
+    const locked = Number(target.ready.lockedArena);
+    expect(locked).toBeGreaterThan(0);
+    for (const extra of [[], ['--freeze']]) {
+      const r = await runCli(['arenas', String(target.pid), '--json', ...extra]);
+      expect(r.code, r.stderr).toBe(0);
+      const out = JSON.parse(r.stdout) as { arenas: Array<{ address: string; approximate: boolean; inUse: { chunks: number } }> };
+      expect(out.arenas.length).toBe(2);
+      for (const a of out.arenas) expect(a.approximate, a.address).toBe(Number(a.address) === locked);
+      expect(out.arenas.find((a) => Number(a.address) === locked)!.inUse.chunks).toBeGreaterThan(0);
+    }
+    const text = await runCli(['arenas', String(target.pid)]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/numbers approximate\. Use --freeze/);
+  });
+
   for (const glibc of ['2.31', '2.41']) {
     it(`every kind of damage at once under glibc ${glibc}`, async () => {
       target = await startTarget('corrupt', ['--mode', modes.map((m) => m.mode).join(','), '--arena', 'thread'], { glibc });

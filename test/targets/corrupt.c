@@ -10,6 +10,8 @@
  *   fastbin-wild    the 0x40 fastbin's second link points outside every mapping (0xdead0000)
  *   fastbin-cycle   the 0x60 fastbin's two chunks point at each other
  *   tcache-wild     the 0x50 tcache bin's second link points at 0xdead0000
+ *   lock-held       (--arena thread only) the worker's arena mutex is left taken, as if a
+ *                   thread were inside malloc on it for good (READY lockedArena=0x...)
  * Links in fastbin/tcache chunks are stored safe-linked on glibc >= 2.32 (reference §6), so
  * the *revealed* pointer is the one described above.
  *
@@ -34,13 +36,19 @@ enum {
   MODE_FASTBIN_WILD = 8,
   MODE_FASTBIN_CYCLE = 16,
   MODE_TCACHE_WILD = 32,
+  MODE_LOCK_HELD = 64,
 };
+
+/* A non-main heap is aligned to HEAP_MAX_SIZE (2 * DEFAULT_MMAP_THRESHOLD_MAX = 64 MiB on
+ * 64-bit, arena.c) and starts with heap_info, whose first field is ar_ptr; malloc_state
+ * starts with its mutex, a lll lock (0 free, 1 taken, 2 taken with waiters). */
+#define HEAP_MAX ((uintptr_t)64 << 20)
 
 static unsigned modes;
 static int safe_linking;
 
 struct damage {
-  uintptr_t size_huge, size_zero, smallbin_cycle, fastbin_wild, fastbin_cycle, tcache_wild;
+  uintptr_t size_huge, size_zero, smallbin_cycle, fastbin_wild, fastbin_cycle, tcache_wild, locked_arena;
 };
 static struct damage damage;
 static volatile int damage_done;
@@ -58,6 +66,8 @@ static void *must_malloc(size_t n) {
 
 static void do_damage(void) {
   char *keep_a = 0, *keep_b = 0;
+  /* lock-held: any chunk of this thread's heap leads to its arena (heap_info.ar_ptr) */
+  char *probe = (modes & MODE_LOCK_HELD) ? must_malloc(64) : 0;
   char *small[10], *fast40[9], *fast60[9], *tc50[2];
   /* Phase 1: every allocation; a 24-byte guard after each chunk that will be freed keeps
    * freed chunks from coalescing. */
@@ -143,6 +153,11 @@ static void do_damage(void) {
     *(uintptr_t *)tc50[1] = protect(tc50[1], WILD_POINTER);
     damage.tcache_wild = (uintptr_t)tc50[1];
   }
+  if (modes & MODE_LOCK_HELD) {
+    uintptr_t arena = *(uintptr_t *)((uintptr_t)probe & ~(HEAP_MAX - 1));
+    __atomic_store_n((int *)arena, 1, __ATOMIC_RELEASE);
+    damage.locked_arena = arena;
+  }
 }
 
 static void *worker(void *arg) {
@@ -162,6 +177,7 @@ static unsigned parse_modes(char *list) {
     else if (strcmp(tok, "fastbin-wild") == 0) m |= MODE_FASTBIN_WILD;
     else if (strcmp(tok, "fastbin-cycle") == 0) m |= MODE_FASTBIN_CYCLE;
     else if (strcmp(tok, "tcache-wild") == 0) m |= MODE_TCACHE_WILD;
+    else if (strcmp(tok, "lock-held") == 0) m |= MODE_LOCK_HELD;
     else raw_die("unknown --mode");
   }
   return m;
@@ -175,6 +191,7 @@ int main(int argc, char **argv) {
     else raw_die("usage: corrupt --mode LIST [--arena main|thread]");
   }
   if (modes == 0) raw_die("--mode is required");
+  if ((modes & MODE_LOCK_HELD) && !in_thread) raw_die("lock-held needs --arena thread");
   const char *v = gnu_get_libc_version();
   int major = atoi(v);
   const char *dot = strchr(v, '.');
@@ -197,6 +214,7 @@ int main(int argc, char **argv) {
   if (damage.fastbin_wild) ready_hex("fastbinWild", damage.fastbin_wild);
   if (damage.fastbin_cycle) ready_hex("fastbinCycle", damage.fastbin_cycle);
   if (damage.tcache_wild) ready_hex("tcacheWild", damage.tcache_wild);
+  if (damage.locked_arena) ready_hex("lockedArena", damage.locked_arena);
   ready_send();
   park_until_exit();
   return 0;
