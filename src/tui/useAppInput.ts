@@ -21,12 +21,25 @@ type Keypress = [input: string, key: Key];
 
 /**
  * Ink hands over characters that arrive together as one input ("jjj" from a
- * held key or tmux, a pasted path); each is a key of its own here. Text fields
- * get the same characters one by one, which appends the same text.
+ * held key or tmux, a pasted path, "\r\r" from tmux send-keys Enter Enter
+ * under load); each is a key of its own here, with the flags Ink would have
+ * given it alone (Enter, Tab and Backspace come with an empty input, as from
+ * Ink). Text fields get the same characters one by one, which appends the
+ * same text. Escape sequences are left whole: split, they would read as Esc
+ * followed by letters.
  */
 export function splitKeys(input: string, key: Key): Keypress[] {
-  if (input.length <= 1 || key.ctrl || key.meta) return [[input, key]];
-  return [...input].map((ch): Keypress => [ch, { ...key, shift: /[A-Z]/.test(ch) }]);
+  if (input.length <= 1 || key.ctrl || key.meta || input.includes('\u001b')) return [[input, key]];
+  return [...input].map((ch) => keypressOf(ch, key));
+}
+
+function keypressOf(ch: string, chunk: Key): Keypress {
+  const key: Key = { ...chunk, return: false, tab: false, backspace: false, delete: false, shift: /[A-Z]/.test(ch) };
+  if (ch === '\r') return ['', { ...key, return: true }];
+  if (ch === '\t') return ['', { ...key, tab: true }];
+  if (ch === '\u007f') return ['', { ...key, delete: true }];
+  if (ch === '\b') return ['', { ...key, backspace: true }];
+  return [ch, key];
 }
 
 export function useAppInput(nav: Navigation, viewHandlers: Record<ViewName, KeyHandler>, actions: GlobalActions): void {

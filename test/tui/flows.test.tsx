@@ -166,10 +166,13 @@ describe('Dump', { timeout: 40_000 }, () => {
     await press(a, 'e');
     await press(a, keys.ctrlU);
     await type(a, output);
-    await press(a, keys.enter);
-    await press(a, keys.enter);
+    // in one read, as tmux send-keys "Enter Enter Enter" arrives under load: the
+    // first Enter ends the edit, the second starts the dump, the third starts
+    // no second one while it runs
+    a.stdin.write(keys.enter.repeat(3));
     const done = await waitForText(a, 'sha256 ', 20_000);
     expect(done).toContain(`wrote ${output}`);
+    expect(done).not.toContain('dump failed');
     expect(statSync(output).size).toBe(parseInt(end!, 16) - parseInt(start!, 16));
     const record = JSON.parse(readFileSync(`${output}.json`, 'utf8')) as { sha256: string };
     expect(record.sha256).toBe(createHash('sha256').update(readFileSync(output)).digest('hex'));
