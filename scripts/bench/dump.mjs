@@ -14,7 +14,8 @@ const hb = new Heartbeat(hbPath);
 try {
   const heap = arenaHeapOf(target.pid);
   console.log(`target ${target.pid}: arena heap ${heap.start}-${heap.end}, ${(heap.size / 2 ** 20).toFixed(1)} MiB, ${(heap.rss / 2 ** 20).toFixed(1)} MiB resident`);
-  const out = (n) => join(tmpdir(), `arenascope-bench-${process.pid}-${n}`);
+  // BENCH_OUT_DIR=/dev/shm takes the disk (and its write stalls) out of the comparison.
+  const out = (n) => join(process.env.BENCH_OUT_DIR ?? tmpdir(), `arenascope-bench-${process.pid}-${n}`);
   const cli = join(root, 'bin/arenascope.js');
   const tools = [
     {
