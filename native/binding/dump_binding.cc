@@ -165,7 +165,7 @@ class DumpWorker : public Napi::AsyncProgressQueueWorker<DumpProgress> {
   void Execute(const ExecutionProgress& progress) override {
     std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> md(EVP_MD_CTX_new(), EVP_MD_CTX_free);
     if (!md || EVP_DigestInit_ex(md.get(), EVP_sha256(), nullptr) != 1) {
-      fail("EIO", 0, "sha256 unavailable");
+      failure_.set("EIO", 0, "sha256 unavailable");
       return;
     }
     std::lock_guard<std::mutex> g(*lock_);
@@ -215,7 +215,7 @@ class DumpWorker : public Napi::AsyncProgressQueueWorker<DumpProgress> {
     }
     reader.join();
     if (readError) {
-      fail(readError->code(), readError->err(), readError->what());
+      failure_.set(readError->code(), readError->err(), readError->what());
       return;
     }
     if (!ok) return;
@@ -243,8 +243,8 @@ class DumpWorker : public Napi::AsyncProgressQueueWorker<DumpProgress> {
 
   void OnOK() override {
     Napi::Env env = Env();
-    if (!errCode_.empty()) {
-      deferred_.Reject(makeError(env, errCode_, errno_, errMsg_).Value());
+    if (failure_.failed()) {
+      deferred_.Reject(failure_.toJs(env).Value());
       return;
     }
     Napi::Object o = Napi::Object::New(env);
@@ -264,19 +264,13 @@ class DumpWorker : public Napi::AsyncProgressQueueWorker<DumpProgress> {
       if (w < 0) {
         if (errno == EINTR) continue;
         int e = errno;
-        fail(e == ENOSPC ? "ENOSPC" : e == EDQUOT ? "EDQUOT" : "EIO", e, std::string("write failed: ") + strerror(e));
+        failure_.set(e == ENOSPC ? "ENOSPC" : e == EDQUOT ? "EDQUOT" : "EIO", e, std::string("write failed: ") + strerror(e));
         return false;
       }
       p += w;
       n -= static_cast<size_t>(w);
     }
     return true;
-  }
-  void fail(const std::string& code, int err, const std::string& msg) {
-    if (!errCode_.empty()) return;
-    errCode_ = code;
-    errno_ = err;
-    errMsg_ = msg;
   }
 
   Napi::Promise::Deferred deferred_;
@@ -287,8 +281,7 @@ class DumpWorker : public Napi::AsyncProgressQueueWorker<DumpProgress> {
   uint64_t bytesRead_ = 0, holeBytes_ = 0, readNs_ = 0;
   std::vector<Hole> holes_;
   std::string sha256_;
-  std::string errCode_, errMsg_;
-  int errno_ = 0;
+  WorkerFailure failure_;
 };
 
 Napi::Value DumpRange(const Napi::CallbackInfo& info) {

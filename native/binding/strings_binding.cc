@@ -50,11 +50,11 @@ class StringsWorker : public Napi::AsyncProgressQueueWorker<ScanProgress> {
                               progress.Send(&p, 1);
                             });
     } catch (const SourceError& e) {
-      fail(e.code(), e.err(), e.what());
+      failure_.set(e.code(), e.err(), e.what());
     } catch (const std::bad_alloc&) {
-      fail("ENOMEM", ENOMEM, "out of memory while scanning strings");
+      failure_.set("ENOMEM", ENOMEM, "out of memory while scanning strings");
     } catch (const std::exception& e) {
-      fail("EINTERNAL", 0, e.what());
+      failure_.set("EINTERNAL", 0, e.what());
     }
   }
 
@@ -67,8 +67,8 @@ class StringsWorker : public Napi::AsyncProgressQueueWorker<ScanProgress> {
 
   void OnOK() override {
     Napi::Env env = Env();
-    if (!errCode_.empty()) {
-      deferred_.Reject(makeError(env, errCode_, errno_, errMsg_).Value());
+    if (failure_.failed()) {
+      deferred_.Reject(failure_.toJs(env).Value());
       return;
     }
     deferred_.Resolve(resultToJs(env));
@@ -152,12 +152,6 @@ class StringsWorker : public Napi::AsyncProgressQueueWorker<ScanProgress> {
     return o;
   }
 
-  void fail(const std::string& code, int err, const std::string& msg) {
-    if (!errCode_.empty()) return;
-    errCode_ = code;
-    errno_ = err;
-    errMsg_ = msg;
-  }
 
   Napi::Promise::Deferred deferred_;
   std::shared_ptr<MemorySource> src_;
@@ -167,8 +161,7 @@ class StringsWorker : public Napi::AsyncProgressQueueWorker<ScanProgress> {
   std::unique_ptr<StringGrep> grep_;
   StringScanOptions options_;
   StringScanResult result_;
-  std::string errCode_, errMsg_;
-  int errno_ = 0;
+  WorkerFailure failure_;
 };
 
 [[noreturn]] void invalid(Napi::Env env, const std::string& msg) { throw makeError(env, "EINVAL", 0, msg); }

@@ -8,6 +8,7 @@
 import type { Region, RegionKind } from '../regions/kinds.js';
 import type { AddressRange, ResidencyMap } from '../proc/pagemap.js';
 import { normalizeRanges } from '../proc/pagemap.js';
+import { isAnonymous } from '../proc/maps.js';
 import type { ArenaLayout, ArenaResidency } from './residency.js';
 
 export const breakdownNames = {
@@ -53,10 +54,6 @@ function overlap(a: AddressRange, b: AddressRange): AddressRange | null {
   const start = Math.max(a.start, b.start);
   const end = Math.min(a.end, b.end);
   return end > start ? { start, end } : null;
-}
-
-function isAnonymous(r: Region): boolean {
-  return r.path === '' || r.path.startsWith('[anon:');
 }
 
 function kindLine(kind: RegionKind, r: Region, haveArenas: boolean): string {

@@ -42,6 +42,11 @@ function detached(s: string): string {
   return s.length < 13 ? s : Buffer.from(s, 'utf8').toString('utf8');
 }
 
+/** No backing file: nameless, or named by the process with PR_SET_VMA_ANON_NAME ("[anon:...]"). */
+export function isAnonymous(e: { path: string }): boolean {
+  return e.path === '' || e.path.startsWith('[anon:');
+}
+
 export function parseMaps(text: string): MapEntry[] {
   const out: MapEntry[] = [];
   for (const line of text.split('\n')) {

@@ -2,7 +2,7 @@
 // kernel's own names first, then glibc heaps (confirmed by reading heap_info),
 // then stacks (confirmed by each thread's stack pointer), then mmapped chunks.
 import type { MemoryReader } from '../memory/reader.js';
-import type { SmapsEntry } from '../proc/maps.js';
+import { isAnonymous, type SmapsEntry } from '../proc/maps.js';
 import type { ThreadInfo } from '../proc/threads.js';
 import { findHeapsIn } from './heapInfo.js';
 import type { HeapInfoRecord, Region, RegionKind } from './kinds.js';
@@ -14,10 +14,6 @@ export interface ClassifyOptions {
 }
 
 const specialNames = /^\[(vdso|vvar|vvar_vclock|vsyscall|uprobes|sigpage|vectors)\]$/;
-
-function isAnonymous(e: SmapsEntry): boolean {
-  return e.path === '' || e.path.startsWith('[anon:');
-}
 
 function baseRegion(e: SmapsEntry): Region {
   const f = e.fields;

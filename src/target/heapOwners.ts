@@ -4,15 +4,11 @@
 // that is needed to name the mapping around an address and the arena that
 // owns it. `strings --region` runs on this path, where start-up time counts.
 import type { MemoryReader } from '../memory/reader.js';
-import type { MapEntry } from '../proc/maps.js';
+import { isAnonymous, type MapEntry } from '../proc/maps.js';
 import { findHeapsIn } from '../regions/heapInfo.js';
 import type { HeapInfoRecord } from '../regions/kinds.js';
 
 type Range = { start: number; end: number };
-
-function isAnonymousRw(e: MapEntry): boolean {
-  return (e.path === '' || e.path.startsWith('[anon:')) && e.perms.startsWith('rw');
-}
 
 export function mappingContaining(maps: MapEntry[], address: number): MapEntry | undefined {
   return maps.find((e) => address >= e.start && address < e.end);
@@ -24,6 +20,6 @@ export function mappingContaining(maps: MapEntry[], address: number): MapEntry |
  */
 export function arenaOwnersIn(reader: MemoryReader, maps: MapEntry[], ranges: Range[]): (address: number) => number | null {
   const overlaps = (e: MapEntry) => ranges.some((r) => r.start < e.end && e.start < r.end);
-  const heaps: HeapInfoRecord[] = maps.filter((e) => isAnonymousRw(e) && overlaps(e)).flatMap((e) => findHeapsIn(reader, e.start, e.end));
+  const heaps: HeapInfoRecord[] = maps.filter((e) => isAnonymous(e) && e.perms.startsWith('rw') && overlaps(e)).flatMap((e) => findHeapsIn(reader, e.start, e.end));
   return (address) => heaps.find((h) => address >= h.base && address < h.base + h.heapMax)?.arena ?? null;
 }

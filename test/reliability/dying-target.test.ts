@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
-import { buildC, runCli, startNative, type RunningTarget } from '../support/nativeTarget.js';
+import { buildC, runCli, startNative, type CliResult, type RunningTarget } from '../support/nativeTarget.js';
 
 const MiB = 1 << 20;
 let target: RunningTarget | undefined;
@@ -18,6 +18,15 @@ afterEach(async () => {
 });
 
 /** Resolves once a temp file in dir has at least minBytes (the dump is under way). */
+/** The CLI saw its target vanish: exit 3, one line on stderr naming it, nothing on stdout. */
+function expectGoneInOneLine(r: CliResult, pid: number): void {
+  expect(r.code, r.stderr).toBe(3);
+  const lines = r.stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(new RegExp(`^arenascope: (process ${pid} has exited|no process with pid ${pid})`));
+  expect(r.stdout).toBe('');
+}
+
 function whenTempFileGrows(dir: string, minBytes: number): Promise<void> {
   return new Promise((resolve) => {
     const check = () => {
@@ -185,11 +194,7 @@ describe('a target that dies while its heap is read', () => {
   it('mid-walk (arenas): exit 3, one line', async () => {
     const { r, killed, pid } = await killDuring((pid) => ['arenas', String(pid), '--bins']);
     expect(killed).toBe(true);
-    expect(r.code, r.stderr).toBe(3);
-    const lines = r.stderr.trim().split('\n');
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(new RegExp(`^arenascope: (process ${pid} has exited|no process with pid ${pid})`));
-    expect(r.stdout).toBe('');
+    expectGoneInOneLine(r, pid);
   });
 
   it('mid-scan (strings of a whole heap, no walk): exit 3, one line', async () => {
@@ -201,11 +206,7 @@ describe('a target that dies while its heap is read', () => {
     });
     expect(heap).not.toBe('');
     expect(killed).toBe(true);
-    expect(r.code, r.stderr).toBe(3);
-    const lines = r.stderr.trim().split('\n');
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(new RegExp(`^arenascope: (process ${pid} has exited|no process with pid ${pid})`));
-    expect(r.stdout).toBe('');
+    expectGoneInOneLine(r, pid);
   });
 
   it('during the walk or the scan of a default strings run: exit 3, one line', async () => {
