@@ -46,6 +46,10 @@ function examples(lines: string[]): string {
 
 export function buildProgram(): Command {
   const program = new Command();
+  // Before any .command(): subcommands copy the setting when they are created,
+  // and without it commander ends the process itself (status 1) on a usage
+  // error inside a subcommand, instead of main() returning ExitCode.usage.
+  program.exitOverride();
   program
     .name('arenascope')
     .description(
@@ -200,9 +204,21 @@ export function buildProgram(): Command {
   return program;
 }
 
+/**
+ * A reader that stops early (`arenascope maps 1234 | head`) closes the pipe;
+ * the rest of the output has nowhere to go. End quietly, as a C tool killed by
+ * SIGPIPE would, instead of an unhandled 'error' event and its stack trace.
+ */
+function endQuietlyOnClosedStdout(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(process.exitCode ?? ExitCode.ok);
+  });
+}
+
 export async function main(argv: string[]): Promise<number> {
+  endQuietlyOnClosedStdout();
   const program = buildProgram();
-  program.exitOverride();
   try {
     await program.parseAsync(argv);
     return ExitCode.ok;

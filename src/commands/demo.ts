@@ -3,12 +3,13 @@
 // target also watches its parent with PR_SET_PDEATHSIG).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { ArenascopeError } from '../errors.js';
 import { listThreadIds } from '../proc/threads.js';
 import { onCleanup } from '../session/cleanup.js';
+import { packageRoot } from '../util/packageRoot.js';
 
-export const demoTargetPath = fileURLToPath(new URL('../../build/demo-target', import.meta.url));
+export const demoTargetPath = join(packageRoot(), 'build', 'demo-target');
 
 export interface DemoOptions {
   threads: number;

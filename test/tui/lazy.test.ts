@@ -1,38 +1,73 @@
-// Plain commands must not load the TUI: `arenascope maps` is checked with a
-// module hook that records every module Node loads.
+// Plain commands must not load the TUI, and they start from the one-file
+// CommonJS build (scripts/bundle.mjs). Checked on the real launcher with two
+// recorders: a module hook for ES modules, and the CommonJS cache at exit.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { buildProgram } from '../../src/cli/main.js';
 import { repoRoot } from './helpers/demoTarget.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'arenascope-lazy-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const launcher = join(repoRoot, 'bin', 'arenascope.js');
 
-function loadedModules(args: string[]): { urls: string[]; status: number | null } {
-  const log = join(dir, `loaded-${args[0]}.txt`);
+function loadedFiles(name: string, args: string[]): { files: string[]; status: number | null; stdout: string } {
+  const log = join(dir, `loaded-${name}.txt`);
   const hooks = join(dir, 'hooks.mjs');
-  writeFileSync(hooks, `import { appendFileSync } from 'node:fs';\nexport async function load(url, context, next) {\n  appendFileSync(${JSON.stringify(log)}, url + '\\n');\n  return next(url, context);\n}\n`);
+  writeFileSync(hooks, `import { appendFileSync } from 'node:fs';\nexport async function load(url, context, next) {\n  appendFileSync(process.env.LAZY_LOG, url + '\\n');\n  return next(url, context);\n}\n`);
   const register = join(dir, 'register.mjs');
   writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
-  const r = spawnSync(process.execPath, ['--import', pathToFileURL(register).href, join(repoRoot, 'bin', 'arenascope.js'), ...args], { encoding: 'utf8' });
-  return { urls: existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : [], status: r.status };
+  const cjs = join(dir, 'cjs.cjs');
+  writeFileSync(cjs, `process.on('exit', () => require('node:fs').appendFileSync(process.env.LAZY_LOG, Object.keys(require.cache).map((f) => 'file://' + f).join('\\n') + '\\n'));\n`);
+  const r = spawnSync(process.execPath, ['--require', cjs, '--import', pathToFileURL(register).href, launcher, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, LAZY_LOG: log },
+  });
+  return { files: existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : [], status: r.status, stdout: r.stdout };
 }
 
+const tuiFile = (f: string) => /node_modules\/(ink|react|react-reconciler)\//.test(f) || f.includes('/tui/');
+
 describe('lazy loading', { timeout: 20_000 }, () => {
-  it('arenascope maps loads neither Ink nor React nor the TUI', () => {
-    const { urls, status } = loadedModules(['maps', String(process.pid), '--json']);
+  it('arenascope maps runs from the CommonJS build and loads neither Ink nor React nor the TUI', () => {
+    const { files, status, stdout } = loadedFiles('maps', ['maps', String(process.pid), '--json']);
     expect(status).toBe(0);
-    expect(urls.some((u) => u.includes('/dist/commands/maps.js'))).toBe(true);
-    expect(urls.filter((u) => /node_modules\/(ink|react|react-reconciler)\//.test(u) || u.includes('/dist/tui/'))).toEqual([]);
+    expect(JSON.parse(stdout).pid).toBe(process.pid);
+    expect(files.some((f) => f.endsWith('/dist/bundle/plain.cjs'))).toBe(true);
+    expect(files.filter((f) => f.includes('/dist/bundle/esm/'))).toEqual([]);
+    expect(files.filter(tuiFile)).toEqual([]);
   });
 
-  it('the interactive entry does load them (so the check above can fail)', () => {
+  it('the interactive entry loads the ES build, Ink and the TUI (so the checks above can fail)', () => {
     // Without a terminal runTui refuses after loading; what matters is what it loaded.
-    const { urls } = loadedModules([String(process.pid)]);
-    expect(urls.some((u) => u.includes('/dist/tui/run.js'))).toBe(true);
-    expect(urls.some((u) => /node_modules\/ink\//.test(u))).toBe(true);
+    const { files } = loadedFiles('tui', [String(process.pid)]);
+    expect(files.some((f) => f.endsWith('/dist/bundle/esm/tui/run.js'))).toBe(true);
+    expect(files.some((f) => /node_modules\/ink\//.test(f))).toBe(true);
+    expect(files.some((f) => f.endsWith('/dist/bundle/plain.cjs'))).toBe(false);
+  });
+
+  it('the launcher sends exactly the plain commands of the CLI to the CommonJS build', () => {
+    const { plainCommands, buildFor } = createRequire(import.meta.url)(launcher) as {
+      plainCommands: Set<string>;
+      buildFor: (args: string[]) => 'plain' | 'esm';
+    };
+    const registered = buildProgram().commands.map((c) => c.name());
+    // Every command except demo (which opens the interactive view) is plain.
+    expect([...plainCommands].sort()).toEqual(registered.filter((n) => n !== 'demo').sort());
+    expect(buildFor(['strings', '1', '--region', '0x1'])).toBe('plain');
+    expect(buildFor(['--interval', '5', '1234'])).toBe('esm');
+    expect(buildFor(['demo'])).toBe('esm');
+    expect(buildFor(['--help'])).toBe('esm');
+  });
+
+  it('output cut short by the reader (| head) ends quietly', () => {
+    // `true` has exited long before Node has started: every write meets a closed pipe.
+    const r = spawnSync('bash', ['-c', `node ${JSON.stringify(launcher)} --help | true; echo "status \${PIPESTATUS[0]}" >&2`], { encoding: 'utf8' });
+    expect(r.stderr).not.toContain('EPIPE');
+    expect(r.stderr).toMatch(/^status 0\n$/);
   });
 });
