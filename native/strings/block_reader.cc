@@ -32,8 +32,8 @@ bool BlockPlanner::next(PlannedBlock* out) {
 }
 
 BlockReader::BlockReader(MemorySource& source, std::mutex& sourceLock, BlockPlanner planner, size_t blockSize,
-                         size_t padding)
-    : source_(source), sourceLock_(sourceLock), planner_(std::move(planner)) {
+                         size_t padding, bool asciiMasks)
+    : source_(source), sourceLock_(sourceLock), planner_(std::move(planner)), asciiMasks_(asciiMasks) {
   for (size_t i = 0; i < kBuffers; ++i) {
     blocks_[i].buffer = LazyRegion(blockSize + padding);
     free_.push_back(static_cast<int>(i));
@@ -71,6 +71,8 @@ void BlockReader::run() {
         source_.read(b.start, reinterpret_cast<uint8_t*>(b.buffer.data()), static_cast<size_t>(b.end - b.start),
                      &b.holes);
       }
+      // The padding after the block is readable (LazyRegion of blockSize + padding).
+      if (asciiMasks_) asciiPrintableMasks(b.data(), static_cast<size_t>(b.end - b.start), &b.asciiMasks);
       {
         std::lock_guard<std::mutex> g(m_);
         ready_.push_back(idx);

@@ -23,6 +23,17 @@ inline uint64_t hashFinish(uint64_t h) {
   return h;
 }
 
+inline uint64_t load64(const uint8_t* p) {
+  uint64_t w;
+  memcpy(&w, p, 8);
+  return w;
+}
+
+inline uint64_t mixWord(uint64_t h, uint64_t w) {
+  h = (h ^ w) * kHashMulB;
+  return h ^ (h >> 29);
+}
+
 inline uint64_t hashBytes(const void* data, size_t len, uint64_t seed) {
   const uint8_t* p = static_cast<const uint8_t*>(data);
   // The length goes in first so zero-padding the tail cannot make two keys of
@@ -30,35 +41,33 @@ inline uint64_t hashBytes(const void* data, size_t len, uint64_t seed) {
   uint64_t h = (seed + 1) * kHashMulA ^ (static_cast<uint64_t>(len) * kHashMulB);
   if (len >= 32) {
     // Four independent lanes so long keys are not bound by one multiply
-    // chain's latency; folded into h afterwards.
-    uint64_t lane[4] = {h, h ^ kHashMulA, h ^ kHashMulB, ~h};
-    while (len >= 32) {
-      for (int k = 0; k < 4; ++k) {
-        uint64_t w;
-        memcpy(&w, p + 8 * k, 8);
-        lane[k] = (lane[k] ^ w) * kHashMulB;
-        lane[k] ^= lane[k] >> 29;
-      }
+    // chain's latency; folded into h afterwards. Four named variables, not an
+    // array: at -O2 GCC kept an array in memory, and the store-to-load round
+    // trip in every step made this loop 2.3x slower (238-byte keys, 4.0 vs
+    // 9.3 GB/s; the scan spent 17% of its time here).
+    uint64_t a = h, b = h ^ kHashMulA, c = h ^ kHashMulB, d = ~h;
+    do {
+      a = mixWord(a, load64(p));
+      b = mixWord(b, load64(p + 8));
+      c = mixWord(c, load64(p + 16));
+      d = mixWord(d, load64(p + 24));
       p += 32;
       len -= 32;
-    }
-    for (int k = 0; k < 4; ++k) {
-      h = (h ^ hashFinish(lane[k])) * kHashMulA;
-    }
+    } while (len >= 32);
+    h = (h ^ hashFinish(a)) * kHashMulA;
+    h = (h ^ hashFinish(b)) * kHashMulA;
+    h = (h ^ hashFinish(c)) * kHashMulA;
+    h = (h ^ hashFinish(d)) * kHashMulA;
   }
   while (len >= 8) {
-    uint64_t w;
-    memcpy(&w, p, 8);
-    h = (h ^ w) * kHashMulB;
-    h ^= h >> 29;
+    h = mixWord(h, load64(p));
     p += 8;
     len -= 8;
   }
   if (len > 0) {
     uint64_t w = 0;
     memcpy(&w, p, len);
-    h = (h ^ w) * kHashMulB;
-    h ^= h >> 29;
+    h = mixWord(h, w);
   }
   return hashFinish(h);
 }

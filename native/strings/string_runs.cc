@@ -25,6 +25,14 @@ uint64_t asciiPrintableMask64(const uint8_t* p) {
   return mask;
 }
 
+void asciiPrintableMasks(const uint8_t* buffer, size_t len, std::vector<uint64_t>* masks) {
+  const size_t groups = (len + 63) / 64;
+  masks->resize(groups + 1);
+  uint64_t* m = masks->data();
+  for (size_t w = 0; w < groups; ++w) m[w] = asciiPrintableMask64(buffer + 64 * w);
+  m[groups] = 0;
+}
+
 uint64_t utf16PrintableMask64(const uint8_t* p) {
   // Same trick on signed 16-bit lanes: units 0x8000..0xffff are negative and
   // anything with a non-zero high byte below that is >= 0x100 > 0x7e.
@@ -51,7 +59,7 @@ RunScanner::RunScanner(StringEncoding encoding, size_t minChars, RunSink* sink)
   carry_.reserve(kMaxKeptChars * unitBytes_);
 }
 
-void RunScanner::feed(const uint8_t* p, uint64_t addr, size_t len) {
+void RunScanner::feed(const uint8_t* p, uint64_t addr, size_t len, const uint64_t* masks, size_t maskOffset) {
   if (inRun_ && addr != fedEndAddr_) interrupt();  // not contiguous: the run ended
   if (unitBytes_ == 2 && (addr & 1)) {
     if (len == 0) return;
@@ -64,9 +72,9 @@ void RunScanner::feed(const uint8_t* p, uint64_t addr, size_t len) {
     pendingAddr_ = addr;
   }
   if (unitBytes_ == 1) {
-    feedUnits<1>(p, addr, len);
+    feedUnits<1>(p, addr, len, masks, maskOffset);
   } else {
-    feedUnits<2>(p, addr, len / 2);
+    feedUnits<2>(p, addr, len / 2, nullptr, 0);
   }
 }
 
@@ -88,14 +96,20 @@ inline uint64_t runsOfAtLeast(uint64_t m, size_t len) {
 }  // namespace
 
 template <size_t kUnitBytes>
-void RunScanner::feedUnits(const uint8_t* p, uint64_t addr, size_t units) {
+void RunScanner::feedUnits(const uint8_t* p, uint64_t addr, size_t units, const uint64_t* masks, size_t maskOffset) {
   constexpr size_t kUnitsPerGroup = 64 / kUnitBytes;
   for (size_t g = 0; g < units; g += kUnitsPerGroup) {
     const uint8_t* gp = p + g * kUnitBytes;
     const uint64_t ga = addr + g * kUnitBytes;
     const size_t valid = std::min(kUnitsPerGroup, units - g);
     const uint64_t validMask = valid == 64 ? ~0ull : (1ull << valid) - 1;
-    const uint64_t printable = (kUnitBytes == 1 ? asciiPrintableMask64(gp) : utf16PrintableMask64(gp)) & validMask;
+    uint64_t raw;
+    if constexpr (kUnitBytes == 1) {
+      raw = masks ? maskAt(masks, maskOffset + g) : asciiPrintableMask64(gp);
+    } else {
+      raw = utf16PrintableMask64(gp);
+    }
+    const uint64_t printable = raw & validMask;
     const uint64_t stops = ~printable & validMask;
     size_t pos = 0;
     if (inRun_) {

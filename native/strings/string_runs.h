@@ -48,6 +48,20 @@ class RunSink {
 
 // Bit i set when byte i of p[0..63] is printable ASCII (0x20..0x7e) or a tab.
 uint64_t asciiPrintableMask64(const uint8_t* p);
+
+// The ASCII masks of a whole buffer, computed ahead (on the block reader's
+// thread, while the bytes are still in its cache) so the scanning thread only
+// finds runs: masks[w] is asciiPrintableMask64(buffer + 64 * w) for every
+// group that starts before `len`, plus one zero word so any offset can be
+// read as two neighbours. The buffer needs kScanPadding bytes after len.
+void asciiPrintableMasks(const uint8_t* buffer, size_t len, std::vector<uint64_t>* masks);
+
+// The 64 mask bits starting at byte `offset` of a buffer described by masks.
+inline uint64_t maskAt(const uint64_t* masks, size_t offset) {
+  const size_t w = offset / 64;
+  const unsigned s = static_cast<unsigned>(offset % 64);
+  return s == 0 ? masks[w] : (masks[w] >> s) | (masks[w + 1] << (64 - s));
+}
 // Bit i set when the little-endian 16-bit unit at p[2i] is in 0x20..0x7e or is
 // 0x09, i.e. a printable ASCII character with a zero high byte (32 units).
 uint64_t utf16PrintableMask64(const uint8_t* p);
@@ -66,13 +80,15 @@ class RunScanner {
  public:
   RunScanner(StringEncoding encoding, size_t minChars, RunSink* sink);
 
-  void feed(const uint8_t* p, uint64_t addr, size_t len);
+  // masks, when given, are the asciiPrintableMasks of the buffer p lies in,
+  // and maskOffset is p's offset in it (ASCII scanners only use them).
+  void feed(const uint8_t* p, uint64_t addr, size_t len, const uint64_t* masks = nullptr, size_t maskOffset = 0);
   void interrupt();
   void detach();
 
  private:
   template <size_t kUnitBytes>
-  void feedUnits(const uint8_t* p, uint64_t addr, size_t units);
+  void feedUnits(const uint8_t* p, uint64_t addr, size_t units, const uint64_t* masks, size_t maskOffset);
   void endRun(uint64_t endAddr);
   // A run that begins and ends inside one 64-byte group.
   void emitWhole(const uint8_t* p, uint64_t addr, size_t units);

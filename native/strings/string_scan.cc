@@ -37,8 +37,10 @@ class BlockStream {
           continue;
         }
         uint64_t readableEnd = hole_ < holes.size() ? std::min(pieceEnd, holes[hole_].start) : pieceEnd;
-        const uint8_t* p = block_->data() + (from - block_->start);
-        for (RunScanner* s : scanners_) s->feed(p, from, static_cast<size_t>(readableEnd - from));
+        const size_t offset = static_cast<size_t>(from - block_->start);
+        const uint8_t* p = block_->data() + offset;
+        const uint64_t* masks = block_->asciiMasks.empty() ? nullptr : block_->asciiMasks.data();
+        for (RunScanner* s : scanners_) s->feed(p, from, static_cast<size_t>(readableEnd - from), masks, offset);
         out->bytesScanned += readableEnd - from;
         from = readableEnd;
       }
@@ -87,7 +89,7 @@ StringScanResult scanStrings(MemorySource& source, std::mutex& sourceLock, const
   for (auto& s : owned) scanners.push_back(s.get());
 
   BlockReader reader(source, sourceLock, BlockPlanner(&ranges, table, options.filter, options.blockSize),
-                     options.blockSize, kScanPadding);
+                     options.blockSize, kScanPadding, options.ascii);
   BlockStream stream(reader, scanners);
   SegmentCursor cursor(&ranges, table, options.filter);
   ScanSegment seg;
