@@ -8,13 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/errors.js';
+import { inspectorEnv } from '../support/sanitizer.js';
 import { repoRoot } from '../tui/helpers/demoTarget.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'arenascope-launcher-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const command = join(repoRoot, 'bin', 'arenascope');
-// A file that cannot be loaded: Node says so on stderr whenever it reads the variable.
-const env = { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, 'no-such-bundle.pem') };
+// A file that cannot be loaded: Node says so on stderr whenever it reads the
+// variable. inspectorEnv: under the sanitizer run, the CLI needs ASan's runtime.
+const env = { ...inspectorEnv(), NODE_EXTRA_CA_CERTS: join(dir, 'no-such-bundle.pem') };
 
 describe('bin/arenascope', () => {
   it('starts Node without NODE_EXTRA_CA_CERTS (node bin/arenascope.js does read it)', () => {
