@@ -2,7 +2,7 @@
 // without NODE_EXTRA_CA_CERTS (Node 20 parses that bundle at start-up) and
 // otherwise changes nothing: arguments, output and exit status pass through,
 // also when it is reached through a symlink, as npm installs it.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,9 +31,16 @@ describe('bin/arenascope', () => {
   it('passes arguments, output and exit status through, also from a symlink', () => {
     const link = join(dir, 'arenascope');
     symlinkSync(command, link);
-    const maps = spawnSync(link, ['maps', String(process.pid), '--json'], { encoding: 'utf8', env });
-    expect(maps.status).toBe(0);
-    expect(JSON.parse(maps.stdout).pid).toBe(process.pid);
+    // A small target: the maps of this worker under the sanitizer run hold
+    // ASan's terabytes of shadow, which the kernel takes a minute to walk for smaps.
+    const target = spawn('sleep', ['60'], { stdio: 'ignore' });
+    try {
+      const maps = spawnSync(link, ['maps', String(target.pid), '--json'], { encoding: 'utf8', env });
+      expect(maps.status).toBe(0);
+      expect(JSON.parse(maps.stdout).pid).toBe(target.pid);
+    } finally {
+      target.kill('SIGKILL');
+    }
     const gone = spawnSync(link, ['maps', '999999999'], { encoding: 'utf8', env });
     expect(gone.status).toBe(ExitCode.noProcess);
     expect(gone.stderr.trim().split('\n')).toHaveLength(1);
