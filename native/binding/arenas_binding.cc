@@ -121,11 +121,7 @@ class WalkWorker : public SourceJobWorker {
     o.Set("mp", result_.mp.readable ? Napi::Value(mpToJs(env, result_.mp)) : env.Null());
     o.Set("heapMaxSize", num(env, result_.heapMaxSize));
     o.Set("ringClosed", Napi::Boolean::New(env, result_.ringClosed));
-    Napi::Array arenas = Napi::Array::New(env, result_.arenas.size());
-    for (size_t i = 0; i < result_.arenas.size(); ++i) {
-      arenas.Set(static_cast<uint32_t>(i), arenaToJs(env, result_.arenas[i], options_));
-    }
-    o.Set("arenas", arenas);
+    o.Set("arenas", arrayToJs(env, result_.arenas, [this](Napi::Env env, const ArenaReport& a) { return arenaToJs(env, a, options_); }));
     if (packed_) {
       std::vector<uint8_t>* vec = packed_;
       packed_ = nullptr;
@@ -155,9 +151,7 @@ class MainArenaScanWorker : public SourceJobWorker {
  protected:
   void run(MemorySource* src) override { found_ = scanForMainArena(src, start_, end_, layout_, heapMax_); }
   Napi::Value toJs(Napi::Env env) override {
-    Napi::Array arr = Napi::Array::New(env, found_.size());
-    for (size_t i = 0; i < found_.size(); ++i) {
-      const MainArenaCandidate& c = found_[i];
+    return arrayToJs(env, found_, [](Napi::Env env, const MainArenaCandidate& c) {
       Napi::Object o = Napi::Object::New(env);
       o.Set("address", num(env, c.address));
       o.Set("score", Napi::Number::New(env, c.score));
@@ -167,9 +161,8 @@ class MainArenaScanWorker : public SourceJobWorker {
       o.Set("verifiedBins", num(env, c.verifiedBins));
       o.Set("top", num(env, c.top));
       o.Set("systemMem", num(env, c.systemMem));
-      arr.Set(static_cast<uint32_t>(i), o);
-    }
-    return arr;
+      return o;
+    });
   }
 
  private:
@@ -187,14 +180,12 @@ class MallocParScanWorker : public SourceJobWorker {
  protected:
   void run(MemorySource* src) override { found_ = scanForMallocPar(src, start_, end_, layout_); }
   Napi::Value toJs(Napi::Env env) override {
-    Napi::Array arr = Napi::Array::New(env, found_.size());
-    for (size_t i = 0; i < found_.size(); ++i) {
+    return arrayToJs(env, found_, [](Napi::Env env, const auto& c) {
       Napi::Object o = Napi::Object::New(env);
-      o.Set("address", num(env, found_[i].address));
-      o.Set("score", Napi::Number::New(env, found_[i].score));
-      arr.Set(static_cast<uint32_t>(i), o);
-    }
-    return arr;
+      o.Set("address", num(env, c.address));
+      o.Set("score", Napi::Number::New(env, c.score));
+      return o;
+    });
   }
 
  private:
@@ -274,15 +265,12 @@ Napi::Value ReadHeapInfo(const Napi::CallbackInfo& info) {
 
 Napi::Value KnownMallocLayouts(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const auto& table = knownLayouts();
-  Napi::Array arr = Napi::Array::New(env, table.size());
-  for (size_t i = 0; i < table.size(); ++i) {
+  return arrayToJs(env, knownLayouts(), [](Napi::Env env, const auto& known) {
     Napi::Object o = Napi::Object::New(env);
-    o.Set("name", table[i].name);
-    o.Set("layout", layoutToJs(env, table[i].layout));
-    arr.Set(static_cast<uint32_t>(i), o);
-  }
-  return arr;
+    o.Set("name", known.name);
+    o.Set("layout", layoutToJs(env, known.layout));
+    return o;
+  });
 }
 
 }  // namespace

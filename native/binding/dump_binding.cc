@@ -18,6 +18,7 @@
 #include <mutex>
 
 #include "js_errors.h"
+#include "js_values.h"
 #include "modules.h"
 #include "source_handle.h"
 
@@ -235,8 +236,8 @@ class DumpWorker : public Napi::AsyncProgressQueueWorker<DumpProgress> {
     for (size_t i = 0; i < count; ++i) {
       // The read-complete event is always delivered; byte progress only as the latest value.
       if (!data[i].readComplete && i + 1 < count) continue;
-      Callback().Call({Napi::Number::New(env, static_cast<double>(data[i].bytesDone)),
-                       Napi::Number::New(env, static_cast<double>(data[i].holeBytes)),
+      Callback().Call({num(env, data[i].bytesDone),
+                       num(env, data[i].holeBytes),
                        Napi::Boolean::New(env, data[i].readComplete)});
     }
   }
@@ -248,11 +249,11 @@ class DumpWorker : public Napi::AsyncProgressQueueWorker<DumpProgress> {
       return;
     }
     Napi::Object o = Napi::Object::New(env);
-    o.Set("bytesRead", Napi::Number::New(env, static_cast<double>(bytesRead_)));
-    o.Set("bytesWritten", Napi::Number::New(env, static_cast<double>(end_ - start_)));
+    o.Set("bytesRead", num(env, bytesRead_));
+    o.Set("bytesWritten", num(env, end_ - start_));
     o.Set("holes", holesToJs(env, holes_));
     o.Set("sha256", sha256_);
-    o.Set("readNs", Napi::Number::New(env, static_cast<double>(readNs_)));
+    o.Set("readNs", num(env, readNs_));
     deferred_.Resolve(o);
   }
   void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "js_errors.h"
+#include "js_values.h"
 #include "modules.h"
 
 namespace arenascope {
@@ -106,9 +107,9 @@ Napi::Value Freeze(const Napi::CallbackInfo& info) {
   }
   gFrozen[pid] = FrozenProcess{order, start};
   Napi::Object o = Napi::Object::New(env);
-  o.Set("threads", Napi::Number::New(env, static_cast<double>(order.size())));
-  o.Set("stopped", Napi::Number::New(env, static_cast<double>(stopped.size())));
-  o.Set("freezeNs", Napi::Number::New(env, static_cast<double>(nowNs() - start)));
+  o.Set("threads", num(env, order.size()));
+  o.Set("stopped", num(env, stopped.size()));
+  o.Set("freezeNs", num(env, nowNs() - start));
   return o;
 }
 
@@ -121,7 +122,7 @@ Napi::Value Thaw(const Napi::CallbackInfo& info) {
   uint64_t stoppedNs = nowNs() - it->second.frozenAtNs;
   gFrozen.erase(it);
   Napi::Object o = Napi::Object::New(env);
-  o.Set("stoppedNs", Napi::Number::New(env, static_cast<double>(stoppedNs)));
+  o.Set("stoppedNs", num(env, stoppedNs));
   return o;
 }
 

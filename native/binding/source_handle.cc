@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "js_errors.h"
+#include "js_values.h"
 
 namespace arenascope {
 
@@ -72,14 +73,12 @@ class ReadWorker : public Napi::AsyncWorker {
 Napi::FunctionReference* MemorySourceHandle::constructor_ = nullptr;
 
 Napi::Array holesToJs(Napi::Env env, const std::vector<Hole>& holes) {
-  Napi::Array arr = Napi::Array::New(env, holes.size());
-  for (size_t i = 0; i < holes.size(); ++i) {
+  return arrayToJs(env, holes, [](Napi::Env env, const Hole& hole) {
     Napi::Object h = Napi::Object::New(env);
-    h.Set("start", Napi::Number::New(env, static_cast<double>(holes[i].start)));
-    h.Set("end", Napi::Number::New(env, static_cast<double>(holes[i].end)));
-    arr.Set(static_cast<uint32_t>(i), h);
-  }
-  return arr;
+    h.Set("start", num(env, hole.start));
+    h.Set("end", num(env, hole.end));
+    return h;
+  });
 }
 
 Napi::Object MemorySourceHandle::Init(Napi::Env env, Napi::Object exports) {

@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "js_errors.h"
+#include "js_values.h"
 #include "modules.h"
 #include "source_handle.h"
 #include "strings/chunk_table.h"
@@ -76,7 +77,6 @@ class StringsWorker : public Napi::AsyncProgressQueueWorker<ScanProgress> {
   void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
 
  private:
-  static Napi::Number num(Napi::Env env, uint64_t v) { return Napi::Number::New(env, static_cast<double>(v)); }
 
   Napi::Object resultToJs(Napi::Env env) {
     const StringScanResult& r = result_;
@@ -100,9 +100,7 @@ class StringsWorker : public Napi::AsyncProgressQueueWorker<ScanProgress> {
     hist.Set("memoryBytes", num(env, r.histogramMemoryBytes));
     o.Set("histogram", hist);
 
-    Napi::Array strings = Napi::Array::New(env, r.strings.size());
-    for (size_t i = 0; i < r.strings.size(); ++i) {
-      const auto& s = r.strings[i];
+    o.Set("strings", arrayToJs(env, r.strings, [](Napi::Env env, const StringHistogram::TopEntry& s) {
       Napi::Object e = Napi::Object::New(env);
       e.Set("text", Napi::String::New(env, s.text));
       e.Set("count", num(env, s.count));
@@ -110,13 +108,10 @@ class StringsWorker : public Napi::AsyncProgressQueueWorker<ScanProgress> {
       e.Set("bytes", num(env, s.bytes));
       e.Set("encoding", encodingName(s.encoding));
       e.Set("truncated", Napi::Boolean::New(env, s.truncated));
-      strings.Set(static_cast<uint32_t>(i), e);
-    }
-    o.Set("strings", strings);
+      return e;
+    }));
 
-    Napi::Array samples = Napi::Array::New(env, r.samples.size());
-    for (size_t i = 0; i < r.samples.size(); ++i) {
-      const auto& s = r.samples[i];
+    o.Set("samples", arrayToJs(env, r.samples, [this](Napi::Env env, const StringSample& s) {
       Napi::Object e = Napi::Object::New(env);
       e.Set("address", num(env, s.address));
       e.Set("text", Napi::String::New(env, s.text));
@@ -126,29 +121,24 @@ class StringsWorker : public Napi::AsyncProgressQueueWorker<ScanProgress> {
       int64_t arena = -1;
       if (table_ && s.chunkIndex >= 0) arena = (*table_)[static_cast<size_t>(s.chunkIndex)].arenaIndex;
       e.Set("arenaIndex", Napi::Number::New(env, static_cast<double>(arena)));
-      samples.Set(static_cast<uint32_t>(i), e);
-    }
-    o.Set("samples", samples);
+      return e;
+    }));
 
-    Napi::Array sizes = Napi::Array::New(env, r.bySizeClass.size());
-    for (size_t i = 0; i < r.bySizeClass.size(); ++i) {
+    o.Set("bySizeClass", arrayToJs(env, r.bySizeClass, [](Napi::Env env, const SizeClassTotal& c) {
       Napi::Object e = Napi::Object::New(env);
-      e.Set("chunkSize", num(env, r.bySizeClass[i].chunkSize));
-      e.Set("stringBytes", num(env, r.bySizeClass[i].stringBytes));
-      e.Set("strings", num(env, r.bySizeClass[i].strings));
-      sizes.Set(static_cast<uint32_t>(i), e);
-    }
-    o.Set("bySizeClass", sizes);
+      e.Set("chunkSize", num(env, c.chunkSize));
+      e.Set("stringBytes", num(env, c.stringBytes));
+      e.Set("strings", num(env, c.strings));
+      return e;
+    }));
 
-    Napi::Array arenas = Napi::Array::New(env, r.byArena.size());
-    for (size_t i = 0; i < r.byArena.size(); ++i) {
+    o.Set("byArena", arrayToJs(env, r.byArena, [](Napi::Env env, const ArenaTotal& a) {
       Napi::Object e = Napi::Object::New(env);
-      e.Set("arenaIndex", num(env, r.byArena[i].arenaIndex));
-      e.Set("stringBytes", num(env, r.byArena[i].stringBytes));
-      e.Set("strings", num(env, r.byArena[i].strings));
-      arenas.Set(static_cast<uint32_t>(i), e);
-    }
-    o.Set("byArena", arenas);
+      e.Set("arenaIndex", num(env, a.arenaIndex));
+      e.Set("stringBytes", num(env, a.stringBytes));
+      e.Set("strings", num(env, a.strings));
+      return e;
+    }));
     return o;
   }
 

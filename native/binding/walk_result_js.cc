@@ -6,11 +6,6 @@ namespace arenascope {
 
 using namespace ptmalloc;
 
-Napi::Number num(Napi::Env env, uint64_t v) { return Napi::Number::New(env, static_cast<double>(v)); }
-Napi::Value numOrNull(Napi::Env env, int64_t v) {
-  return v < 0 ? env.Null() : Napi::Value(Napi::Number::New(env, static_cast<double>(v)));
-}
-
 namespace {
 Napi::Object countToJs(Napi::Env env, const CountBytes& c) {
   Napi::Object o = Napi::Object::New(env);
@@ -32,15 +27,13 @@ const char* binKindName(BinKind k) {
 }  // namespace
 
 Napi::Array anomaliesToJs(Napi::Env env, const std::vector<Anomaly>& list) {
-  Napi::Array arr = Napi::Array::New(env, list.size());
-  for (size_t i = 0; i < list.size(); ++i) {
+  return arrayToJs(env, list, [](Napi::Env env, const Anomaly& anomaly) {
     Napi::Object a = Napi::Object::New(env);
-    a.Set("kind", list[i].kind);
-    a.Set("address", num(env, list[i].address));
-    a.Set("detail", list[i].detail);
-    arr.Set(static_cast<uint32_t>(i), a);
-  }
-  return arr;
+    a.Set("kind", anomaly.kind);
+    a.Set("address", num(env, anomaly.address));
+    a.Set("detail", anomaly.detail);
+    return a;
+  });
 }
 
 Napi::Object mpToJs(Napi::Env env, const MpValues& mp) {
@@ -77,9 +70,7 @@ Napi::Object arenaToJs(Napi::Env env, const ArenaReport& r, const WalkOptions& o
   o.Set("next", num(env, r.next));
   o.Set("nextFree", num(env, r.nextFree));
   o.Set("attachedThreads", numOrNull(env, r.attachedThreads));
-  Napi::Array heaps = Napi::Array::New(env, r.heaps.size());
-  for (size_t i = 0; i < r.heaps.size(); ++i) {
-    const HeapReport& h = r.heaps[i];
+  o.Set("heaps", arrayToJs(env, r.heaps, [](Napi::Env env, const HeapReport& h) {
     Napi::Object ho = Napi::Object::New(env);
     ho.Set("start", num(env, h.start));
     ho.Set("size", num(env, h.size));
@@ -87,9 +78,8 @@ Napi::Object arenaToJs(Napi::Env env, const ArenaReport& r, const WalkOptions& o
     ho.Set("reserved", num(env, h.reserved));
     ho.Set("firstChunk", num(env, h.firstChunk));
     ho.Set("chunksWalked", num(env, h.chunksWalked));
-    heaps.Set(static_cast<uint32_t>(i), ho);
-  }
-  o.Set("heaps", heaps);
+    return ho;
+  }));
   o.Set("systemMem", num(env, r.systemMem));
   o.Set("maxSystemMem", num(env, r.maxSystemMem));
   Napi::Object top = Napi::Object::New(env);
@@ -111,9 +101,7 @@ Napi::Object arenaToJs(Napi::Env env, const ArenaReport& r, const WalkOptions& o
   o.Set("accountedBytes", num(env, r.accountedBytes));
   o.Set("identityHolds", Napi::Boolean::New(env, r.identityHolds));
   if (opt.withBins) {
-    Napi::Array bins = Napi::Array::New(env, r.bins.size());
-    for (size_t i = 0; i < r.bins.size(); ++i) {
-      const BinReport& b = r.bins[i];
+    o.Set("bins", arrayToJs(env, r.bins, [](Napi::Env env, const BinReport& b) {
       Napi::Object bo = Napi::Object::New(env);
       bo.Set("kind", binKindName(b.kind));
       bo.Set("index", num(env, b.index));
@@ -124,39 +112,28 @@ Napi::Object arenaToJs(Napi::Env env, const ArenaReport& r, const WalkOptions& o
       bo.Set("rawSizeSum", num(env, b.rawSizeSum));
       bo.Set("minRawSize", num(env, b.minRawSize));
       bo.Set("maxRawSize", num(env, b.maxRawSize));
-      bins.Set(static_cast<uint32_t>(i), bo);
-    }
-    o.Set("bins", bins);
+      return bo;
+    }));
   }
-  Napi::Array tcaches = Napi::Array::New(env, r.tcaches.size());
-  for (size_t i = 0; i < r.tcaches.size(); ++i) {
-    const TcacheReport& t = r.tcaches[i];
+  o.Set("tcaches", arrayToJs(env, r.tcaches, [&opt](Napi::Env env, const TcacheReport& t) {
     Napi::Object to = Napi::Object::New(env);
     to.Set("address", num(env, t.address));
     to.Set("foundBy", t.foundBy);
     to.Set("chunks", num(env, t.chunks));
     to.Set("bytes", num(env, t.bytes));
-    if (opt.withTcacheDetail) {
-      Napi::Array counts = Napi::Array::New(env, t.counts.size());
-      for (size_t k = 0; k < t.counts.size(); ++k) counts.Set(static_cast<uint32_t>(k), num(env, t.counts[k]));
-      to.Set("counts", counts);
-    }
-    tcaches.Set(static_cast<uint32_t>(i), to);
-  }
-  o.Set("tcaches", tcaches);
+    if (opt.withTcacheDetail) to.Set("counts", arrayToJs(env, t.counts, num));
+    return to;
+  }));
   if (opt.withHistogram) {
-    Napi::Array hist = Napi::Array::New(env, r.histogram.size());
-    for (size_t i = 0; i < r.histogram.size(); ++i) {
-      const HistogramRow& h = r.histogram[i];
+    o.Set("histogram", arrayToJs(env, r.histogram, [](Napi::Env env, const HistogramRow& h) {
       Napi::Object ho = Napi::Object::New(env);
       ho.Set("size", num(env, h.size));
       ho.Set("inUseChunks", num(env, h.inUseChunks));
       ho.Set("inUseBytes", num(env, h.inUseBytes));
       ho.Set("freeChunks", num(env, h.freeChunks));
       ho.Set("freeBytes", num(env, h.freeBytes));
-      hist.Set(static_cast<uint32_t>(i), ho);
-    }
-    o.Set("histogram", hist);
+      return ho;
+    }));
   }
   o.Set("anomalies", anomaliesToJs(env, r.anomalies));
   o.Set("anomaliesSuppressed", num(env, r.anomaliesSuppressed));

@@ -6,13 +6,10 @@
 
 #include <vector>
 
+#include "js_values.h"
 #include "ptmalloc/walk_types.h"
 
 namespace arenascope {
-
-Napi::Number num(Napi::Env env, uint64_t v);
-// null for -1 (a field the glibc version does not have).
-Napi::Value numOrNull(Napi::Env env, int64_t v);
 
 Napi::Array anomaliesToJs(Napi::Env env, const std::vector<ptmalloc::Anomaly>& list);
 Napi::Object mpToJs(Napi::Env env, const ptmalloc::MpValues& mp);

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <string>
 
+#include "address_ranges.h"
 #include "memory_source.h"
 
 namespace arenascope {
@@ -198,16 +199,7 @@ size_t ProcessMemorySource::read(uint64_t addr, uint8_t* buf, size_t len, std::v
     if (!masked.empty()) {
       for (const Hole& h : masked) memset(buf + (h.start - addr), 0, h.end - h.start);
       mine.insert(mine.end(), masked.begin(), masked.end());
-      std::sort(mine.begin(), mine.end(), [](const Hole& a, const Hole& b) { return a.start < b.start; });
-      std::vector<Hole> merged;
-      for (const Hole& h : mine) {
-        if (!merged.empty() && h.start <= merged.back().end) {
-          merged.back().end = std::max(merged.back().end, h.end);
-        } else {
-          merged.push_back(h);
-        }
-      }
-      mine = std::move(merged);
+      sortAndMergeRanges(&mine, Touching::kMerge);
       uint64_t holeBytes = 0;
       for (const Hole& h : mine) holeBytes += h.end - h.start;
       total = len - static_cast<size_t>(holeBytes);

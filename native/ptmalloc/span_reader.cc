@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "memory/address_ranges.h"
+
 namespace arenascope {
 namespace ptmalloc {
 
@@ -9,18 +11,8 @@ SpanReader::SpanReader(MemorySource* src, uint64_t budgetBytes)
     : src_(src), maxBlocks_(std::max<uint64_t>(4, budgetBytes / kBlockSize)) {}
 
 void SpanReader::setSpans(std::vector<AddressRange> spans) {
-  spans.erase(std::remove_if(spans.begin(), spans.end(), [](const AddressRange& r) { return r.end <= r.start; }),
-              spans.end());
-  std::sort(spans.begin(), spans.end(), [](const AddressRange& a, const AddressRange& b) { return a.start < b.start; });
-  std::vector<AddressRange> merged;
-  for (const auto& r : spans) {
-    if (!merged.empty() && r.start <= merged.back().end) {
-      merged.back().end = std::max(merged.back().end, r.end);
-    } else {
-      merged.push_back(r);
-    }
-  }
-  spans_ = std::move(merged);
+  sortAndMergeRanges(&spans, Touching::kMerge);
+  spans_ = std::move(spans);
   // Block keys include the span index, which just changed.
   blocks_.clear();
   index_.clear();

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "memory/address_ranges.h"
+
 namespace arenascope {
 
 bool chunkPassesFilter(uint8_t state, ChunkFilter filter) {
@@ -18,19 +20,9 @@ bool chunkPassesFilter(uint8_t state, ChunkFilter filter) {
 }
 
 std::vector<ScanRange> normalizeRanges(std::vector<ScanRange> ranges) {
-  ranges.erase(std::remove_if(ranges.begin(), ranges.end(), [](const ScanRange& r) { return r.end <= r.start; }),
-               ranges.end());
-  std::sort(ranges.begin(), ranges.end(),
-            [](const ScanRange& a, const ScanRange& b) { return a.start < b.start || (a.start == b.start && a.end > b.end); });
-  std::vector<ScanRange> out;
-  for (const ScanRange& r : ranges) {
-    if (!out.empty() && r.start < out.back().end) {
-      out.back().end = std::max(out.back().end, r.end);
-    } else {
-      out.push_back(r);
-    }
-  }
-  return out;
+  // Touching ranges stay apart: each is reported as the caller gave it.
+  sortAndMergeRanges(&ranges, Touching::kKeep);
+  return ranges;
 }
 
 SegmentCursor::SegmentCursor(const std::vector<ScanRange>* ranges, const ChunkTable* table, ChunkFilter filter)
