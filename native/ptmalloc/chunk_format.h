@@ -62,8 +62,9 @@ inline unsigned binIndex(uint64_t sz) {
   return sz < kMinLargeSize ? static_cast<unsigned>(sz >> 4) : largebinIndex(sz);
 }
 
-// fastbin_index(sz) = (sz >> 4) - 2.
-inline int fastbinIndex(uint64_t sz) { return static_cast<int>(sz >> 4) - 2; }
+// fastbin_index(sz) = (sz >> 4) - 2. In 64 bits: sz is a remote size field and
+// may be anything, and (int)(sz >> 4) - 2 overflows for some of them.
+inline int64_t fastbinIndex(uint64_t sz) { return static_cast<int64_t>(sz >> 4) - 2; }
 
 // csize2tidx for bins 0..63; 2.42's large_csize2tidx above that.
 inline int tcacheIndex(uint64_t sz, int64_t tcacheBins) {

@@ -5,54 +5,10 @@
 // 1-6), written from the field names, so a walker bug and a builder bug do
 // not cancel out. Every number the walker must report is computed here from
 // the plan, not read back from the image.
+import type { MallocLayout as ProductionLayout } from '../../src/glibc/layouts.js';
 
-export interface MallocLayout {
-  stateSize: number;
-  offFlags: number;
-  offHaveFastchunks: number;
-  offFastbins: number;
-  nFastbins: number;
-  offTop: number;
-  offLastRemainder: number;
-  offBins: number;
-  offBinmap: number;
-  offNext: number;
-  offNextFree: number;
-  offAttachedThreads: number;
-  offSystemMem: number;
-  offMaxSystemMem: number;
-  heapInfoSize: number;
-  heapInfoHasPagesize: number;
-  mpSize: number;
-  mpTrimThreshold: number;
-  mpTopPad: number;
-  mpMmapThreshold: number;
-  mpArenaTest: number;
-  mpArenaMax: number;
-  mpThpPagesize: number;
-  mpHpPagesize: number;
-  mpHpFlags: number;
-  mpNMmaps: number;
-  mpNMmapsMax: number;
-  mpMaxNMmaps: number;
-  mpNoDynThreshold: number;
-  mpMmappedMem: number;
-  mpMaxMmappedMem: number;
-  mpMaxTotalMem: number;
-  mpSbrkBase: number;
-  mpTcacheBins: number;
-  mpTcacheMaxBytes: number;
-  mpTcacheCount: number;
-  mpTcacheUnsortedLimit: number;
-  tcacheBins: number;
-  tcacheCountWidth: number;
-  tcacheEntriesOffset: number;
-  tcacheChunkSize: number;
-  tcacheCountsAreFreeSlots: number;
-  tcacheHasKey: number;
-  safeLinking: number;
-  fastchunksFlagInverted: number;
-}
+/** The walker's layout object (src/glibc/layouts.ts), without its name. */
+export type MallocLayout = Omit<ProductionLayout, 'name'>;
 
 /** What a planned chunk is. 'free' goes to its small/large bin by size. */
 export type ChunkKind = 'inuse' | 'free' | 'unsorted' | 'fast' | 'tcache' | 'internal';

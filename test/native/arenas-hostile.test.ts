@@ -1,12 +1,11 @@
 // The walker against corrupted images: every bad pointer or size must end in
 // a counted anomaly and a finished walk, never a crash, a hang or a throw.
-import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 
 import { buildHeapImage, type BuiltImage } from '../helpers/heapImage.js';
 import { busyProcess, type LayoutEntry } from './scenarios.js';
 
-const addon = createRequire(import.meta.url)('../../build/Release/arenascope.node');
+import { addon } from './rawAddon.js';
 const layouts: LayoutEntry[] = addon.knownMallocLayouts();
 const modern = layouts.find((l) => l.name === '2.35-2.41')!;
 const classic = layouts.find((l) => l.name === '2.27-2.28')!;
@@ -88,6 +87,16 @@ describe.each([
     const r = await walk(img, entry);
     expect(kinds(r)).toContain('fastbin-misaligned');
     expect(kinds(r)).toContain('tcache-list-broken');
+  });
+
+  it('rejects a fastbin chunk whose size is far beyond any fastbin', async () => {
+    // (0x8_0000_0010 >> 4) is 0x8000_0001: as a 32-bit int, minus 2 overflows.
+    // The sanitized run fails here if the index is computed in 32 bits.
+    const img = image(entry);
+    const [first] = chunksOf(img, entry, 0, 'fast', 0x20);
+    img.write64(first! + 8, 0x8_0000_0010);
+    const r = await walk(img, entry);
+    expect(r.arenas[0].anomalies.map((a: any) => a.kind)).toContain('fastbin-size-mismatch');
   });
 
   it('rejects a bin pointer outside every heap', async () => {

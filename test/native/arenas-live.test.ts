@@ -6,13 +6,12 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { LayoutEntry } from './scenarios.js';
 import { childEnv } from '../support/childEnv.js';
 
-const addon = createRequire(import.meta.url)('../../build/Release/arenascope.node');
+import { addon } from './rawAddon.js';
 const layout = (addon.knownMallocLayouts() as LayoutEntry[]).find((l) => l.name === '2.35-2.41')!.layout;
 const fixtureSource = path.join(path.dirname(new URL(import.meta.url).pathname), 'fixtures', 'arena_threads.c');
 

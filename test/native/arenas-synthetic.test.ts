@@ -1,12 +1,11 @@
 // The walker against synthetic memory images of every glibc layout range:
 // each number it reports must equal what the image builder planted.
-import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 
 import { buildHeapImage, type BuiltImage, type ExpectedArena } from '../helpers/heapImage.js';
 import { busyProcess, noncontiguousMain, tcacheFoundBy, threeMainSegments, type LayoutEntry } from './scenarios.js';
 
-const addon = createRequire(import.meta.url)('../../build/Release/arenascope.node');
+import { addon } from './rawAddon.js';
 const layouts: LayoutEntry[] = addon.knownMallocLayouts();
 
 const CHUNK_RECORD = 24;

@@ -1,9 +1,9 @@
 // Shared by the strings*.test.ts files: the addon, an independent naive
 // reference scanner (byte by byte, no blocks, no SIMD) to compare against,
 // and a chunk-table packer in the arena walker's record format.
-import { createRequire } from 'node:module';
+import { addon } from './rawAddon.js';
 
-export const addon = createRequire(import.meta.url)('../../build/Release/arenascope.node');
+export { addon };
 
 export type Encoding = 'ascii' | 'utf16le';
 

@@ -6,3 +6,19 @@ import { sanitizerPreloadVariable } from './sanitizer.js';
 if (process.env[sanitizerPreloadVariable] && process.env.LD_PRELOAD === process.env[sanitizerPreloadVariable]) {
   delete process.env.LD_PRELOAD;
 }
+
+// Every test in this run must drive the sanitized addon: one that loaded
+// build/Release by path would pass here unchecked (it happened: four test
+// files under test/native did, and an overflow the fuzzer found went unseen).
+// So loading any other arenascope.node is an error, raised in the test that
+// does it.
+const sanitizedAddon = process.env.ARENASCOPE_ADDON;
+if (sanitizedAddon) {
+  const dlopen = process.dlopen.bind(process);
+  process.dlopen = (module: { exports: unknown }, filename: string, flags?: number): void => {
+    if (filename.endsWith('arenascope.node') && filename !== sanitizedAddon) {
+      throw new Error(`sanitizer run: ${filename} is not the sanitized addon; load it through src/native/loader.ts`);
+    }
+    dlopen(module, filename, flags);
+  };
+}
