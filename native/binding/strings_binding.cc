@@ -91,6 +91,7 @@ class StringsWorker : public Napi::AsyncProgressQueueWorker<ScanProgress> {
     o.Set("evictedCountBound", num(env, r.evictedCountBound));
     o.Set("grepRejected", num(env, r.grepRejected));
     o.Set("grepEvaluations", num(env, r.grepEvaluations));
+    o.Set("grepRegexRuns", num(env, r.grepRegexRuns));
     if (table_) o.Set("unattributedBytes", num(env, r.unattributedBytes));
     Napi::Object hist = Napi::Object::New(env);
     hist.Set("entries", num(env, r.histogramEntries));

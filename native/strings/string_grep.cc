@@ -3,6 +3,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "regex_literals.h"
+
 namespace arenascope {
 
 namespace {
@@ -33,14 +35,8 @@ StringGrep::StringGrep(const std::string& pattern, bool ignoreCase) : ignoreCase
   }
   if (pattern.find('\0') != std::string::npos) throw std::invalid_argument("grep pattern contains a NUL character");
   needles_ = literalAlternatives(pattern);
-  if (!needles_.empty()) {
-    literal_ = true;
-    if (ignoreCase_) {
-      for (std::string& n : needles_) {
-        for (char& c : n) c = lowerAscii(c);
-      }
-    }
-  } else {
+  literal_ = !needles_.empty();
+  if (!literal_) {
     auto flags = std::regex::ECMAScript | std::regex_constants::__polynomial;
     if (ignoreCase_) flags |= std::regex::icase;
     try {
@@ -52,24 +48,34 @@ StringGrep::StringGrep(const std::string& pattern, bool ignoreCase) : ignoreCase
       throw std::invalid_argument(std::string("invalid grep pattern (ECMAScript syntax, no back-references): ") +
                                   e.what());
     }
+    needles_ = requiredLiterals(pattern);
+  }
+  if (ignoreCase_) {
+    for (std::string& n : needles_) {
+      for (char& c : n) c = lowerAscii(c);
+    }
   }
   verdicts_.resize(kVerdictSlots);
 }
 
+bool StringGrep::containsNeedle(const char* text, size_t len) {
+  const char* hay = text;
+  if (ignoreCase_) {
+    folded_.assign(text, len);
+    for (char& c : folded_) c = lowerAscii(c);
+    hay = folded_.data();
+  }
+  for (const std::string& n : needles_) {
+    if (n.empty() || memmem(hay, len, n.data(), n.size()) != nullptr) return true;
+  }
+  return false;
+}
+
 bool StringGrep::evaluate(const char* text, size_t len) {
   ++evaluations_;
-  if (literal_) {
-    const char* hay = text;
-    if (ignoreCase_) {
-      folded_.assign(text, len);
-      for (char& c : folded_) c = lowerAscii(c);
-      hay = folded_.data();
-    }
-    for (const std::string& n : needles_) {
-      if (n.empty() || memmem(hay, len, n.data(), n.size()) != nullptr) return true;
-    }
-    return false;
-  }
+  if (literal_) return containsNeedle(text, len);
+  if (!needles_.empty() && !containsNeedle(text, len)) return false;
+  ++regexRuns_;
   return std::regex_search(text, text + len, regex_, std::regex_constants::match_continuous);
 }
 

@@ -7,15 +7,17 @@
 //
 // Patterns without regex metacharacters, and alternations of such literals
 // ("SELECT|INSERT", the common case), are substring searches: memmem per
-// alternative, ~30x faster than std::regex over a 64 MiB heap. Others go to
-// std::regex (ECMAScript grammar) in libstdc++'s polynomial mode: its default
-// backtracking matcher recurses once per input character and
-// overflowed an 8 MiB thread stack on 64 KiB inputs in our trials, and can
-// take exponential time; the polynomial (Thompson NFA) matcher needs stack
-// proportional to the pattern only and rejects back-references. The pattern
-// is searched as "[\s\S]*(?:P)" anchored at the start, which has a match
-// exactly when P matches somewhere, in one pass instead of one pass per start
-// position.
+// alternative, ~30x faster than std::regex over a 64 MiB heap. Other
+// patterns go to std::regex, behind the same memmem test for the literal text
+// every match must contain when the pattern has one (regex_literals.h), so
+// only strings holding it reach the regex. std::regex runs with the
+// ECMAScript grammar in libstdc++'s polynomial mode: its default backtracking
+// matcher recurses once per input character and overflowed an 8 MiB thread
+// stack on 64 KiB inputs in our trials, and can take exponential time; the
+// polynomial (Thompson NFA) matcher needs stack proportional to the pattern
+// only and rejects back-references. The pattern is searched as
+// "[\s\S]*(?:P)" anchored at the start, which has a match exactly when P
+// matches somewhere, in one pass instead of one pass per start position.
 #pragma once
 
 #include <cstddef>
@@ -38,13 +40,19 @@ class StringGrep {
   bool matches(const char* text, size_t len, uint64_t hash);
 
   uint64_t evaluations() const { return evaluations_; }
+  // Evaluations that ran std::regex (the others were settled by memmem).
+  uint64_t regexRuns() const { return regexRuns_; }
 
  private:
   bool evaluate(const char* text, size_t len);
 
   bool literal_ = false;
   bool ignoreCase_ = false;
-  std::vector<std::string> needles_;  // literal alternatives; lower-cased when ignoreCase_
+  bool containsNeedle(const char* text, size_t len);
+
+  // literal_: the pattern's alternatives; otherwise the literals one of which
+  // every match contains (empty: none known). Lower-cased when ignoreCase_.
+  std::vector<std::string> needles_;
   std::regex regex_;
   std::string folded_;  // scratch for case-folded text
 
@@ -56,6 +64,7 @@ class StringGrep {
   static constexpr size_t kVerdictSlots = size_t{1} << 16;
   std::vector<Verdict> verdicts_;
   uint64_t evaluations_ = 0;
+  uint64_t regexRuns_ = 0;
 };
 
 }  // namespace arenascope

@@ -120,6 +120,7 @@ StringScanResult scanStrings(MemorySource& source, std::mutex& sourceLock, const
   out.stringBytes = tally->stringBytes();
   out.grepRejected = tally->grepRejected();
   out.grepEvaluations = grep ? grep->evaluations() : 0;
+  out.grepRegexRuns = grep ? grep->regexRuns() : 0;
   out.distinct = h.distinct();
   out.approximate = h.approximate();
   out.evictedCountBound = h.evictedCountBound();

@@ -75,8 +75,16 @@ try {
   console.log(`    scanStrings ascii+utf16le    : ${show(both)}  ${ratio(both)}`);
   const grep = await timeIt(() => addon.scanStrings(src, range, { minLength: 6, grep: 'timed? ?out|reset', top: 50 }));
   const literal = await timeIt(() => addon.scanStrings(src, range, { minLength: 6, grep: 'timed out', top: 50 }));
+  // no literal every match must contain: each distinct string goes to std::regex
+  const noLiteral = await timeIt(() => addon.scanStrings(src, range, { minLength: 6, grep: '[0-9]{3}[a-f]', top: 50 }));
   console.log(`    scanStrings ascii, regex grep: ${show(grep)}` +
-    `  (${grep.last.grepEvaluations} regex evaluations)`);
+    `  (${grep.last.grepEvaluations} distinct strings judged, ${grep.last.grepRegexRuns} held "time" or "reset" and ran the regex)`);
+  console.log(`    scanStrings ascii, regex grep with no required literal: ${show(noLiteral)}` +
+    `  (${noLiteral.last.grepRegexRuns} regex runs)`);
+  // a selective literal, as an operator hunting one kind of string writes it
+  const selective = await timeIt(() => addon.scanStrings(src, range, { minLength: 6, grep: 'ORDER BY \\w+_at', top: 50 }));
+  console.log(`    scanStrings ascii, regex grep with a selective literal: ${show(selective)}` +
+    `  (${selective.last.grepRegexRuns} of ${selective.last.grepEvaluations} distinct strings ran the regex)`);
   const alternation = await timeIt(() => addon.scanStrings(src, range, { minLength: 6, grep: 'timed out|reset', top: 50 }));
   console.log(`    scanStrings ascii, literal grep: ${show(literal)}`);
   console.log(`    scanStrings ascii, literal alternation grep: ${show(alternation)}`);

@@ -59,6 +59,12 @@ export const harnesses = {
     maxLen: 16384,
     about: 'scanStrings with random options, segments, chunk tables and grep against a naive scanner',
   },
+  grep: {
+    harness: 'native/fuzz/fuzz_grep.cc',
+    sources: ['native/memory', 'native/strings'],
+    maxLen: 512,
+    about: 'StringGrep (literal path, required-literal prefilter, verdict cache) against std::regex_search',
+  },
 };
 
 const compileFlags = [

@@ -18,6 +18,7 @@ export interface ScanResult {
   evictedCountBound: number;
   grepRejected: number;
   grepEvaluations: number;
+  grepRegexRuns: number;
   unattributedBytes?: number;
   histogram: { entries: number; capacity: number; keyBytes: number; keyByteBudget: number; memoryBytes: number };
   strings: { text: string; count: number; countError: number; bytes: number; encoding: Encoding; truncated: boolean }[];

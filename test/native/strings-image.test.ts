@@ -450,6 +450,37 @@ describe('scanStrings grep', () => {
     expect(await grep('nothing|')).toEqual(Object.fromEntries(planted));
   });
 
+  it('runs the regex only on strings that hold its required literal, with the same verdicts', async () => {
+    // [pattern, icase, how many of the 4 distinct strings hold the literal
+    // that every match must contain, so reach std::regex]
+    const cases: [string, boolean, number][] = [
+      ['disk fu?ll', false, 1], // literal "disk f"
+      ['lo+w mem', false, 1], // "lo" (the o repeats), then "w mem", the longer
+      ['^info: st[a-z]+ed', false, 1], // "info: st"
+      ['e?rror: [a-z]+ (full|lock)', true, 2], // "rror: ", any case
+      ['(warn|err)(ing|or): x*[a-z]{2,}', false, 4], // groups are skipped: ": ", which all four hold
+      ['o{2}|memor', false, 3], // "o" (from o{2}) or "memor": CAPS LOCK has neither
+      ['k{0}full', false, 1], // k may be absent: "full"
+      ['\\bCAPS\\b', false, 1],
+      ['\\.|\\(', false, 0], // escaped punctuation is literal: no string holds "." or "("
+    ];
+    for (const [pattern, icase, regexRuns] of cases) {
+      const js = new RegExp(pattern, icase ? 'i' : '');
+      const want = Object.fromEntries(planted.filter(([text]) => js.test(text)));
+      const r = await scan(src, range, { grep: pattern, grepIgnoreCase: icase, top: 100 });
+      expect(Object.fromEntries(r.strings.map((s) => [s.text, s.count])), pattern).toEqual(want);
+      expect(r.grepEvaluations, pattern).toBe(planted.length);
+      expect(r.grepRegexRuns, pattern).toBe(regexRuns);
+    }
+  });
+
+  it('runs the regex on every string when some alternative has no required literal', async () => {
+    for (const pattern of ['\\d+|disk', '[dD]', '(disk)', 'x\\x41', 'a*b?']) {
+      const r = await scan(src, range, { grep: pattern });
+      expect(r.grepRegexRuns, pattern).toBe(4);
+    }
+  });
+
   it('evaluates the pattern once per distinct string, not per occurrence', async () => {
     const r = await scan(src, range, { grep: 'e.r' });
     expect(r.grepEvaluations).toBe(4);
