@@ -92,6 +92,7 @@ class StringsWorker : public Napi::AsyncProgressQueueWorker<ScanProgress> {
     o.Set("grepRejected", num(env, r.grepRejected));
     o.Set("grepEvaluations", num(env, r.grepEvaluations));
     o.Set("grepRegexRuns", num(env, r.grepRegexRuns));
+    o.Set("grepEngine", r.grepEngine);
     if (table_) o.Set("unattributedBytes", num(env, r.unattributedBytes));
     Napi::Object hist = Napi::Object::New(env);
     hist.Set("entries", num(env, r.histogramEntries));

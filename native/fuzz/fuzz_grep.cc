@@ -1,6 +1,8 @@
 // libFuzzer harness: StringGrep (literal fast path, required-literal
-// prefilter, verdict cache) must give the verdict a plain std::regex_search
-// of the same pattern gives, for every pattern and text.
+// prefilter, lazy DFA, verdict cache) must give the verdict a plain
+// std::regex_search of the same pattern gives, for every pattern and text;
+// so must the lazy DFA alone, with a cache of a few states so that it is
+// dropped and rebuilt mid-text.
 //
 // The input is a pattern and texts drawn from small alphabets, so that
 // patterns compile often and texts hold the pattern's literals often. Digits
@@ -15,7 +17,9 @@
 #include <string>
 
 #include "fuzz_check.h"
+#include "strings/lazy_dfa.h"
 #include "strings/regex_literals.h"
+#include "strings/regex_nfa.h"
 #include "strings/string_grep.h"
 #include "strings/string_hash.h"
 
@@ -24,7 +28,7 @@ using namespace arenascope;
 namespace {
 
 constexpr char kPatternAlphabet[] = "abAB: =.|*+?()[]{},^$\\-0123dwsbBx";
-constexpr char kTextAlphabet[] = "abAB: =.()[]{},-0123_dx";
+constexpr char kTextAlphabet[] = "abAB: =.()[]{},-0123_dx\t";
 constexpr size_t kMaxPatternChars = 24;
 constexpr size_t kMaxTextChars = 48;
 
@@ -58,13 +62,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(false, "pattern /%s/ compiles in std::regex but StringGrep refused it: %s", pattern.c_str(), e.what());
   }
 
+  RegexNfa nfa;
+  std::unique_ptr<LazyDfa> tinyDfa;
+  if (compileRegexNfa(pattern, ignoreCase, &nfa)) tinyDfa = std::make_unique<LazyDfa>(std::move(nfa), 1 + data[0] % 4);
+
   // The rest of the input: texts separated by byte 0xff.
   std::string text;
   auto judge = [&] {
     const bool want = std::regex_search(text, oracle);
     const bool got = grep->matches(text.data(), text.size(), hashBytes(text.data(), text.size(), 0));
-    FUZZ_CHECK(got == want, "pattern /%s/%s on \"%s\": StringGrep says %d, std::regex %d (required literals: %zu)",
-               pattern.c_str(), ignoreCase ? "i" : "", text.c_str(), got, want, requiredLiterals(pattern).size());
+    FUZZ_CHECK(got == want, "pattern /%s/%s on \"%s\": StringGrep (%s) says %d, std::regex %d (required literals: %zu)",
+               pattern.c_str(), ignoreCase ? "i" : "", text.c_str(), grep->engine(), got, want,
+               requiredLiterals(pattern).size());
+    if (tinyDfa) {
+      FUZZ_CHECK(tinyDfa->matchesSomewhere(text.data(), text.size()) == want,
+                 "pattern /%s/%s on \"%s\": the lazy DFA with a tiny cache disagrees with std::regex (%d)",
+                 pattern.c_str(), ignoreCase ? "i" : "", text.c_str(), want);
+    }
     text.clear();
   };
   for (size_t i = 2 + patternChars; i < size; ++i) {

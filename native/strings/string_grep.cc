@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "regex_literals.h"
+#include "regex_nfa.h"
 
 namespace arenascope {
 
@@ -49,6 +50,8 @@ StringGrep::StringGrep(const std::string& pattern, bool ignoreCase) : ignoreCase
                                   e.what());
     }
     needles_ = requiredLiterals(pattern);
+    RegexNfa nfa;
+    if (compileRegexNfa(pattern, ignoreCase_, &nfa)) dfa_ = std::make_unique<LazyDfa>(std::move(nfa));
   }
   if (ignoreCase_) {
     for (std::string& n : needles_) {
@@ -76,6 +79,7 @@ bool StringGrep::evaluate(const char* text, size_t len) {
   if (literal_) return containsNeedle(text, len);
   if (!needles_.empty() && !containsNeedle(text, len)) return false;
   ++regexRuns_;
+  if (dfa_) return dfa_->matchesSomewhere(text, len);
   return std::regex_search(text, text + len, regex_, std::regex_constants::match_continuous);
 }
 

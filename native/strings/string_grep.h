@@ -10,7 +10,9 @@
 // alternative, ~30x faster than std::regex over a 64 MiB heap. Other
 // patterns go to std::regex, behind the same memmem test for the literal text
 // every match must contain when the pattern has one (regex_literals.h), so
-// only strings holding it reach the regex. std::regex runs with the
+// only strings holding it reach the regex. The regex is a lazy DFA
+// (regex_nfa.h, lazy_dfa.h) when the pattern uses only the syntax it models,
+// the usual case, at table-lookup speed. Otherwise std::regex runs with the
 // ECMAScript grammar in libstdc++'s polynomial mode: its default backtracking
 // matcher recurses once per input character and overflowed an 8 MiB thread
 // stack on 64 KiB inputs in our trials, and can take exponential time; the
@@ -22,9 +24,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <regex>
 #include <string>
 #include <vector>
+
+#include "lazy_dfa.h"
 
 namespace arenascope {
 
@@ -40,8 +45,10 @@ class StringGrep {
   bool matches(const char* text, size_t len, uint64_t hash);
 
   uint64_t evaluations() const { return evaluations_; }
-  // Evaluations that ran std::regex (the others were settled by memmem).
+  // Evaluations that ran the regex (the others were settled by memmem).
   uint64_t regexRuns() const { return regexRuns_; }
+  // What judges strings: "literal" (memmem only), "dfa" or "std::regex".
+  const char* engine() const { return literal_ ? "literal" : dfa_ ? "dfa" : "std::regex"; }
 
  private:
   bool evaluate(const char* text, size_t len);
@@ -54,6 +61,7 @@ class StringGrep {
   // every match contains (empty: none known). Lower-cased when ignoreCase_.
   std::vector<std::string> needles_;
   std::regex regex_;
+  std::unique_ptr<LazyDfa> dfa_;  // the regex, when regex_nfa models the pattern
   std::string folded_;  // scratch for case-folded text
 
   struct Verdict {

@@ -121,6 +121,7 @@ StringScanResult scanStrings(MemorySource& source, std::mutex& sourceLock, const
   out.grepRejected = tally->grepRejected();
   out.grepEvaluations = grep ? grep->evaluations() : 0;
   out.grepRegexRuns = grep ? grep->regexRuns() : 0;
+  out.grepEngine = grep ? grep->engine() : "";
   out.distinct = h.distinct();
   out.approximate = h.approximate();
   out.evictedCountBound = h.evictedCountBound();

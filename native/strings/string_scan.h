@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "memory/memory_source.h"
@@ -53,7 +54,8 @@ struct StringScanResult {
   uint64_t stringBytes = 0;   // their memory bytes, full lengths
   uint64_t grepRejected = 0;
   uint64_t grepEvaluations = 0;  // distinct texts judged
-  uint64_t grepRegexRuns = 0;    // of those, judged by std::regex (not settled by memmem)
+  uint64_t grepRegexRuns = 0;    // of those, judged by the regex (not settled by memmem)
+  std::string grepEngine;        // StringGrep::engine(); empty without grep
   uint64_t distinct = 0;
   bool approximate = false;
   uint64_t evictedCountBound = 0;

@@ -78,7 +78,7 @@ try {
   // no literal every match must contain: each distinct string goes to std::regex
   const noLiteral = await timeIt(() => addon.scanStrings(src, range, { minLength: 6, grep: '[0-9]{3}[a-f]', top: 50 }));
   console.log(`    scanStrings ascii, regex grep: ${show(grep)}` +
-    `  (${grep.last.grepEvaluations} distinct strings judged, ${grep.last.grepRegexRuns} held "time" or "reset" and ran the regex)`);
+    `  (${grep.last.grepEvaluations} distinct strings judged, ${grep.last.grepRegexRuns} held "time" or "reset" and ran the regex, engine ${grep.last.grepEngine})`);
   console.log(`    scanStrings ascii, regex grep with no required literal: ${show(noLiteral)}` +
     `  (${noLiteral.last.grepRegexRuns} regex runs)`);
   // a selective literal, as an operator hunting one kind of string writes it

@@ -63,7 +63,7 @@ export const harnesses = {
     harness: 'native/fuzz/fuzz_grep.cc',
     sources: ['native/memory', 'native/strings'],
     maxLen: 512,
-    about: 'StringGrep (literal path, required-literal prefilter, verdict cache) against std::regex_search',
+    about: 'StringGrep (literal path, required-literal prefilter, lazy DFA, verdict cache) against std::regex_search',
   },
 };
 

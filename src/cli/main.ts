@@ -182,7 +182,7 @@ export function buildProgram(): Command {
     .option('--free', 'only free chunks (bins, tcache, fastbins, top)')
     .option('--min-len <n>', 'shortest run reported', '6')
     .option('--encoding <enc>', 'ascii, utf16le or both', 'both')
-    .option('--grep <regex>', 'count and sample only strings matching REGEX')
+    .option('--grep <regex>', 'count and sample only strings matching REGEX (ECMAScript syntax, no back-references)')
     .option('--top <k>', 'distinct strings listed', '20')
     .option('--samples <n>', 'samples listed', '20')
     .option('--redact', 'mask what looks like credentials (tokens, password=...)')

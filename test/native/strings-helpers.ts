@@ -19,6 +19,7 @@ export interface ScanResult {
   grepRejected: number;
   grepEvaluations: number;
   grepRegexRuns: number;
+  grepEngine: '' | 'literal' | 'dfa' | 'std::regex';
   unattributedBytes?: number;
   histogram: { entries: number; capacity: number; keyBytes: number; keyByteBudget: number; memoryBytes: number };
   strings: { text: string; count: number; countError: number; bytes: number; encoding: Encoding; truncated: boolean }[];

@@ -474,6 +474,21 @@ describe('scanStrings grep', () => {
     }
   });
 
+  it('judges with a DFA when the pattern is in the syntax it models, std::regex otherwise', async () => {
+    const cases: [string, string, string[]][] = [
+      ['disk|low memory', 'literal', ['error: disk full', 'warning: low memory']],
+      ['^(error|warning): [a-z]+', 'dfa', ['error: disk full', 'warning: low memory']],
+      ['[A-Z]{4} L.CK$', 'dfa', ['ERROR: CAPS LOCK']],
+      ['\\bok$', 'std::regex', ['info: started ok']], // \b is not modelled
+      ['ERROR(?=:)', 'std::regex', ['ERROR: CAPS LOCK']], // nor lookahead
+    ];
+    for (const [pattern, engine, matching] of cases) {
+      const r = await scan(src, range, { grep: pattern, top: 100 });
+      expect(r.grepEngine, pattern).toBe(engine);
+      expect(r.strings.map((s) => s.text).sort(), pattern).toEqual(matching);
+    }
+  });
+
   it('runs the regex on every string when some alternative has no required literal', async () => {
     for (const pattern of ['\\d+|disk', '[dD]', '(disk)', 'x\\x41', 'a*b?']) {
       const r = await scan(src, range, { grep: pattern });

@@ -15,10 +15,13 @@ if (process.env[sanitizerPreloadVariable] && process.env.LD_PRELOAD === process.
 const sanitizedAddon = process.env.ARENASCOPE_ADDON;
 if (sanitizedAddon) {
   const dlopen = process.dlopen.bind(process);
-  process.dlopen = (module: { exports: unknown }, filename: string, flags?: number): void => {
+  // Arguments passed on as given: node calls it with two, and an explicit
+  // undefined flags argument is "invalid mode for dlopen()".
+  process.dlopen = (...args: Parameters<typeof process.dlopen>): void => {
+    const filename = args[1];
     if (filename.endsWith('arenascope.node') && filename !== sanitizedAddon) {
       throw new Error(`sanitizer run: ${filename} is not the sanitized addon; load it through src/native/loader.ts`);
     }
-    dlopen(module, filename, flags);
+    dlopen(...args);
   };
 }
