@@ -14,7 +14,7 @@ constexpr int kMaxRepeat = 1000;
 constexpr int kUnbounded = -1;
 
 struct Node {
-  enum class Kind { kBytes, kConcat, kAlternate, kRepeat, kStart, kEnd } kind;
+  enum class Kind { kBytes, kConcat, kAlternate, kRepeat, kStart, kEnd, kWordBoundary, kNotWordBoundary } kind;
   ByteSet bytes;             // kBytes
   std::vector<int> kids;     // kConcat, kAlternate; kRepeat: one
   int min = 0, max = 0;      // kRepeat; max kUnbounded for * and +
@@ -34,7 +34,7 @@ bool classEscape(char e, ByteSet* out) {
   ByteSet s;
   switch (e) {
     case 'd': case 'D': s = range('0', '9'); break;
-    case 'w': case 'W': s = range('0', '9') | range('A', 'Z') | range('a', 'z'); s.set('_'); break;
+    case 'w': case 'W': for (unsigned c = 0; c < 256; ++c) s[c] = isWordByte(static_cast<uint8_t>(c)); break;
     case 's': case 'S': for (char c : std::string(" \t\n\v\f\r")) s.set(static_cast<unsigned char>(c)); break;
     default: return false;
   }
@@ -131,7 +131,9 @@ class Parser {
         const char e = p_[i_++];
         ByteSet s;
         if (classEscape(e, &s)) return add(Node{Node::Kind::kBytes, s, {}, 0, 0});
-        if (isAlnum(e)) return fail();  // \b \B \x \u \c \0 \1 \n ...
+        if (e == 'b') return add(Node{Node::Kind::kWordBoundary, {}, {}, 0, 0});
+        if (e == 'B') return add(Node{Node::Kind::kNotWordBoundary, {}, {}, 0, 0});
+        if (isAlnum(e)) return fail();  // \x \u \c \0 \1 \n ...
         return literal(e);
       }
       case '*': case '+': case '?': case '{': case '}': case ']': case ')': case '|':
@@ -226,7 +228,10 @@ class Parser {
       return atomIndex;
     }
     const Node::Kind k = nodes[static_cast<size_t>(atomIndex)].kind;
-    if (k == Node::Kind::kStart || k == Node::Kind::kEnd) return fail();
+    if (k == Node::Kind::kStart || k == Node::Kind::kEnd || k == Node::Kind::kWordBoundary ||
+        k == Node::Kind::kNotWordBoundary) {
+      return fail();  // a repeated assertion
+    }
     if (more() && peek() == '?') ++i_;  // lazy: the same language
     if (more() && (peek() == '*' || peek() == '+' || peek() == '?' || peek() == '{')) return fail();
     Node rep{Node::Kind::kRepeat, {}, {atomIndex}, min, max};
@@ -268,6 +273,12 @@ class Builder {
       }
       case Node::Kind::kStart: return state(RegexNfa::Kind::kAssertStart, next, -1, 0);
       case Node::Kind::kEnd: return state(RegexNfa::Kind::kAssertEnd, next, -1, 0);
+      case Node::Kind::kWordBoundary:
+        nfa_->hasWordAssertions = true;
+        return state(RegexNfa::Kind::kWordBoundary, next, -1, 0);
+      case Node::Kind::kNotWordBoundary:
+        nfa_->hasWordAssertions = true;
+        return state(RegexNfa::Kind::kNotWordBoundary, next, -1, 0);
       case Node::Kind::kConcat: {
         int32_t cur = next;
         for (size_t k = n.kids.size(); k-- > 0 && cur >= 0;) cur = build(n.kids[k], cur);
@@ -326,8 +337,8 @@ bool compileRegexNfa(const std::string& pattern, bool ignoreCase, RegexNfa* out)
   if (root < 0) return false;
   RegexNfa nfa;
   Builder builder(parser.nodes, &nfa);
-  const int32_t match = builder.state(RegexNfa::Kind::kMatch, -1, -1, 0);
-  nfa.start = builder.build(root, match);
+  nfa.match = builder.state(RegexNfa::Kind::kMatch, -1, -1, 0);
+  nfa.start = builder.build(root, nfa.match);
   if (nfa.start < 0) return false;
   *out = std::move(nfa);
   return true;

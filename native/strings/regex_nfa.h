@@ -1,12 +1,12 @@
 // A Thompson NFA over bytes for the part of ECMAScript regex syntax operators
 // write in greps: literals, escapes, classes, '.', groups, alternation,
-// greedy or lazy quantifiers, and '^'/'$'. grep only asks whether a pattern
+// greedy or lazy quantifiers, '^'/'$' and \b/\B. grep only asks whether a pattern
 // matches somewhere, so captures and match priority do not matter and a DFA
 // (lazy_dfa.h) can answer at table-lookup speed instead of std::regex's
 // ~60 MB/s.
 //
 // compileRegexNfa returns false, and the caller keeps std::regex, for
-// anything else: \b, lookahead, back-references, \x/\u/\c escapes, POSIX
+// anything else: lookahead, back-references, \x/\u/\c escapes, POSIX
 // "[[:alpha:]]" classes, empty classes, or a repetition that would need more
 // than kMaxStates states. Semantics follow libstdc++'s ECMAScript mode in the
 // "C" locale: '.' is any byte but '\n' and '\r'; \s is " \t\n\v\f\r"; \w is
@@ -29,6 +29,8 @@ struct RegexNfa {
     kSplit,        // go to out and out1 without consuming
     kAssertStart,  // '^': go to out only at offset 0
     kAssertEnd,    // '$': go to out only at the end of the text
+    kWordBoundary,     // \b: go to out where one side is a word byte and the other not
+    kNotWordBoundary,  // \B: go to out where both sides are, or neither
     kMatch,
   };
   struct State {
@@ -41,7 +43,14 @@ struct RegexNfa {
   std::vector<State> states;
   std::vector<std::bitset<256>> sets;
   int32_t start = -1;
+  int32_t match = -1;  // the one kMatch state
+  bool hasWordAssertions = false;
 };
+
+// \w, which also decides \b: [A-Za-z0-9_].
+inline bool isWordByte(uint8_t c) {
+  return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+}
 
 // pattern must already compile as an ECMAScript std::regex (the caller's
 // check), so this reader may refuse what it does not model without saying why.

@@ -30,6 +30,8 @@ const seeds = [
   ['\\.\\(|[.(]{2}', false, ['.(', '((', '.']],
   ['[B-a]', true, ['_', 'b', '0']],
   ['$|^', false, ['', 'a']],
+  ['\\ba\\B|b\\b$', false, ['ab', 'a b', 'ab ']],
+  ['\\b(A|b)+\\b', true, ['x a x', 'ab', '_a']],
 ];
 
 const here = dirname(fileURLToPath(import.meta.url));

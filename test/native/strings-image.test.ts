@@ -479,8 +479,9 @@ describe('scanStrings grep', () => {
       ['disk|low memory', 'literal', ['error: disk full', 'warning: low memory']],
       ['^(error|warning): [a-z]+', 'dfa', ['error: disk full', 'warning: low memory']],
       ['[A-Z]{4} L.CK$', 'dfa', ['ERROR: CAPS LOCK']],
-      ['\\bok$', 'std::regex', ['info: started ok']], // \b is not modelled
-      ['ERROR(?=:)', 'std::regex', ['ERROR: CAPS LOCK']], // nor lookahead
+      ['\\bok$|\\Bsk\\b', 'dfa', ['error: disk full', 'info: started ok']],
+      ['ERROR(?=:)', 'std::regex', ['ERROR: CAPS LOCK']], // lookahead is not modelled
+      ['ERROR\\x3a', 'std::regex', ['ERROR: CAPS LOCK']], // nor \x escapes
     ];
     for (const [pattern, engine, matching] of cases) {
       const r = await scan(src, range, { grep: pattern, top: 100 });
