@@ -27,21 +27,25 @@ size_t skipClass(const std::string& p, size_t i) {
   return kNone;
 }
 
+size_t skipGroup(const std::string& p, size_t i);
+
+// Index after the token at p[i]: an escape, a class, a group or one byte;
+// kNone when it does not close.
+size_t skipToken(const std::string& p, size_t i) {
+  switch (p[i]) {
+    case '\\': return i + 2 <= p.size() ? i + 2 : kNone;
+    case '[': return skipClass(p, i);
+    case '(': return skipGroup(p, i);
+    default: return i + 1;
+  }
+}
+
 // Index after the ')' closing the group that opens at p[i] == '(', or kNone.
 size_t skipGroup(const std::string& p, size_t i) {
-  int depth = 0;
-  while (i < p.size()) {
-    char c = p[i];
-    if (c == '\\') {
-      i += 2;
-    } else if (c == '[') {
-      i = skipClass(p, i);
-      if (i == kNone) return kNone;
-    } else {
-      if (c == '(') ++depth;
-      if (c == ')' && --depth == 0) return i + 1;
-      ++i;
-    }
+  ++i;
+  while (i != kNone && i < p.size()) {
+    if (p[i] == ')') return i + 1;
+    i = skipToken(p, i);
   }
   return kNone;
 }
@@ -52,20 +56,13 @@ std::vector<std::string> splitAlternatives(const std::string& p) {
   std::vector<std::string> parts;
   size_t from = 0, i = 0;
   while (i < p.size()) {
-    char c = p[i];
-    if (c == '\\') {
-      i += 2;
-    } else if (c == '[') {
-      i = skipClass(p, i);
-    } else if (c == '(') {
-      i = skipGroup(p, i);
-    } else if (c == '|') {
+    if (p[i] == '|') {
       parts.push_back(p.substr(from, i - from));
       from = ++i;
     } else {
-      ++i;
+      i = skipToken(p, i);
+      if (i == kNone) return {};
     }
-    if (i == kNone) return {};
   }
   parts.push_back(p.substr(from));
   return parts;
