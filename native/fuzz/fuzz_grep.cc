@@ -10,7 +10,6 @@
 // a million-state NFA, which is a slow compile, not a grep bug.
 #include <algorithm>
 #include <cstdint>
-#include <cstring>
 #include <memory>
 #include <regex>
 #include <stdexcept>

@@ -1,7 +1,5 @@
 #include "regex_nfa.h"
 
-#include <cstring>
-
 namespace arenascope {
 
 namespace {
