@@ -90,6 +90,7 @@ Napi::Object MemorySourceHandle::Init(Napi::Env env, Napi::Object exports) {
                                       InstanceMethod("read", &MemorySourceHandle::Read),
                                       InstanceMethod("readAsync", &MemorySourceHandle::ReadAsync),
                                       InstanceMethod("describe", &MemorySourceHandle::Describe),
+                                      InstanceMethod("counters", &MemorySourceHandle::Counters),
                                   });
   constructor_ = new Napi::FunctionReference(Napi::Persistent(fn));
   exports.Set("MemorySource", fn);
@@ -114,7 +115,14 @@ Napi::Value MemorySourceHandle::ForProcess(const Napi::CallbackInfo& info) {
   if (pid == 0 || pid > 0x7fffffff) throw makeError(info.Env(), "EINVAL", 0, "pid out of range");
   Napi::Object obj = constructor_->New({});
   MemorySourceHandle* h = Napi::ObjectWrap<MemorySourceHandle>::Unwrap(obj);
-  h->source_ = std::make_shared<ProcessMemorySource>(static_cast<int>(pid));
+  auto src = std::make_shared<ProcessMemorySource>(static_cast<int>(pid));
+  // Optional {readSwapped}: read swapped-out pages (which swaps them back in).
+  if (info.Length() > 1 && info[1].IsObject()) {
+    Napi::Value rs = info[1].As<Napi::Object>().Get("readSwapped");
+    if (!rs.IsUndefined() && !rs.IsBoolean()) throw makeError(info.Env(), "EINVAL", 0, "readSwapped must be a boolean");
+    if (rs.IsBoolean()) src->setReadSwapped(rs.As<Napi::Boolean>().Value());
+  }
+  h->source_ = src;
   return obj;
 }
 
@@ -183,6 +191,16 @@ Napi::Value MemorySourceHandle::Describe(const Napi::CallbackInfo& info) {
   auto* proc = dynamic_cast<ProcessMemorySource*>(source_.get());
   o.Set("kind", proc ? "process" : "image");
   if (proc) o.Set("transport", proc->transport());
+  return o;
+}
+
+Napi::Value MemorySourceHandle::Counters(const Napi::CallbackInfo& info) {
+  // No lock: a worker may hold it for a whole walk, and the counters are atomics.
+  ReadCounters c = source_->counters();
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("zeroBytes", num(info.Env(), c.zeroBytes));
+  o.Set("swappedBytes", num(info.Env(), c.swappedBytes));
+  o.Set("pagemapUsed", Napi::Boolean::New(info.Env(), c.pagemapUsed));
   return o;
 }
 

@@ -31,6 +31,7 @@ class MemorySourceHandle : public Napi::ObjectWrap<MemorySourceHandle> {
   Napi::Value Read(const Napi::CallbackInfo& info);
   Napi::Value ReadAsync(const Napi::CallbackInfo& info);
   Napi::Value Describe(const Napi::CallbackInfo& info);
+  Napi::Value Counters(const Napi::CallbackInfo& info);
 
   std::shared_ptr<MemorySource> source_;
   std::shared_ptr<std::mutex> lock_ = std::make_shared<std::mutex>();

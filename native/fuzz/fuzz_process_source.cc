@@ -7,10 +7,16 @@
 // process_vm_readv refuses) and a series of reads starting anywhere from the
 // lower guard to the upper one, with any alignment and length.
 //
+// Each input also chooses readable pages to give back (MADV_DONTNEED): they
+// are not resident and read as zeros, and the source must return those zeros
+// without reading them, so they must still be non-resident afterwards
+// (pagemap bit 63; a read would have allocated them or mapped the zero page).
+//
 // Properties: the bytes returned equal the arena's; exactly the bytes of
 // PROT_NONE pages (and guard pages) inside the range are reported as holes,
 // as maximal merged runs; the return value counts the readable bytes; nothing
-// is written past the buffer.
+// is written past the buffer; a dropped page stays non-resident.
+#include <fcntl.h>
 #include <fuzzer/FuzzedDataProvider.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -48,6 +54,14 @@ Arena& arena() {
 }
 
 uint8_t arenaByte(size_t offset) { return static_cast<uint8_t>((offset * 131u) ^ (offset >> 12)); }
+
+// pagemap bit 63 of one of our own pages (Documentation/admin-guide/mm/pagemap.rst).
+bool resident(const uint8_t* page) {
+  static int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+  uint64_t entry = 0;
+  if (fd < 0 || pread(fd, &entry, sizeof entry, static_cast<off_t>(reinterpret_cast<uint64_t>(page) / kPageSize * 8)) != 8) std::abort();
+  return (entry >> 63) & 1;
+}
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -55,10 +69,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Arena& a = arena();
   // Page i of the arena is readable when bit i of the mask is set.
   uint64_t readableMask = in.ConsumeIntegral<uint64_t>();
+  // Readable page i is given back (not resident, reads as zeros) when bit i is set.
+  uint64_t droppedMask = in.ConsumeIntegral<uint64_t>() & readableMask;
   for (size_t i = 0; i < kPages; ++i) {
+    uint8_t* page = a.base + i * kPageSize;
+    // Every page holds its pattern again first (the last input may have dropped it).
+    if (mprotect(page, kPageSize, PROT_READ | PROT_WRITE) != 0) std::abort();
+    for (size_t j = 0; j < kPageSize; ++j) page[j] = arenaByte(i * kPageSize + j);
+    if ((droppedMask >> i) & 1) madvise(page, kPageSize, MADV_DONTNEED);
     int prot = (readableMask >> i) & 1 ? PROT_READ : PROT_NONE;
-    if (mprotect(a.base + i * kPageSize, kPageSize, prot) != 0) std::abort();
+    if (mprotect(page, kPageSize, prot) != 0) std::abort();
   }
+  auto dropped = [&](uint64_t address) {
+    uint64_t lo = reinterpret_cast<uint64_t>(a.base);
+    if (address < lo || address >= lo + kPages * kPageSize) return false;
+    return ((droppedMask >> ((address - lo) / kPageSize)) & 1) != 0;
+  };
   auto readable = [&](uint64_t address) {
     uint64_t lo = reinterpret_cast<uint64_t>(a.base);
     if (address < lo || address >= lo + kPages * kPageSize) return false;  // a guard page
@@ -96,9 +122,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     for (uint64_t j = 0; j < len; ++j) {
       uint64_t at = addr + j;
-      uint8_t expected = readable(at) ? arenaByte(at - reinterpret_cast<uint64_t>(a.base)) : 0;
+      uint8_t expected = readable(at) && !dropped(at) ? arenaByte(at - reinterpret_cast<uint64_t>(a.base)) : 0;
       FUZZ_CHECK(buf[j] == expected, "byte %#llx is %#x, expected %#x", (unsigned long long)at, buf[j], expected);
     }
+  }
+  for (size_t i = 0; i < kPages; ++i) {
+    if ((droppedMask >> i) & 1) FUZZ_CHECK(!resident(a.base + i * kPageSize), "dropped page %zu became resident", i);
   }
   return 0;
 }

@@ -7,12 +7,15 @@
 // they talk to.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "page_gate.h"
 
 namespace arenascope {
 
@@ -62,18 +65,27 @@ class MemorySource {
 
   // Human-readable description for error messages ("pid 1234", "image").
   virtual std::string describe() const = 0;
+
+  // What this source chose not to read so far (see PageGate). An image has
+  // nothing to spare: every byte it holds is plain memory.
+  virtual ReadCounters counters() const { return ReadCounters{}; }
 };
 
 // Appends [start,end) to holes, merging with the last hole when contiguous.
 void addHole(std::vector<Hole>* holes, uint64_t start, uint64_t end);
 
-// Live process. Never stops, signals or writes the target.
+// Live process. Never stops, signals or writes the target, and never reads a
+// page whose reading would make the target heavier (PageGate): non-resident
+// anonymous pages read as zeros, swapped pages are holes unless
+// setReadSwapped(true).
 class ProcessMemorySource : public MemorySource {
  public:
   explicit ProcessMemorySource(int pid);
   ~ProcessMemorySource() override;
   size_t read(uint64_t addr, uint8_t* buf, size_t len, std::vector<Hole>* holes) override;
   std::string describe() const override;
+  ReadCounters counters() const override;
+  void setReadSwapped(bool on) { gate_.setReadSwapped(on); }
   int pid() const { return pid_; }
   // "process_vm_readv" or "proc-mem": which transport answered last.
   const char* transport() const { return useProcMem_ ? "proc-mem" : "process_vm_readv"; }
@@ -86,12 +98,20 @@ class ProcessMemorySource : public MemorySource {
   size_t readSpanProcMem(uint64_t addr, uint8_t* buf, size_t len, int* err);
   // read() without the permission mask of the /proc/PID/mem fallback.
   size_t readRaw(uint64_t addr, uint8_t* buf, size_t len, std::vector<Hole>* holes);
+  // read() of pages the gate allowed: readRaw plus that mask.
+  size_t readUngated(uint64_t addr, uint8_t* buf, size_t len, std::vector<Hole>* holes);
   [[noreturn]] void throwFatal(int err, const char* what);
   bool processExists() const;
 
   int pid_;
   bool useProcMem_ = false;
   int memFd_ = -1;
+  PageGate gate_;
+  // Atomics: counters() is called from the JS thread while a worker reads.
+  std::atomic<uint64_t> zeroBytes_{0};
+  std::atomic<uint64_t> swappedBytes_{0};
+  std::atomic<bool> pagemapUsed_{false};
+  std::vector<PageRun> runs_;
 };
 
 // An address-space image made of segments; everything outside them reads as a

@@ -31,7 +31,7 @@ std::string permissionAdvice(int pid) {
 }
 }  // namespace
 
-ProcessMemorySource::ProcessMemorySource(int pid) : pid_(pid) {}
+ProcessMemorySource::ProcessMemorySource(int pid) : pid_(pid), gate_(pid) {}
 
 ProcessMemorySource::~ProcessMemorySource() {
   if (memFd_ >= 0) close(memFd_);
@@ -192,6 +192,45 @@ std::vector<Hole> unreadableRanges(int pid, uint64_t addr, uint64_t end) {
 
 size_t ProcessMemorySource::read(uint64_t addr, uint8_t* buf, size_t len, std::vector<Hole>* holes) {
   if (len == 0) return 0;
+  if (addr + len < addr) return readUngated(addr, buf, len, holes);  // wraps: all hole
+  if (!gate_.plan(addr, addr + len, &runs_)) {
+    pagemapUsed_.store(false, std::memory_order_relaxed);
+    return readUngated(addr, buf, len, holes);
+  }
+  pagemapUsed_.store(true, std::memory_order_relaxed);
+  // Holes of each run join those of the run before (addHole merges them).
+  size_t total = 0;
+  for (const PageRun& run : runs_) {
+    uint8_t* at = buf + (run.start - addr);
+    size_t n = static_cast<size_t>(run.end - run.start);
+    switch (run.action) {
+      case PageAction::kRead:
+        total += readUngated(run.start, at, n, holes);
+        break;
+      case PageAction::kZero:
+        memset(at, 0, n);
+        zeroBytes_.fetch_add(n, std::memory_order_relaxed);
+        total += n;
+        break;
+      case PageAction::kSwapped:
+        memset(at, 0, n);
+        swappedBytes_.fetch_add(n, std::memory_order_relaxed);
+        addHole(holes, run.start, run.end);
+        break;
+    }
+  }
+  return total;
+}
+
+ReadCounters ProcessMemorySource::counters() const {
+  ReadCounters c;
+  c.zeroBytes = zeroBytes_.load(std::memory_order_relaxed);
+  c.swappedBytes = swappedBytes_.load(std::memory_order_relaxed);
+  c.pagemapUsed = pagemapUsed_.load(std::memory_order_relaxed);
+  return c;
+}
+
+size_t ProcessMemorySource::readUngated(uint64_t addr, uint8_t* buf, size_t len, std::vector<Hole>* holes) {
   std::vector<Hole> mine;
   size_t total = readRaw(addr, buf, len, &mine);
   if (useProcMem_) {

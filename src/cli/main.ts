@@ -118,6 +118,7 @@ export function buildProgram(): Command {
     .option('--force', 'overwrite an existing FILE')
     .option('--freeze', 'stop the target (ptrace) while reading, for an exact copy')
     .option('--json', 'print the FILE.json record')
+    .option('--read-swapped', 'also read pages the target has in swap (this swaps them back in); by default they are counted and skipped')
     .addHelpText(
       'after',
       examples(['arenascope dump 1234 0x7fd488000000 0x7fd488000000+56124000 -o a.dump', 'arenascope dump 1234 --region 0x7fd488000000 -o arena.bin --freeze']),
@@ -137,6 +138,7 @@ export function buildProgram(): Command {
     .option('--debug-dir <dir>', 'extra directory with .build-id/xx/yyyy.debug files (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--bins', 'per-bin and per-tcache detail')
     .option('--histogram', 'size-class histogram of in-use and free chunks')
+    .option('--read-swapped', 'also read pages the target has in swap (this swaps them back in); by default they are counted and skipped')
     .addHelpText('after', examples(['arenascope arenas 1234', 'arenascope arenas 1234 --bins --histogram', 'arenascope arenas 1234 --json --no-debuginfo | jq .totals']))
     .action(async (pid: number, opts) => {
       const { runArenas } = await import('../commands/arenas.js');
@@ -154,6 +156,7 @@ export function buildProgram(): Command {
     .option('--no-attach', 'never run jcmd against a JVM target')
     .option('--freeze', 'stop the target (ptrace) during the arena walk for an exact snapshot; reports the pause')
     .option('--jcmd-timeout <seconds>', 'how long to wait for jcmd', parseSeconds, 20)
+    .option('--read-swapped', 'also read pages the target has in swap (this swaps them back in); by default they are counted and skipped')
     .addHelpText(
       'after',
       examples(['arenascope report 1234', 'arenascope report 1234 --json | jq .advice', 'arenascope report 1234 --no-attach']) +
@@ -165,7 +168,7 @@ export function buildProgram(): Command {
     )
     .action(async (pid: number, opts) => {
       const { runReport } = await import('../commands/report.js');
-      await runReport(pid, { json: opts.json, attach: opts.attach, jcmdTimeoutMs: opts.jcmdTimeout * 1000, freeze: opts.freeze });
+      await runReport(pid, { json: opts.json, attach: opts.attach, jcmdTimeoutMs: opts.jcmdTimeout * 1000, freeze: opts.freeze, readSwapped: opts.readSwapped });
     });
 
   program
@@ -187,6 +190,7 @@ export function buildProgram(): Command {
     .option('--samples <n>', 'samples listed', '20')
     .option('--redact', 'mask what looks like credentials (tokens, password=...)')
     .option('--json', 'machine-readable output')
+    .option('--read-swapped', 'also read pages the target has in swap (this swaps them back in); by default they are counted and skipped')
     .addHelpText(
       'after',
       examples([

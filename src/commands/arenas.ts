@@ -1,6 +1,7 @@
 // `arenascope arenas <pid>`: every glibc arena, exact, without debug symbols.
 import { freeBytes, readMallocSnapshot } from '../engine/malloc.js';
 import type { ArenaSnapshot, MallocSnapshot } from '../model/snapshot.js';
+import { readsNote } from '../output/readsNote.js';
 import { formatBytes, hex } from '../util/format.js';
 import { renderTable } from '../util/table.js';
 
@@ -11,6 +12,7 @@ export interface ArenasOptions {
   debugDir?: string[];
   bins?: boolean;
   histogram?: boolean;
+  readSwapped?: boolean;
 }
 
 function arenaJson(a: ArenaSnapshot) {
@@ -52,6 +54,7 @@ export function arenasJson(s: MallocSnapshot) {
     totals: s.totals,
     anomalies: s.anomalies.map((x) => ({ ...x, address: x.address === null ? null : hex(x.address) })),
     freeze: s.freeze,
+    reads: s.reads,
   };
 }
 
@@ -80,6 +83,8 @@ function renderText(s: MallocSnapshot, opts: ArenasOptions): string {
     `mmap threshold ${formatBytes(p.mmapThreshold)}${p.dynamicMmapThreshold ? ' (raised dynamically by free())' : ''}, trim threshold ${formatBytes(p.trimThreshold)}, ` +
       `top pad ${formatBytes(p.topPad)}, arena_max ${p.arenaMax || 'unset'}, arena_test ${p.arenaTest}, mmapped chunks ${p.mmappedChunks} (${formatBytes(p.mmappedBytes)})`,
   ];
+  const note = readsNote(s.reads);
+  if (note) lines.push(note);
   if (rows.some((a) => a.approximate)) lines.push('~ arena changed while it was read (lock held); numbers approximate. Use --freeze for an exact snapshot.');
   for (const a of rows) {
     for (const an of a.anomalies.slice(0, 5)) lines.push(`anomaly in ${hex(a.address)}: ${an.kind}${an.address !== null ? ` at ${hex(an.address)}` : ''}: ${an.detail}`);
@@ -125,6 +130,7 @@ export async function runArenas(pid: number, opts: ArenasOptions): Promise<void>
     debugDirs: opts.debugDir ?? [],
     withBins: opts.bins,
     withHistogram: opts.histogram,
+    readSwapped: opts.readSwapped,
   });
   process.stdout.write((opts.json ? JSON.stringify(arenasJson(snapshot), null, 2) : renderText(snapshot, opts)) + '\n');
 }

@@ -20,6 +20,8 @@ export interface DumpRequest {
   output: string;
   force?: boolean;
   freeze?: boolean;
+  /** Read swapped-out pages (swapping them in); by default they are holes. */
+  readSwapped?: boolean;
   onProgress?: (bytesDone: number, total: number) => void;
 }
 
@@ -32,6 +34,10 @@ export interface DumpRecord {
   bytesRead: number;
   holes: Array<{ start: string; end: string }>;
   holeBytes: number;
+  /** Pages not resident in the target (never touched or trimmed): written as zeros without reading them. */
+  zeroBytes: number;
+  /** Swapped-out pages, not read unless --read-swapped: written as zeros, listed among the holes. */
+  swappedBytes: number;
   sha256: string;
   frozen: boolean;
   stoppedMs: number | null;
@@ -67,7 +73,7 @@ export async function dumpRange(req: DumpRequest): Promise<DumpRecord> {
   const sidecar = `${output}.json`;
   refuseExisting(output, Boolean(req.force));
   refuseExisting(sidecar, Boolean(req.force));
-  const reader = MemoryReader.forProcess(pid);
+  const reader = MemoryReader.forProcess(pid, { readSwapped: req.readSwapped });
   const t0 = process.hrtime.bigint();
   const temp = openTemp(output);
   let native;
@@ -97,6 +103,8 @@ export async function dumpRange(req: DumpRequest): Promise<DumpRecord> {
     bytesRead: result.bytesRead,
     holes,
     holeBytes: result.holes.reduce((s, h) => s + (h.end - h.start), 0),
+    zeroBytes: reader.counters().zeroBytes,
+    swappedBytes: reader.counters().swappedBytes,
     sha256: result.sha256,
     frozen: native.freeze !== null,
     stoppedMs: native.freeze ? native.freeze.stoppedMs : null,
@@ -138,6 +146,7 @@ export interface DumpCliOptions {
   force?: boolean;
   freeze?: boolean;
   json?: boolean;
+  readSwapped?: boolean;
 }
 
 export async function runDump(pid: number, startText: string | undefined, endText: string | undefined, opts: DumpCliOptions): Promise<void> {
@@ -145,18 +154,20 @@ export async function runDump(pid: number, startText: string | undefined, endTex
   preflight(pid);
   const { start, end } = resolveDumpRange(pid, startText, endText, opts.region);
   const bar = new ProgressBar('dump', end - start);
-  const rec = await dumpRange({ pid, start, end, output: opts.output, force: opts.force, freeze: opts.freeze, onProgress: (d) => bar.update(d) });
+  const rec = await dumpRange({ pid, start, end, output: opts.output, force: opts.force, freeze: opts.freeze, readSwapped: opts.readSwapped, onProgress: (d) => bar.update(d) });
   bar.finish();
   if (opts.json) {
     process.stdout.write(JSON.stringify(rec, null, 2) + '\n');
     return;
   }
   const holeText = rec.holes.length ? `, ${rec.holes.length} unreadable range(s) (${formatBytes(rec.holeBytes)}) written as zeros` : '';
+  const zeroText = rec.zeroBytes ? `, ${formatBytes(rec.zeroBytes)} not resident (zeros, not read)` : '';
+  const swapText = rec.swappedBytes ? `, ${formatBytes(rec.swappedBytes)} swapped out (not read; --read-swapped reads them)` : '';
   const freezeText = rec.frozen
     ? `; target stopped for ${rec.stoppedMs!.toFixed(1)} ms (the read took ${rec.readMs.toFixed(1)} ms)`
     : '; target not stopped';
   process.stdout.write(
-    `wrote ${rec.path}: ${formatBytes(rec.size)} from ${rec.start}-${rec.end}${holeText}\n` +
+    `wrote ${rec.path}: ${formatBytes(rec.size)} from ${rec.start}-${rec.end}${holeText}${zeroText}${swapText}\n` +
       `sha256 ${rec.sha256}\n` +
       `${formatRate(rec.size, rec.durationMs / 1000)} in ${rec.durationMs.toFixed(0)} ms${freezeText}; details in ${rec.path}.json\n`,
   );

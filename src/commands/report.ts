@@ -1,6 +1,6 @@
 // `arenascope report <pid>`: explains the RSS, estimates what malloc_trim(0)
 // would return, and advises with the numbers behind each claim.
-// buildReport() is also what the TUI overview calls.
+// buildReport() is also what the TUI overview runs for its advice (src/tui/sampling/useAdvice.ts).
 import { advise, type Advice, type AdviceInput } from '../analysis/advice.js';
 import { engineChunkData, layoutsFromSnapshot, type ArenaChunkData, type ChunkTableSource } from '../analysis/arenaData.js';
 import { buildContext, defaultArenaLimit, isGlibcMalloc, type EffectiveParams, type ReportContext } from '../analysis/context.js';
@@ -9,7 +9,8 @@ import { analyzeResidency, sumResidency, type ArenaResidency } from '../analysis
 import { regionsToSplit, rssBreakdown, type BreakdownLine } from '../analysis/rssBreakdown.js';
 import { sampleProcessWithChunks } from '../engine/sample.js';
 import { detectAllocatorForPid } from '../glibc/allocator.js';
-import type { AllocatorInfo, ProcessSnapshot } from '../model/snapshot.js';
+import type { AllocatorInfo, ProcessSnapshot, ReadSummary } from '../model/snapshot.js';
+import { readsNote } from '../output/readsNote.js';
 import { readMaps } from '../proc/maps.js';
 import { readResidency, type ResidencyMap } from '../proc/pagemap.js';
 import { readEnviron } from '../proc/status.js';
@@ -22,13 +23,15 @@ export interface ReportOptions {
   /** Run jcmd against a JVM with NMT on (attach API). Default true. */
   attach?: boolean;
   jcmdTimeoutMs?: number;
-  /** A snapshot already taken (the TUI passes its own), with its chunk table when it asked for one. */
+  /** A snapshot already taken (tests pass their own), with its chunk table when it asked for one. */
   snapshot?: ProcessSnapshot;
   chunkTable?: Buffer | null;
   /** Stop the target (ptrace) during the arena walk, for an exact snapshot. */
   freeze?: boolean;
   /** Chunk-level arena data; defaults to the arena engine's chunk table. */
   chunkSource?: ChunkTableSource;
+  /** Read swapped-out pages (swapping them in); by default they are not read. */
+  readSwapped?: boolean;
 }
 
 export interface ArenaReportRow {
@@ -90,6 +93,8 @@ export interface Report {
   uptimeSeconds: number | null;
   jvm: JvmReport | null;
   advice: Advice[];
+  /** Pages the arena walk spared the target; null without a walk. */
+  reads: ReadSummary | null;
 }
 
 function targetIds(snapshot: ProcessSnapshot): { uid: number; gid: number } {
@@ -182,7 +187,7 @@ export async function buildReport(pid: number, options: ReportOptions = {}): Pro
     snapshot = options.snapshot;
     engineTable = options.chunkTable ?? null;
   } else {
-    const sample = await sampleProcessWithChunks(pid, { withChunks: true, freeze: Boolean(options.freeze) });
+    const sample = await sampleProcessWithChunks(pid, { withChunks: true, freeze: Boolean(options.freeze), readSwapped: Boolean(options.readSwapped) });
     snapshot = sample.snapshot;
     engineTable = sample.chunkTable;
   }
@@ -256,6 +261,7 @@ export async function buildReport(pid: number, options: ReportOptions = {}): Pro
     uptimeSeconds: ctx.uptimeSeconds,
     jvm,
     advice: advise(adviceInput(ctx, breakdown.rss, rows, arenas, snapshot.malloc?.heapMaxSize)),
+    reads: snapshot.malloc?.reads ?? null,
   };
 }
 
@@ -281,6 +287,7 @@ export function reportJson(r: Report) {
         }
       : null,
     arenaNote: r.arenaNote,
+    reads: r.reads,
     env: r.env,
     params: r.params,
     cgroup: r.cgroup,
@@ -319,6 +326,8 @@ export function renderReport(r: Report, color = false): string {
   const libc = r.allocator.glibcVersion ? ` ${r.allocator.glibcVersion}` : '';
   out.push(h(`arenascope report: pid ${r.pid} (${r.comm}), RSS ${formatBytes(r.rss)}`));
   out.push(`allocator: ${r.allocator.allocator}${libc} (${r.allocator.evidence})`);
+  const note = r.reads ? readsNote(r.reads) : null;
+  if (note) out.push(note);
   out.push('');
 
   out.push(h(`RSS explained (sum of smaps Rss over every mapping = ${formatBytes(r.rss)})`));
@@ -436,10 +445,11 @@ export interface ReportCommandOptions {
   attach?: boolean;
   jcmdTimeoutMs?: number;
   freeze?: boolean;
+  readSwapped?: boolean;
 }
 
 export async function runReport(pid: number, opts: ReportCommandOptions): Promise<void> {
-  const report = await buildReport(pid, { attach: opts.attach !== false, jcmdTimeoutMs: opts.jcmdTimeoutMs ?? 20000, freeze: Boolean(opts.freeze) });
+  const report = await buildReport(pid, { attach: opts.attach !== false, jcmdTimeoutMs: opts.jcmdTimeoutMs ?? 20000, freeze: Boolean(opts.freeze), readSwapped: Boolean(opts.readSwapped) });
   if (opts.json) {
     process.stdout.write(JSON.stringify(reportJson(report), null, 2) + '\n');
     return;

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { ArenascopeError } from '../errors.js';
 import { scanTargetStrings } from '../engine/strings.js';
 import { defaultStringScanOptions, type StringScanOptions, type StringScanResult, type StringSelection } from '../model/strings.js';
+import { readsNote } from '../output/readsNote.js';
 import { formatBytes, hex, parseAddressExpr, percent } from '../util/format.js';
 import { ProgressBar } from '../util/progress.js';
 import { renderTable } from '../util/table.js';
@@ -23,6 +24,7 @@ export interface StringsCliOptions {
   top?: string;
   samples?: string;
   redact?: boolean;
+  readSwapped?: boolean;
 }
 
 /** Text shown in the table: one line, at most `width` characters, with the full length when cut. */
@@ -83,6 +85,7 @@ export function parseScanOptions(o: StringsCliOptions): StringScanOptions {
     ...(o.grep !== undefined ? { grep: o.grep } : {}),
     filter: o.live ? 'live' : o.free ? 'free' : 'all',
     redact: Boolean(o.redact),
+    readSwapped: Boolean(o.readSwapped),
   };
 }
 
@@ -116,6 +119,7 @@ export function stringsJson(r: StringScanResult) {
       arena: s.arena === null ? null : hex(s.arena),
     })),
     bySizeClass: r.bySizeClass,
+    reads: r.reads,
   };
 }
 
@@ -142,6 +146,8 @@ function renderText(r: StringScanResult): string {
       ]),
     );
   }
+  const note = readsNote(r.reads);
+  if (note) lines.push('', note);
   if (total > 0) {
     const top = [...r.bySizeClass].sort((a, b) => b.stringBytes - a.stringBytes).slice(0, 5);
     lines.push('', 'string bytes by chunk size:', ...top.map((c) => `  ${percent(c.stringBytes, total).padStart(6)} in ${hex(c.chunkSize)} chunks (${formatBytes(c.stringBytes)})`));

@@ -28,6 +28,8 @@ export interface MallocReadOptions {
   withChunks?: boolean;
   /** A region map already read for this refresh (saves a second smaps read). */
   regionMap?: RegionMap;
+  /** Read swapped-out pages (swapping them in); by default they are not read. */
+  readSwapped?: boolean;
 }
 
 export interface MallocReadResult {
@@ -41,7 +43,7 @@ const defaultMmapThreshold = 0x20000;
 
 export async function readMallocSnapshot(pid: number, options: MallocReadOptions = {}): Promise<MallocReadResult> {
   preflight(pid, { requireX86_64: true });
-  const reader = MemoryReader.forProcess(pid);
+  const reader = MemoryReader.forProcess(pid, { readSwapped: options.readSwapped });
   const regionMap = options.regionMap ?? readRegionMap(pid, reader);
   const maps = regionMap.regions.map((r) => ({ start: r.start, end: r.end, perms: r.perms, offset: r.offset, dev: '', inode: 0, path: r.path }));
   const env = readEnviron(pid);
@@ -139,6 +141,7 @@ export async function readMallocSnapshot(pid: number, options: MallocReadOptions
     totals: totalsOf(arenas),
     freeze,
     anomalies: result.anomalies.map((a) => ({ kind: a.kind, address: a.address, detail: a.detail })),
+    reads: reader.counters(),
     takenAt: Date.now(),
   };
   return { snapshot, regionMap, chunkTable: result.chunkTable ?? null };

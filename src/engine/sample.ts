@@ -17,6 +17,8 @@ export interface SampleOptions {
   withChunks?: boolean;
   useDebuginfo?: boolean;
   debugDirs?: string[];
+  /** Read swapped-out pages (swapping them in); by default they are not read. */
+  readSwapped?: boolean;
 }
 
 export interface ProcessSample {

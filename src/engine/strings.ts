@@ -78,7 +78,7 @@ export async function scanTargetStrings(
 ): Promise<StringScanResult> {
   const t0 = process.hrtime.bigint();
   preflight(pid, { requireX86_64: true });
-  const reader = MemoryReader.forProcess(pid);
+  const reader = MemoryReader.forProcess(pid, { readSwapped: options.readSwapped });
   let ranges: Range[] = [];
   let malloc: MallocSnapshot | null = null;
   let chunkTable: Buffer | null = null;
@@ -103,7 +103,7 @@ export async function scanTargetStrings(
   }
   if (needsWalk(selection, options)) {
     const { readMallocSnapshot } = await import('./malloc.js');
-    const r = await readMallocSnapshot(pid, { regionMap: map, withChunks: true });
+    const r = await readMallocSnapshot(pid, { regionMap: map, withChunks: true, readSwapped: options.readSwapped });
     malloc = r.snapshot;
     chunkTable = r.chunkTable;
   }
@@ -145,8 +145,15 @@ export async function scanTargetStrings(
     throw toArenascopeError(err, { pid });
   }
   const clean = options.redact ? redact : (t: string) => t;
+  const own = reader.counters();
+  const walked = malloc?.reads;
   return {
     pid,
+    reads: {
+      zeroBytes: own.zeroBytes + (walked?.zeroBytes ?? 0),
+      swappedBytes: own.swappedBytes + (walked?.swappedBytes ?? 0),
+      pagemapUsed: own.pagemapUsed && (walked?.pagemapUsed ?? true),
+    },
     scanned: { ranges, bytes: native.bytesScanned },
     stringsFound: native.stringsFound,
     approximate: native.approximate,

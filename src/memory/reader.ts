@@ -3,7 +3,12 @@
 // ArenascopeError.
 import { toArenascopeError, ArenascopeError } from '../errors.js';
 import { loadNative } from '../native/loader.js';
-import type { NativeHole, NativeImageSegment, NativeMemorySource, NativeReadResult } from '../native/native.js';
+import type { NativeHole, NativeImageSegment, NativeMemorySource, NativeReadCounters, NativeReadResult } from '../native/native.js';
+
+export interface ProcessReadOptions {
+  /** Read swapped-out pages (which swaps them back in); by default they are holes. */
+  readSwapped?: boolean;
+}
 
 function checkRange(address: number, length: number): void {
   if (!Number.isSafeInteger(address) || address < 0) throw new ArenascopeError('EINVAL', `bad address ${address}`);
@@ -19,9 +24,9 @@ export class MemoryReader {
     this.pid = pid;
   }
 
-  static forProcess(pid: number): MemoryReader {
+  static forProcess(pid: number, options: ProcessReadOptions = {}): MemoryReader {
     if (!Number.isSafeInteger(pid) || pid <= 0) throw new ArenascopeError('EINVAL', `bad pid ${pid}`);
-    return new MemoryReader(loadNative().MemorySource.forProcess(pid), pid);
+    return new MemoryReader(loadNative().MemorySource.forProcess(pid, { readSwapped: Boolean(options.readSwapped) }), pid);
   }
 
   static fromImage(segments: NativeImageSegment[]): MemoryReader {
@@ -44,6 +49,14 @@ export class MemoryReader {
     } catch (err) {
       throw toArenascopeError(err, this.pid === null ? {} : { pid: this.pid });
     }
+  }
+
+  /**
+   * Bytes this reader chose not to read so far: pages not resident in the
+   * target (known zeros) and swapped-out pages (holes unless readSwapped).
+   */
+  counters(): NativeReadCounters {
+    return this.native.counters();
   }
 
   /** Reads and returns the bytes only when all of them were readable. */

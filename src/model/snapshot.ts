@@ -119,6 +119,20 @@ export interface AllocatorInfo {
   glibcVersion: string | null;
 }
 
+/**
+ * What reading the target spared it: arenascope reads no page that is not
+ * resident in a private anonymous mapping (such a page is zeros, and reading it
+ * can make it resident), and no swapped-out page unless --read-swapped.
+ */
+export interface ReadSummary {
+  /** Non-resident anonymous bytes taken as zeros without reading them. */
+  zeroBytes: number;
+  /** Swapped-out bytes not read (unknown content: holes). */
+  swappedBytes: number;
+  /** False when /proc/PID/pagemap was unreadable: pages were read unchecked. */
+  pagemapUsed: boolean;
+}
+
 export type LocatedBy = 'debuginfo' | 'file-pattern' | 'live-scan' | 'heap-info-route';
 
 export interface MallocSnapshot {
@@ -138,6 +152,8 @@ export interface MallocSnapshot {
   freeze: FreezeReport | null;
   /** Global anomalies (ring, discovery), besides per-arena ones. */
   anomalies: Anomaly[];
+  /** Pages spared while reading (discovery and walk). */
+  reads: ReadSummary;
   takenAt: number;
 }
 

@@ -1,3 +1,5 @@
+import type { ReadSummary } from './snapshot.js';
+
 // What a string scan is asked to look at, and what it returns (the JSON of
 // `arenascope strings --json`, with addresses as numbers until the edge).
 
@@ -20,6 +22,8 @@ export interface StringScanOptions {
   grep?: string;
   filter: ChunkFilter;
   redact: boolean;
+  /** Read swapped-out pages (swapping them in); by default they are not read. */
+  readSwapped?: boolean;
 }
 
 export const defaultStringScanOptions: StringScanOptions = {
@@ -47,6 +51,8 @@ export interface StringSample {
 
 export interface StringScanResult {
   pid: number;
+  /** Pages the scan (and its arena walk) spared the target. */
+  reads: ReadSummary;
   scanned: { ranges: Array<{ start: number; end: number }>; bytes: number };
   stringsFound: number;
   approximate: boolean;

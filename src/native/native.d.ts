@@ -24,6 +24,21 @@ export interface NativeImageSegment {
   data: Buffer;
 }
 
+/**
+ * What a source chose not to read, cumulative over its life (native/memory/page_gate.h).
+ * A live source reads no page that is neither present nor swapped in a private
+ * anonymous mapping (it is zeros, and reading it could make it resident), and
+ * no swapped-out page unless created with readSwapped.
+ */
+export interface NativeReadCounters {
+  /** Non-resident anonymous pages returned as zeros without reading them. */
+  zeroBytes: number;
+  /** Swapped-out pages not read: holes in what was returned. */
+  swappedBytes: number;
+  /** False when /proc/PID/pagemap could not be read and pages were read unchecked (always false for an image). */
+  pagemapUsed: boolean;
+}
+
 /** A handle on a native MemorySource (live process or in-memory image). */
 export interface NativeMemorySource {
   /** Synchronous read of at most 16 MiB; unreadable pages read as zeros and are listed in holes. */
@@ -31,10 +46,11 @@ export interface NativeMemorySource {
   /** The same off the JS thread, at most 256 MiB. */
   readAsync(address: number, length: number): Promise<NativeReadResult>;
   describe(): NativeSourceDescription;
+  counters(): NativeReadCounters;
 }
 
 export interface NativeMemorySourceStatic {
-  forProcess(pid: number): NativeMemorySource;
+  forProcess(pid: number, options?: { readSwapped?: boolean }): NativeMemorySource;
   fromImage(segments: NativeImageSegment[]): NativeMemorySource;
   fromFile(path: string, address: number): NativeMemorySource;
 }

@@ -3,7 +3,6 @@
 import { Box, Text, useApp } from 'ink';
 import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { ArenaSnapshot } from '../model/snapshot.js';
-import type { CellState } from './components/cells.js';
 import { Header, headerHeight } from './components/Header.js';
 import type { HeapMapData } from './components/HeapMap.js';
 import type { KeyHandler } from './input.js';
@@ -11,6 +10,7 @@ import { hintsFor } from './keys.js';
 import { useNavigation, type ViewName } from './navigation.js';
 import { arenaGrowth } from './sampling/growth.js';
 import { heapMapFromChunkTable } from './sampling/heapMapCells.js';
+import { useAdvice } from './sampling/useAdvice.js';
 import { useProcessSampler, type SamplerOptions } from './sampling/useProcessSampler.js';
 import type { ScanFunction } from './sampling/useStringScan.js';
 import { describeSelection, selectionOfArena, selectionOfRegion, type TargetSelection } from './selection.js';
@@ -31,7 +31,6 @@ import { Help } from './views/Help/Help.js';
 import { useHelpInput } from './views/Help/useHelpInput.js';
 import { useHelpState } from './views/Help/useHelpState.js';
 import { Overview } from './views/Overview/Overview.js';
-import type { AdviceLine } from './views/Overview/overviewLines.js';
 import { useOverviewInput } from './views/Overview/useOverviewInput.js';
 import { useOverviewState } from './views/Overview/useOverviewState.js';
 import { Regions } from './views/Regions/Regions.js';
@@ -46,8 +45,6 @@ export interface AppProps {
   intervalSeconds: number;
   /** Stop the target while sampling and dumping (--freeze); never automatic. */
   freeze: boolean;
-  /** The report's advice, shown on the Overview. */
-  advice?: AdviceLine[];
   /** Pin the terminal size instead of following stdout. */
   size?: Partial<TerminalSize>;
   theme?: Theme;
@@ -61,14 +58,9 @@ export interface AppProps {
 export const minColumns = 60;
 export const minRows = 12;
 
-/**
- * The arena's heap map: the engine's own cells when the snapshot carries them
- * (ArenaSnapshot.heapMap), else built from the chunk table of the sample.
- */
+/** The arena's heap map, built from the chunk table of the sample. */
 export function heapMapOf(arena: ArenaSnapshot | null, arenas: ArenaSnapshot[], chunkTable: Buffer | null, cellCount: number): HeapMapData | undefined {
   if (!arena) return undefined;
-  const candidate = (arena as { heapMap?: unknown }).heapMap as { cells?: unknown } | undefined;
-  if (candidate && Array.isArray(candidate.cells)) return { cells: candidate.cells as CellState[] };
   // Chunk records name their arena by its index in the walk, the order of snapshot.malloc.arenas.
   const index = arenas.indexOf(arena);
   if (!chunkTable || index < 0) return undefined;
@@ -83,7 +75,7 @@ export function App(props: AppProps): ReactNode {
   );
 }
 
-function Session({ pid, intervalSeconds, freeze, advice, size: pinnedSize, initialView, sample, scanStrings, dump }: AppProps): ReactNode {
+function Session({ pid, intervalSeconds, freeze, size: pinnedSize, initialView, sample, scanStrings, dump }: AppProps): ReactNode {
   const { exit } = useApp();
   const size = useTerminalSize(pinnedSize);
   const width = size.columns;
@@ -95,6 +87,7 @@ function Session({ pid, intervalSeconds, freeze, advice, size: pinnedSize, initi
   const inDetail = nav.view === 'arenaDetail';
   const sampler = useProcessSampler(pid, intervalSeconds, paused, { freeze, detail: inDetail, chunks: inDetail, sample });
   const snapshot = sampler.current;
+  const advice = useAdvice(pid, nav.view === 'overview');
 
   // Views' state lives here so it survives switching views.
   const regions = useRegionsState(snapshot?.regions ?? []);

@@ -56,8 +56,13 @@ function arenaOf(snapshot: MallocSnapshot, address: number): ArenaSnapshot | nul
   return snapshot.arenas.find((a) => a.heaps.some((h) => address >= h.start && address < h.start + h.size)) ?? null;
 }
 
+/**
+ * What only the route may change: its name, the time, and `reads` (the routes
+ * read different libc pages while locating main_arena, so they spare different
+ * non-resident ones).
+ */
 function stripLocatedBy(s: MallocSnapshot) {
-  const { locatedBy: _l, takenAt: _t, freeze: _f, ...rest } = s;
+  const { locatedBy: _l, takenAt: _t, freeze: _f, reads: _r, ...rest } = s;
   return rest;
 }
 

@@ -31,16 +31,45 @@ export function readMaps(pid: number): MapsEntry[] {
     });
 }
 
-/** Reads `length` bytes at `address` of process `pid` (needs ptrace access, e.g. root). */
+/**
+ * Reads `length` bytes at `address` of process `pid` (needs ptrace access, e.g.
+ * root). A page of a private anonymous mapping that pagemap shows neither
+ * present nor swapped reads as zeros and is not read: reading it would make it
+ * resident (or map the zero page), and later checks of what the target holds
+ * would see the test's own footprint. (A file mapping's non-present page holds
+ * file bytes, and is read.)
+ */
 export function readMemory(pid: number, address: number, length: number): Buffer {
+  const buffer = Buffer.alloc(length);
+  if (length === 0) return buffer;
+  const first = Math.floor(address / 4096);
+  const last = Math.floor((address + length - 1) / 4096);
+  const entries = Buffer.alloc((last - first + 1) * 8);
+  const pm = fs.openSync(`/proc/${pid}/pagemap`, 'r');
+  try {
+    fs.readSync(pm, entries, 0, entries.length, first * 8);
+  } finally {
+    fs.closeSync(pm);
+  }
+  // bit 63 present, bit 62 swapped (Documentation/admin-guide/mm/pagemap.rst)
+  const anon = readMaps(pid).filter((m) => m.perms.endsWith('p') && (m.path === '' || m.path === '[heap]' || m.path.startsWith('[stack') || m.path.startsWith('[anon:')));
+  const inAnon = (page: number) => anon.some((m) => page * 4096 >= m.start && page * 4096 < m.end);
+  const mustRead = (page: number) => (entries.readUInt32LE((page - first) * 8 + 4) & 0xc0000000) !== 0 || !inAnon(page);
   const fd = fs.openSync(`/proc/${pid}/mem`, 'r');
   try {
-    const buffer = Buffer.alloc(length);
-    let done = 0;
-    while (done < length) {
-      const n = fs.readSync(fd, buffer, done, length - done, address + done);
-      if (n <= 0) throw new Error(`short read at 0x${(address + done).toString(16)}`);
-      done += n;
+    for (let page = first; page <= last; page++) {
+      if (!mustRead(page)) continue;
+      let runEnd = page;
+      while (runEnd + 1 <= last && mustRead(runEnd + 1)) runEnd++;
+      const from = Math.max(address, page * 4096);
+      const to = Math.min(address + length, (runEnd + 1) * 4096);
+      let done = 0;
+      while (done < to - from) {
+        const n = fs.readSync(fd, buffer, from - address + done, to - from - done, from + done);
+        if (n <= 0) throw new Error(`short read at 0x${(from + done).toString(16)}`);
+        done += n;
+      }
+      page = runEnd;
     }
     return buffer;
   } finally {
