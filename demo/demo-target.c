@@ -16,6 +16,9 @@
  * `arenascope demo` always ends it too.
  *
  * Usage: demo-target [--threads N] [--cap-mib N] [--ramp-seconds N] [--verbose]
+ * --verbose says on stderr when the workers are started and when each one
+ * reaches its cap ("demo-target: worker-N capped"), so a caller can wait for
+ * the heaps to settle instead of guessing how long that takes.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -231,6 +234,7 @@ static void *worker_main(void *arg) {
        * allocation order, so their neighbours in memory stay live. */
       for (size_t i = 1; i < w->nslots; i += 3) drop_text(w, i);
       w->phase = CHURNING;
+      if (w->opt.verbose) fprintf(stderr, "demo-target: worker-%d capped\n", w->index);
     } else if (w->nslots > 0) {
       /* Capped: replace a few random texts so the arena keeps changing a little. */
       for (int i = 0; i < 4; i++) {

@@ -23,8 +23,8 @@ type Keypress = [input: string, key: Key];
  * Ink hands over characters that arrive together as one input ("jjj" from a
  * held key or tmux, a pasted path, "\r\r" from tmux send-keys Enter Enter
  * under load); each is a key of its own here, with the flags Ink would have
- * given it alone (Enter, Tab and Backspace come with an empty input, as from
- * Ink). Text fields get the same characters one by one, which appends the
+ * given it alone (Enter, Tab and Backspace come with an empty input, Ctrl+letter
+ * as the letter with ctrl, as from Ink). Text fields get the same characters one by one, which appends the
  * same text. Escape sequences are left whole: split, they would read as Esc
  * followed by letters.
  */
@@ -39,6 +39,10 @@ function keypressOf(ch: string, chunk: Key): Keypress {
   if (ch === '\t') return ['', { ...key, tab: true }];
   if (ch === '\u007f') return ['', { ...key, delete: true }];
   if (ch === '\b') return ['', { ...key, backspace: true }];
+  // Other control characters are Ctrl+letter, as Ink reports them alone
+  // (Ctrl-U arrives as "\x15": input "u" with ctrl).
+  const code = ch.charCodeAt(0);
+  if (code >= 1 && code <= 26 && ch !== '\n') return [String.fromCharCode(code + 96), { ...key, ctrl: true }];
   return [ch, key];
 }
 

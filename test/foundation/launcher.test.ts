@@ -33,7 +33,7 @@ describe('bin/arenascope', () => {
     symlinkSync(command, link);
     // A small target: the maps of this worker under the sanitizer run hold
     // ASan's terabytes of shadow, which the kernel takes a minute to walk for smaps.
-    const target = spawn('sleep', ['60'], { stdio: 'ignore' });
+    const target = spawn('sleep', ['infinity'], { stdio: 'ignore' });
     try {
       const maps = spawnSync(link, ['maps', String(target.pid), '--json'], { encoding: 'utf8', env });
       expect(maps.status).toBe(0);

@@ -1,7 +1,21 @@
 // `arenascope maps` against real processes: classification of thread arenas
 // and stacks, JSON shape, filters, and the error paths.
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildC, runCli, startNative, type RunningTarget } from '../support/nativeTarget.js';
+
+/** Rss of every mapping by its start address, read from /proc/PID/smaps. */
+function smapsRss(pid: number): Map<number, number> {
+  const out = new Map<number, number>();
+  let start = -1;
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const head = /^([0-9a-f]+)-[0-9a-f]+ /.exec(line);
+    if (head) start = parseInt(head[1]!, 16);
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss) out.set(start, Number(rss[1]) * 1024);
+  }
+  return out;
+}
 
 describe('maps', () => {
   let target: RunningTarget;
@@ -44,7 +58,7 @@ describe('maps', () => {
     }
   });
 
-  it('filters by kind and sorts by rss in the table', async () => {
+  it('filters the table by kind: exactly the thread stacks, and the summary counts them', async () => {
     const r = await runCli(['maps', String(target.pid), '--kind', 'thread-stack', '--sort', 'rss']);
     expect(r.code).toBe(0);
     const rows = r.stdout.split('\n\n')[0]!.split('\n').slice(1);
@@ -52,6 +66,22 @@ describe('maps', () => {
     for (const row of rows) expect(row).toContain('thread-stack');
     expect(r.stdout).toMatch(/thread-stack\s+5 maps/);
     expect(r.stdout).not.toMatch(/\u001b\[/); // NO_COLOR
+  });
+
+  it('sorts the table by rss, largest first, by the Rss /proc/PID/smaps gives each mapping', async () => {
+    const r = await runCli(['maps', String(target.pid), '--sort', 'rss']);
+    expect(r.code, r.stderr).toBe(0);
+    const smaps = smapsRss(target.pid);
+    const rows = r.stdout.split('\n\n')[0]!.split('\n').slice(1);
+    expect(rows).toHaveLength(smaps.size);
+    const rss = rows.map((row) => {
+      const start = parseInt(row.split(/\s+/)[0]!, 16);
+      expect(smaps.has(start), row).toBe(true);
+      return smaps.get(start)!;
+    });
+    // the parked target's mappings differ in RSS, so the order says something
+    expect(new Set(rss).size).toBeGreaterThan(2);
+    expect(rss).toEqual([...rss].sort((a, b) => b - a));
   });
 
   it('rejects a bad kind with a usage error', async () => {

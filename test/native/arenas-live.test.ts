@@ -96,7 +96,7 @@ async function startFixture(binary: string, dir: string, env: Record<string, str
   const fd = fs.openSync(outPath, 'w');
   const child = spawn(binary, [], { stdio: ['ignore', fd, 'inherit'], env: childEnv(env) });
   fs.closeSync(fd);
-  const deadline = Date.now() + 15_000;
+  const deadline = Date.now() + 50_000; // bounds a hang only: the fixture prints READY at once
   while (Date.now() < deadline) {
     const text = fs.readFileSync(outPath, 'utf8');
     if (text.includes('READY\n')) return { child, pid: child.pid!, output: text };

@@ -1,12 +1,16 @@
 // Targets that die or change under the inspector while it reads them: a clear
 // one-line error with the "no such process" exit code (and no partial output)
 // when the target is killed mid-dump, mid-walk (arenas) or mid-scan (strings);
-// a complete dump with holes where memory was unmapped mid-read.
+// a complete dump with holes where memory was unmapped mid-read. Nothing here
+// depends on how fast anything runs: the inspector is stopped (SIGSTOP) at the
+// point the test picked, the target dies or unmaps while it is held there, and
+// only then does the inspector go on.
 import { closeSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, statSync, watch } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
+import { threadStates } from '../support/inspection.js';
 import { buildC, runCli, startNative, type CliResult, type RunningTarget } from '../support/nativeTarget.js';
 
 const MiB = 1 << 20;
@@ -17,7 +21,6 @@ afterEach(async () => {
   target = undefined;
 });
 
-/** Resolves once a temp file in dir has at least minBytes (the dump is under way). */
 /** The CLI saw its target vanish: exit 3, one line on stderr naming it, nothing on stdout. */
 function expectGoneInOneLine(r: CliResult, pid: number): void {
   expect(r.code, r.stderr).toBe(3);
@@ -27,6 +30,7 @@ function expectGoneInOneLine(r: CliResult, pid: number): void {
   expect(r.stdout).toBe('');
 }
 
+/** Resolves once a temp file in dir has at least minBytes (the dump is under way). */
 function whenTempFileGrows(dir: string, minBytes: number): Promise<void> {
   return new Promise((resolve) => {
     const check = () => {
@@ -49,6 +53,37 @@ function whenTempFileGrows(dir: string, minBytes: number): Promise<void> {
   });
 }
 
+/** Polls check() until it is true; the deadline only bounds a hang. */
+async function waitFor(what: string, check: () => boolean, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+/**
+ * Runs `meanwhile` with the CLI stopped: SIGSTOP, wait until every thread of it
+ * is stopped (/proc), run it, SIGCONT. Whatever the CLI was doing when it was
+ * stopped, it is still doing when it goes on.
+ */
+async function withCliStopped(cli: ChildProcess, meanwhile: () => Promise<void>): Promise<void> {
+  process.kill(cli.pid!, 'SIGSTOP');
+  await waitFor('the CLI to stop', () => threadStates(cli.pid!).every((s) => s === 'T'));
+  try {
+    await meanwhile();
+  } finally {
+    process.kill(cli.pid!, 'SIGCONT');
+  }
+}
+
+/** SIGKILLs the target and waits until it has exited (reaped: /proc/PID is gone or a zombie no more). */
+async function killTarget(t: RunningTarget): Promise<void> {
+  const exited = new Promise((r) => t.child.once('exit', r));
+  process.kill(t.pid, 'SIGKILL');
+  await exited;
+}
+
 async function startShrinkingRegion(mib: number): Promise<{ t: RunningTarget; start: number; end: number }> {
   const t = await startNative(buildC('test/targets/reliability/shrinking_region.c'), [String(mib)]);
   const [start, end] = t.fields.map((f) => parseInt(f, 16)) as [number, number];
@@ -62,12 +97,15 @@ describe('a target that dies mid-dump', () => {
     const dir = mkdtempSync(join(tmpdir(), 'arenascope-dies-'));
     const file = join(dir, 'dying.bin');
     let killedAt = -1;
-    const run = runCli(['dump', String(t.pid), `0x${start.toString(16)}`, `0x${end.toString(16)}`, '-o', file]);
-    // Kill once the dump has really started writing, far from its end.
+    let cli: ChildProcess | undefined;
+    const run = runCli(['dump', String(t.pid), `0x${start.toString(16)}`, `0x${end.toString(16)}`, '-o', file], { onSpawn: (c) => (cli = c) });
+    // Once the dump has really started writing, far from its end: hold it there and kill the target.
     await whenTempFileGrows(dir, 8 * MiB);
-    const written = readdirSync(dir).filter((n) => n.endsWith('.tmp')).map((n) => statSync(join(dir, n)).size);
-    killedAt = Math.max(...written);
-    process.kill(t.pid, 'SIGKILL');
+    await withCliStopped(cli!, async () => {
+      const written = readdirSync(dir).filter((n) => n.endsWith('.tmp')).map((n) => statSync(join(dir, n)).size);
+      killedAt = Math.max(...written);
+      await killTarget(t);
+    });
     const r = await run;
     expect(killedAt).toBeLessThan(end - start);
     expect(r.code, r.stderr).toBe(3);
@@ -80,33 +118,47 @@ describe('a target that dies mid-dump', () => {
 });
 
 describe('a region unmapped while it is being dumped', () => {
-  it('completes with the unmapped part as holes, the rest as it was', async () => {
+  it('completes with exactly the unmapped upper half as a hole, the rest as it was', async () => {
     const { t, start, end } = await startShrinkingRegion(512);
     target = t;
     const half = start + (end - start) / 2;
     const dir = mkdtempSync(join(tmpdir(), 'arenascope-unmap-'));
     const file = join(dir, 'shrinking.bin');
     let unmapped = '';
-    t.child.stdout!.on('data', (d: Buffer) => {
-      const m = /UNMAPPED (0x[0-9a-f]+)/.exec(d.toString());
-      if (m) unmapped = m[1]!;
-    });
-    const run = runCli(['dump', String(t.pid), `0x${start.toString(16)}`, `0x${end.toString(16)}`, '-o', file, '--json']);
+    const unmappedLine = new Promise<void>((resolve) =>
+      t.child.stdout!.on('data', (d: Buffer) => {
+        const m = /UNMAPPED (0x[0-9a-f]+)/.exec(d.toString());
+        if (m) {
+          unmapped = m[1]!;
+          resolve();
+        }
+      }),
+    );
+    let cli: ChildProcess | undefined;
+    const run = runCli(['dump', String(t.pid), `0x${start.toString(16)}`, `0x${end.toString(16)}`, '-o', file, '--json'], { onSpawn: (c) => (cli = c) });
+    // With 4 MiB written, hold the dump and have the target unmap its upper half meanwhile.
     await whenTempFileGrows(dir, 4 * MiB);
-    t.child.stdin!.write('unmap\n');
+    let writtenWhenUnmapped = 0;
+    await withCliStopped(cli!, async () => {
+      writtenWhenUnmapped = Math.max(...readdirSync(dir).filter((n) => n.endsWith('.tmp')).map((n) => statSync(join(dir, n)).size));
+      t.child.stdin!.write('unmap\n');
+      await unmappedLine;
+    });
     const r = await run;
     expect(r.code, r.stderr).toBe(0);
     expect(unmapped).toBe(`0x${half.toString(16)}`);
     const meta = JSON.parse(r.stdout);
     expect(statSync(file).size).toBe(end - start);
-    // The reader runs at most 64 MiB ahead of the writer, and the writer had
-    // written 4 MiB when the unmap was asked for: most of the upper half is a
-    // hole, which ends exactly at the region's end; nothing below it is.
-    expect(meta.holes.length).toBeGreaterThan(0);
+    // The reader runs at most 64 MiB ahead of the writer, which had written
+    // writtenWhenUnmapped bytes (far below the half) when the dump was held and
+    // the upper half unmapped: the whole upper half is a hole, nothing below it.
+    expect(writtenWhenUnmapped + 64 * MiB).toBeLessThan(half - start);
     const holes = meta.holes.map((h: { start: string; end: string }) => ({ start: parseInt(h.start, 16), end: parseInt(h.end, 16) }));
-    for (const h of holes) expect(h.start).toBeGreaterThanOrEqual(half);
+    expect(holes.length).toBeGreaterThan(0);
+    expect(holes[0].start).toBe(half);
     expect(holes.at(-1).end).toBe(end);
-    expect(meta.holeBytes).toBeGreaterThan((end - half) / 2);
+    for (const [i, h] of holes.entries()) if (i > 0) expect(h.start).toBe(holes[i - 1].end); // contiguous
+    expect(meta.holeBytes).toBe(end - half);
     expect(meta.bytesRead + meta.holeBytes).toBe(end - start);
     // Every MiB stamp below the unmapped half is intact.
     const fd = openSync(file, 'r');
@@ -126,14 +178,15 @@ describe('a region unmapped while it is being dumped', () => {
   });
 });
 
-/** Kernel time (stime, clock ticks) of each thread of pid but its main one. */
-function workerSystemTicks(pid: number): Map<string, number> {
+/** CPU time (utime + stime, clock ticks) of each thread of pid but its main one. */
+function workerCpuTicks(pid: number): Map<string, number> {
   const out = new Map<string, number>();
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     if (Number(tid) === pid) continue;
     try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      out.set(tid, Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[12])); // field 15, stime
+      const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const f = fields.slice(fields.lastIndexOf(')') + 2).split(' ');
+      out.set(tid, Number(f[11]) + Number(f[12])); // fields 14 and 15: utime, stime
     } catch {
       // thread ended
     }
@@ -142,37 +195,41 @@ function workerSystemTicks(pid: number): Map<string, number> {
 }
 
 /**
- * Calls act() once a thread of the CLI other than its main thread has spent
- * 30 ms in the kernel: an AsyncWorker copying target memory with
- * process_vm_readv (the walk or the scan; the main thread only makes the
- * small discovery reads, and Node's own helper threads do not sit in the
- * kernel). /proc/TID/syscall cannot tell: it says "running" for a thread
- * busy inside a syscall.
+ * Calls act() once a thread of the CLI other than its main thread has done
+ * 5 ticks of work: the AsyncWorker walking the arenas or scanning (copying
+ * target memory with process_vm_readv, then matching it). The main thread only
+ * makes the small discovery reads, Node's own helper threads stay near zero,
+ * and the walk or scan of the 1 GiB heap takes seconds of CPU, so this is the
+ * walk or the scan under way. act() runs with the CLI held (SIGSTOP), so
+ * nothing it does can race the CLI's end.
  */
-function whenWorkerReads(cli: ChildProcess, act: () => void): void {
-  let done = false;
-  let first: Map<string, number> | null = null;
-  const poll = setInterval(() => {
-    if (done || cli.pid === undefined) return;
-    try {
-      const now = workerSystemTicks(cli.pid);
-      if (!first) {
-        first = now;
-        return;
+function whenWorkerBusy(cli: ChildProcess, act: () => Promise<void>): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    let first: Map<string, number> | null = null;
+    let acting = false;
+    const poll = setInterval(() => {
+      if (cli.pid === undefined) return;
+      let now: Map<string, number>;
+      try {
+        now = workerCpuTicks(cli.pid);
+      } catch {
+        return; // the CLI exited
       }
+      first ??= now;
       for (const [tid, ticks] of now) {
-        if (ticks - (first.get(tid) ?? 0) >= 3) {
-          done = true;
+        if (ticks - (first.get(tid) ?? 0) >= 5) {
           clearInterval(poll);
-          act();
+          acting = true;
+          withCliStopped(cli, act).then(() => resolve(true), reject);
           return;
         }
       }
-    } catch {
-      // the CLI exited
-    }
-  }, 2);
-  cli.on('exit', () => clearInterval(poll));
+    }, 5);
+    cli.on('exit', () => {
+      clearInterval(poll);
+      if (!acting) resolve(false);
+    });
+  });
 }
 
 describe('a target that dies while its heap is read', () => {
@@ -180,24 +237,19 @@ describe('a target that dies while its heap is read', () => {
     // Two arenas of 512 MiB of small chunks, a quarter of them on long free lists.
     const t = await startNative(buildC('test/targets/reliability/busy_heap.c'), ['1024', '1', 'shuffled']);
     target = t;
-    let killed = false;
-    const r = await runCli(args(t.pid), {
-      onSpawn: (cli) =>
-        whenWorkerReads(cli, () => {
-          killed = true;
-          process.kill(t.pid, 'SIGKILL');
-        }),
-    });
+    let acted: Promise<boolean> = Promise.resolve(false);
+    const r = await runCli(args(t.pid), { onSpawn: (cli) => (acted = whenWorkerBusy(cli, () => killTarget(t))) });
+    const killed = await acted;
     return { r, killed, pid: t.pid };
   }
 
-  it('mid-walk (arenas): exit 3, one line', async () => {
+  it('mid-walk (arenas): exit 3, one stderr line naming the process, no stdout', async () => {
     const { r, killed, pid } = await killDuring((pid) => ['arenas', String(pid), '--bins']);
     expect(killed).toBe(true);
     expectGoneInOneLine(r, pid);
   });
 
-  it('mid-scan (strings of a whole heap, no walk): exit 3, one line', async () => {
+  it('mid-scan (strings of a whole heap, no walk): exit 3, one stderr line naming the process, no stdout', async () => {
     let heap = '';
     const { r, killed, pid } = await killDuring((pid) => {
       const line = readFileSync(`/proc/${pid}/maps`, 'utf8').split('\n').find((l) => l.endsWith('[heap]'))!;
@@ -209,7 +261,7 @@ describe('a target that dies while its heap is read', () => {
     expectGoneInOneLine(r, pid);
   });
 
-  it('during the walk or the scan of a default strings run: exit 3, one line', async () => {
+  it('during the walk or the scan of a default strings run: exit 3, one stderr line naming the process', async () => {
     const { r, killed, pid } = await killDuring((pid) => ['strings', String(pid)]);
     expect(killed).toBe(true);
     expect(r.code, r.stderr).toBe(3);

@@ -141,7 +141,7 @@ describe('PID 1 of a PID namespace', () => {
     expect(out.regions.find((x: { start: string }) => parseInt(x.start, 16) === hole).perms).toBe('---p');
   });
 
-  it('walks its arenas and scans its strings', async () => {
+  it('walks its arenas (main first) and scans its strings (bytes scanned)', async () => {
     const a = await runCli(['arenas', String(hostPid), '--json']);
     expect(a.code, a.stderr).toBe(0);
     const out = JSON.parse(a.stdout);
@@ -149,6 +149,7 @@ describe('PID 1 of a PID namespace', () => {
     expect(out.arenas[0].main).toBe(true);
     const s = await runCli(['strings', String(hostPid), '--json']);
     expect(s.code, s.stderr).toBe(0);
+    expect(JSON.parse(s.stdout).scanned.bytes).toBeGreaterThan(0);
   });
 
   it('dumps its memory exactly, also frozen, and leaves it running', async () => {

@@ -23,6 +23,8 @@ async function measure(args: string[], env: Record<string, string> = {}): Promis
   const lines = await t.linesUntil('end');
   const self = parseSelfReport(lines);
   const snapshot = await sampleProcess(t.pid);
+  // The arena engine walked the target and read its mp_: the rules below need the live parameters.
+  expect(snapshot.mallocError).toBeNull();
   const ctx = buildContext(t.pid, snapshot, detectAllocatorForPid(t.pid, readMaps(t.pid)));
   const residency = readResidency(t.pid, self.arenas.flatMap((a) => a.ranges));
   const rows = analyzeResidency(self.table, residency, self.arenas, defaultTrimRules);
@@ -49,8 +51,9 @@ beforeAll(async () => {
 afterAll(stopAll);
 
 describe('advice on a 9-thread target with alternating free chunks', () => {
-  it('measured what the rules need', () => {
+  it('measured what the rules need: glibc, 9 threads and arenas, the live mp_, free resident memory, the raised threshold', () => {
     expect(busy.glibc).toBe(true);
+    expect(liveParams).toBe(true);
     expect(busy.threads).toBe(9);
     expect(busy.arenas!.count).toBe(9);
     expect(busy.arenas!.freeResident!).toBeGreaterThan(0.3 * busy.arenas!.resident);
@@ -80,9 +83,13 @@ describe('advice on a 9-thread target with alternating free chunks', () => {
   });
 
   it('raised-mmap-threshold fires only on a dynamically raised threshold, with its value', () => {
-    // From the real target: live mp_ (the engine) shows glibc's raise; without it nothing can be claimed.
-    expect(rules(busy).includes('raised-mmap-threshold')).toBe(liveParams);
-    if (liveParams) expect(busy.params!.mmapThreshold).toBe(mmapFreed);
+    // From the real target: its live mp_ (read by the engine) shows glibc's raise to the freed chunk's size.
+    expect(liveParams).toBe(true);
+    expect(busy.params!.mmapThreshold).toBe(mmapFreed);
+    expect(busy.params!.dynamicMmapThreshold).toBe(true);
+    expect(rules(busy)).toContain('raised-mmap-threshold');
+    // Without live parameters (only the environment) nothing can be claimed.
+    expect(rules({ ...busy, params: { ...busy.params!, dynamicMmapThreshold: null } })).not.toContain('raised-mmap-threshold');
     const raised = { ...busy, params: { mmapThreshold: mmapFreed, trimThreshold: 2 * mmapFreed, dynamicMmapThreshold: true, arenaMax: 0 } };
     const fired = advise(raised).find((x) => x.rule === 'raised-mmap-threshold')!;
     expect(fired.evidence).toMatchObject({ mmapThreshold: 0x62000, defaultMmapThreshold: 0x20000, trimThreshold: 0xc4000 });

@@ -1,7 +1,7 @@
 // Shared by the report tests: compile C targets once, spawn them, talk to
 // them line by line, and read exact RSS figures from /proc.
 import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeChunkTable, type ChunkRecord, type ChunkStateValue } from '../../src/analysis/chunkTable.js';
@@ -18,7 +18,11 @@ export function buildTarget(name: string, extraFlags: string[] = [], compiler = 
   const src = join(targetsDir, `${name}.c`);
   const bin = join(cacheDir, name + suffix);
   if (!existsSync(bin) || statSync(bin).mtimeMs < statSync(src).mtimeMs) {
-    execFileSync(compiler, ['-O1', '-g', '-Wall', '-o', bin, src, '-pthread', ...extraFlags], { stdio: 'pipe' });
+    // Built aside and renamed into place: another test file starting the same
+    // target meanwhile runs the old binary or the new one, never a half-written one.
+    const partial = `${bin}.${process.pid}.tmp`;
+    execFileSync(compiler, ['-O1', '-g', '-Wall', '-o', partial, src, '-pthread', ...extraFlags], { stdio: 'pipe' });
+    renameSync(partial, bin);
   }
   return bin;
 }

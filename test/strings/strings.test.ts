@@ -1,6 +1,6 @@
 // `arenascope strings` on real targets: planted strings with known counts,
 // kept and freed, ASCII and UTF-16LE, in one arena and across arenas, across
-// scan-block boundaries and at a region's very end.
+// scan-block boundaries and at a region's very end; --redact on planted credentials.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanTargetStrings } from '../../src/engine/strings.js';
 import { readMallocSnapshot } from '../../src/engine/malloc.js';
@@ -15,6 +15,11 @@ const freed = 'FREED-MARKER-BETA-91c2';
 const wide = 'WIDE-MARKER-GAMMA';
 const straddle = 'STRADDLE-MARKER-DELTA-5e';
 const regionEnd = 'REGION-END-MARKER-EPSILON';
+// Planted credentials for --redact: a key=value secret and a random-looking API token.
+const password = 'Hunter2Secret42';
+const credential = `CRED-MARKER password=${password}`;
+const token = 'sk_live_4eC39HqLyjWDarjtT1zdp7dc';
+const tokenLine = `TOKEN-MARKER ${token}`;
 
 function countOf(r: StringScanResult, text: string): number {
   return r.strings.filter((s) => s.text === text).reduce((t, s) => t + s.count, 0);
@@ -31,6 +36,8 @@ describe('strings on a live target', () => {
       '--plant-kept', `${kept}:40`,
       '--plant-freed', `${freed}:30`,
       '--plant-kept', `${wide}:25:utf16`,
+      '--plant-kept', `${credential}:5`,
+      '--plant-kept', `${tokenLine}:6`,
       '--plant-in', 'spread',
       '--plant-straddle', straddle,
       '--plant-region-end', regionEnd,
@@ -110,7 +117,7 @@ describe('strings on a live target', () => {
     for (const s of m.samples) expect(s.arena).toBeNull();
   });
 
-  it('prints the JSON the issue specifies, with --redact masking secrets', async () => {
+  it('prints the JSON the issue specifies: pid, scanned ranges, counts, samples with chunk and arena, size classes', async () => {
     const r = await runCli(['strings', String(target.pid), '--all-arenas', '--grep', 'MARKER', '--json', '--top', '10']);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
@@ -125,8 +132,46 @@ describe('strings on a live target', () => {
       expect(typeof s.chunk.inUse).toBe('boolean');
     }
     expect(out.bySizeClass.length).toBeGreaterThan(0);
+  });
+
+  it('--redact masks the planted password and API token in strings and samples, JSON and text, and leaves other text alone', async () => {
+    const args = ['strings', String(target.pid), '--all-arenas', '--grep', 'MARKER', '--top', '10', '--samples', '200'];
+    const count = (out: { strings: Array<{ text: string; count: number }> }, text: string): number => out.strings.find((s) => s.text === text)?.count ?? 0;
+    // Without --redact the secrets are there to be found, verbatim.
+    const plain = await runCli([...args, '--json']);
+    expect(plain.code, plain.stderr).toBe(0);
+    const before = JSON.parse(plain.stdout);
+    expect(count(before, credential)).toBe(5);
+    expect(count(before, tokenLine)).toBe(6);
+    expect(before.samples.filter((s: { text: string }) => s.text === credential)).toHaveLength(5);
+
+    const redacted = await runCli([...args, '--json', '--redact']);
+    expect(redacted.code, redacted.stderr).toBe(0);
+    expect(redacted.stdout).not.toContain(password);
+    expect(redacted.stdout).not.toContain(token);
+    const after = JSON.parse(redacted.stdout);
+    expect(count(after, 'CRED-MARKER password=[REDACTED]')).toBe(5);
+    expect(count(after, 'TOKEN-MARKER [REDACTED]')).toBe(6);
+    const maskedSamples = after.samples.filter((s: { text: string }) => s.text === 'CRED-MARKER password=[REDACTED]');
+    expect(maskedSamples.map((s: { address: string }) => s.address).sort()).toEqual(
+      before.samples.filter((s: { text: string }) => s.text === credential).map((s: { address: string }) => s.address).sort(),
+    );
+    // Ordinary text is untouched.
+    expect(count(after, kept)).toBe(40);
+    expect(count(after, freed)).toBe(30);
+
+    const text = await runCli([...args, '--redact']);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).not.toContain(password);
+    expect(text.stdout).not.toContain(token);
+    expect(text.stdout).toContain('CRED-MARKER password=[REDACTED]');
+    expect(text.stdout).toContain('TOKEN-MARKER [REDACTED]');
+  });
+
+  it('rejects --live with --free as a usage error (exit 2)', async () => {
     const bad = await runCli(['strings', String(target.pid), '--live', '--free']);
     expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/choose --live or --free, not both/);
   });
 });
 

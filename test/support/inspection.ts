@@ -51,34 +51,28 @@ export function readHeartbeat(file: string): bigint {
 
 export interface WatchReport {
   samples: number;
-  /** Longest time the heartbeat counter did not move, in ms. */
-  longestStallMs: number;
-  /** Thread states seen stopped (t/T), with when. */
+  /** Thread states seen stopped (t/T), one string of all states per sample that saw one. */
   stoppedSeen: string[];
   tracedSeen: number[];
 }
 
+export interface Watch {
+  /** Samples taken so far. */
+  samples(): number;
+  stop(): WatchReport;
+}
+
 /**
- * Samples the target's thread states, tracer and heartbeat every few ms until
- * stop() is called. Runs on the test's event loop, so the work being watched
- * must be asynchronous (a CLI child, an AsyncWorker).
+ * Samples the target's thread states and tracer every few ms until stop() is
+ * called. Runs on the test's event loop, so the work being watched must be
+ * asynchronous (a CLI child, an AsyncWorker).
  */
-export function watchTarget(pid: number, heartbeatFile: string): { stop(): WatchReport } {
+export function watchTarget(pid: number): Watch {
   let samples = 0;
-  let lastValue = readHeartbeat(heartbeatFile);
-  let lastChange = performance.now();
-  let longestStallMs = 0;
   const stoppedSeen: string[] = [];
   const tracedSeen: number[] = [];
   const sample = () => {
     samples++;
-    const now = performance.now();
-    const value = readHeartbeat(heartbeatFile);
-    if (value !== lastValue) {
-      lastValue = value;
-      lastChange = now;
-    }
-    longestStallMs = Math.max(longestStallMs, now - lastChange);
     const states = threadStates(pid);
     if (states.some((s) => s === 't' || s === 'T')) stoppedSeen.push(states.join(''));
     const tracer = tracerPid(pid);
@@ -86,10 +80,11 @@ export function watchTarget(pid: number, heartbeatFile: string): { stop(): Watch
   };
   const timer = setInterval(sample, 5);
   return {
+    samples: () => samples,
     stop() {
       clearInterval(timer);
       sample();
-      return { samples, longestStallMs, stoppedSeen, tracedSeen };
+      return { samples, stoppedSeen, tracedSeen };
     },
   };
 }

@@ -2,7 +2,7 @@
 // prints its READY line. stop() always kills it.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +17,10 @@ export function buildC(source: string, extraFlags: string[] = []): string {
   const out = join(binDir, `${source.replace(/[/.]/g, '_')}-${hash}`);
   if (!existsSync(out)) {
     mkdirSync(binDir, { recursive: true });
-    execFileSync('gcc', ['-O1', '-g', '-pthread', '-o', out, src, ...extraFlags], { stdio: 'inherit' });
+    // Built aside and renamed into place: a test file running in parallel never starts a half-written binary.
+    const partial = `${out}.${process.pid}.tmp`;
+    execFileSync('gcc', ['-O1', '-g', '-pthread', '-o', partial, src, ...extraFlags], { stdio: 'inherit' });
+    renameSync(partial, out);
   }
   return out;
 }

@@ -13,8 +13,8 @@ const { colorAllowed } = await import('../../src/tui/theme.js');
 
 let demo: RunningDemo;
 beforeAll(async () => {
-  demo = await startDemo(2, 500);
-}, 20_000);
+  demo = await startDemo(2);
+}, 120_000);
 afterAll(async () => {
   await demo.stop();
 });
@@ -24,19 +24,26 @@ async function framesOf(color: boolean): Promise<string[]> {
   try {
     const frames: string[] = [];
     await waitForText(app, 'Threads');
-    for (const key of [keys.tab, keys.tab, keys.tab, keys.tab, '?']) {
-      frames.push(app.lastFrame() ?? '');
-      await press(app, key);
-      await waitForText(app, key === '?' ? '› Help' : '[');
-    }
     frames.push(app.lastFrame() ?? '');
+    // Each view once it is drawn: its tab marked (the Arenas with their rows), then the help.
+    for (const [key, shown] of [
+      [keys.tab, '[Regions]'],
+      [keys.tab, /\[Arenas\][\s\S]*^[› ] [* ] main /m],
+      [keys.tab, '[Strings]'],
+      [keys.tab, '[Dump]'],
+      ['?', '› Help'],
+    ] as const) {
+      await press(app, key);
+      await waitForText(app, shown);
+      frames.push(app.lastFrame() ?? '');
+    }
     return frames;
   } finally {
     app.unmount();
   }
 }
 
-describe('colour', { timeout: 20_000 }, () => {
+describe('colour', { timeout: 120_000 }, () => {
   it('follows NO_COLOR: unset or empty allows colour, any other value forbids it', () => {
     expect(colorAllowed({})).toBe(true);
     expect(colorAllowed({ NO_COLOR: '' })).toBe(true);
@@ -44,13 +51,15 @@ describe('colour', { timeout: 20_000 }, () => {
     expect(colorAllowed({ NO_COLOR: 'true' })).toBe(false);
   });
 
-  it('draws every view without escape codes when colour is off', async () => {
+  it('draws every view (Overview, Regions, Arenas, Strings, Dump, Help) without escape codes when colour is off', async () => {
     const frames = await framesOf(false);
     expect(frames).toHaveLength(6);
+    // six different screens: the tab line differs in each
+    expect(new Set(frames.map((f) => f.split('\n')[1])).size).toBe(6);
     for (const f of frames) expect(f).not.toContain('\u001b[');
   });
 
-  it('uses colour when it is allowed', async () => {
+  it('draws every view with colour codes when colour is allowed', async () => {
     const frames = await framesOf(true);
     for (const f of frames) expect(f).toMatch(/\u001b\[3[0-9]m|\u001b\[9[0-7]m/);
   });

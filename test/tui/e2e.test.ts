@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureDemoTargetBuilt, processExists, repoRoot, sleep } from './helpers/demoTarget.js';
+import { ensureDemoTargetBuilt, processExists, repoRoot, sleep, waitUntil } from './helpers/demoTarget.js';
 
 // A tmux server of our own, so nothing else running on the machine is touched.
 const socket = `arenascope-e2e-${process.pid}`;
@@ -29,7 +29,8 @@ function screen(session: string, escapes = false): string {
   return tmux('capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', session);
 }
 
-async function waitForScreen(session: string, predicate: (s: string) => boolean, timeoutMs = 15_000): Promise<string> {
+/** Polls the screen until the predicate holds; the deadline only bounds a hang. */
+async function waitForScreen(session: string, predicate: (s: string) => boolean, timeoutMs = 60_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const s = sessionAlive(session) ? screen(session) : '(session ended)';
@@ -42,17 +43,17 @@ async function waitForScreen(session: string, predicate: (s: string) => boolean,
 const waitForText = (session: string, text: string | RegExp, timeoutMs?: number): Promise<string> =>
   waitForScreen(session, (s) => (typeof text === 'string' ? s.includes(text) : text.test(s)), timeoutMs);
 
-/** Each key on its own, with time for the TUI to handle it. */
-async function send(session: string, ...keys: string[]): Promise<void> {
-  for (const k of keys) {
-    tmux('send-keys', '-t', session, k);
-    await sleep(200);
-  }
+/**
+ * Keys, one send-keys each, with no pause between them: the TUI queues what it
+ * reads and handles one key per render, so keys that arrive together (as they
+ * do under load) act in order. What a key leads to is awaited on the screen.
+ */
+function send(session: string, ...keys: string[]): void {
+  for (const k of keys) tmux('send-keys', '-t', session, k);
 }
 
-async function sendText(session: string, text: string): Promise<void> {
+function sendText(session: string, text: string): void {
   tmux('send-keys', '-t', session, '-l', text);
-  await sleep(200);
 }
 
 function startSession(session: string, env: Record<string, string> = {}): void {
@@ -61,9 +62,9 @@ function startSession(session: string, env: Record<string, string> = {}): void {
 }
 
 async function quitAndCheckGone(session: string, demoPid: number): Promise<void> {
-  await send(session, 'q');
-  const deadline = Date.now() + 5000;
-  while ((sessionAlive(session) || processExists(demoPid)) && Date.now() < deadline) await sleep(100);
+  send(session, 'q');
+  // Both must end; the deadline only bounds a hang.
+  await waitUntil(`the session and demo target ${demoPid} to end`, () => (!sessionAlive(session) && !processExists(demoPid) ? true : undefined));
   expect(sessionAlive(session)).toBe(false);
   expect(processExists(demoPid)).toBe(false);
 }
@@ -100,7 +101,7 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('arenascope demo in tmux', { timeout: 90_000 }, () => {
+describe('arenascope demo in tmux', { timeout: 240_000 }, () => {
   it('opens, goes to an arena, reads its strings, dumps it, and quits with the demo target', async () => {
     const session = 'full';
     startSession(session);
@@ -109,29 +110,29 @@ describe('arenascope demo in tmux', { timeout: 90_000 }, () => {
     expect(processExists(demoPid)).toBe(true);
     await waitForText(session, /^Threads\s+13$/m);
 
-    await send(session, 'Tab', 'Tab');
+    send(session, 'Tab', 'Tab');
     const arenas = await waitForText(session, /^› [* ] (main|0x[0-9a-f]+) /m);
     expect(arenas).toContain('[Arenas]');
     // a thread arena: move off main if it is first
-    if (/^› [* ] main /m.test(arenas)) await send(session, 'j');
-    await send(session, 'Enter');
+    if (/^› [* ] main /m.test(arenas)) send(session, 'j');
+    send(session, 'Enter');
     const detail = await waitForText(session, 'Free lists');
     const arenaAddress = /thread arena\s+(0x[0-9a-f]+)/.exec(detail)![1]!;
     expect(detail).toContain('› Arena detail');
 
-    await send(session, 'Tab');
-    const strings = await waitForText(session, 'Top strings', 30_000);
+    send(session, 'Tab');
+    const strings = await waitForText(session, 'Top strings');
     expect(strings).toContain(`Strings in arena ${arenaAddress}`);
     expect(strings).toMatch(/request id=|"customer"|SELECT |INSERT INTO |UPDATE sessions/);
 
-    await send(session, 'd');
+    send(session, 'd');
     const chooser = await waitForText(session, /› arena heap 1\/\d+ 0x[0-9a-f]+-0x[0-9a-f]+/);
     const [, start, end] = /› arena heap 1\/\d+ (0x[0-9a-f]+)-(0x[0-9a-f]+)/.exec(chooser)!;
     const output = join(dir, 'arena.bin');
-    await send(session, 'e', 'C-u');
-    await sendText(session, output);
-    await send(session, 'Enter', 'Enter');
-    const done = await waitForText(session, 'sha256 ', 30_000);
+    send(session, 'e', 'C-u');
+    sendText(session, output);
+    send(session, 'Enter', 'Enter');
+    const done = await waitForText(session, 'sha256 ');
     expect(done).toContain(`wrote ${output}`);
     checkDump(output, done, parseInt(start!, 16), parseInt(end!, 16));
     expect(screen(session, true)).toMatch(sgrColour);
@@ -144,16 +145,16 @@ describe('arenascope demo in tmux', { timeout: 90_000 }, () => {
     startSession(session, { NO_COLOR: '1' });
     const first = await waitForText(session, /pid \d+ demo-target · Overview/);
     const demoPid = Number(/pid (\d+) demo-target/.exec(first)![1]);
-    await send(session, 'Tab', 't');
+    send(session, 'Tab', 't');
     await waitForText(session, 'kind main-heap');
-    await send(session, 'd');
+    send(session, 'd');
     const chooser = await waitForText(session, /› main-heap 0x[0-9a-f]+-0x[0-9a-f]+/);
     const [, start, end] = /› main-heap (0x[0-9a-f]+)-(0x[0-9a-f]+)/.exec(chooser)!;
     const output = join(dir, 'heap.bin');
-    await send(session, 'e', 'C-u');
-    await sendText(session, output);
-    await send(session, 'Enter', 'Enter');
-    const done = await waitForText(session, 'sha256 ', 30_000);
+    send(session, 'e', 'C-u');
+    sendText(session, output);
+    send(session, 'Enter', 'Enter');
+    const done = await waitForText(session, 'sha256 ');
     checkDump(output, done, parseInt(start!, 16), parseInt(end!, 16));
     expect(screen(session, true)).not.toMatch(sgrColour);
     await quitAndCheckGone(session, demoPid);

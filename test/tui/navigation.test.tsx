@@ -3,8 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { render } from 'ink-testing-library';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { sampleProcess } from '../../src/engine/sample.js';
 import { App } from '../../src/tui/App.js';
-import { startDemo, sleep, type RunningDemo } from './helpers/demoTarget.js';
+import { startDemo, waitUntil, type RunningDemo } from './helpers/demoTarget.js';
 import { frameOf, keys, press, type, waitForFrame, waitForText, type Rendered } from './helpers/ink.js';
 
 let demo: RunningDemo;
@@ -12,7 +13,7 @@ let app: Rendered | null = null;
 
 beforeAll(async () => {
   demo = await startDemo();
-}, 20_000);
+}, 120_000);
 afterAll(async () => {
   await demo.stop();
 });
@@ -47,7 +48,22 @@ function bytesOf(value: string, unit: string): number {
   return Number(value) * unitBytes[unit]!;
 }
 
-describe('views and navigation', { timeout: 20_000 }, () => {
+/** The real sampleProcess, counting the samples it starts and finishes. */
+function countingSampler(): { sample: typeof sampleProcess; started: () => number; finished: () => number } {
+  let started = 0;
+  let finished = 0;
+  const sample: typeof sampleProcess = async (pid, options) => {
+    started++;
+    try {
+      return await sampleProcess(pid, options);
+    } finally {
+      finished++;
+    }
+  };
+  return { sample, started: () => started, finished: () => finished };
+}
+
+describe('views and navigation', { timeout: 120_000 }, () => {
   it('opens on the Overview of the process', async () => {
     const a = open();
     const frame = await waitForText(a, 'Threads');
@@ -78,21 +94,34 @@ describe('views and navigation', { timeout: 20_000 }, () => {
     await waitForText(a, '[Overview]');
   });
 
-  it('p pauses sampling (the sample count stops) and resumes it', async () => {
-    const a = open();
+  it('p pauses sampling: no sample starts while an unpaused session samples 5 times; r samples once; p resumes', async () => {
+    const paused = countingSampler();
+    const a = open({ sample: paused.sample });
+    const count = (): number => Number(/sample (\d+) at/.exec(frameOf(a))![1]);
     await waitForFrame(a, (f) => /sample [3-9]\d* at/.test(f));
     await press(a, 'p');
     await waitForText(a, 'PAUSED');
-    await sleep(300); // let a sample that was already running land
-    const count = (): number => Number(/sample (\d+) at/.exec(frameOf(a))![1]);
-    const paused = count();
-    await sleep(1000); // five intervals
-    expect(count()).toBe(paused);
+    // A sample already running when p was pressed still lands: wait until none is in flight and the header shows the last one.
+    await waitUntil('the sample in flight to land', () => (paused.started() === paused.finished() ? true : undefined));
+    await waitForFrame(a, () => count() === paused.finished());
+    const startedWhenPaused = paused.started();
+    // A second session on the same target at the same interval, not paused: while it takes 5 samples the paused one starts none.
+    const witness = countingSampler();
+    const w = render(<App pid={demo.pid} intervalSeconds={0.2} freeze={false} size={{ columns: 100, rows: 30 }} theme={{ color: false }} sample={witness.sample} />);
+    try {
+      await waitUntil('5 samples of the unpaused session', () => (witness.finished() >= 5 ? true : undefined));
+    } finally {
+      w.unmount();
+    }
+    expect(paused.started()).toBe(startedWhenPaused);
+    expect(count()).toBe(startedWhenPaused);
+    // r samples once, paused or not.
     await press(a, 'r');
-    await waitForFrame(a, () => count() === paused + 1);
+    await waitForFrame(a, () => count() === startedWhenPaused + 1);
+    expect(paused.started()).toBe(startedWhenPaused + 1);
     await press(a, 'p');
     await waitForFrame(a, (f) => !f.includes('PAUSED'));
-    await waitForFrame(a, () => count() >= paused + 3);
+    await waitForFrame(a, () => count() >= startedWhenPaused + 3);
   });
 
   it('Regions: s sorts by addr, size, rss', async () => {
@@ -157,7 +186,7 @@ describe('views and navigation', { timeout: 20_000 }, () => {
     await waitForText(a, 'Threads');
     await press(a, keys.tab);
     await press(a, keys.tab);
-    const frame = await waitForFrame(a, (f) => /^[› ] [* ] main /m.test(f), 8000);
+    const frame = await waitForFrame(a, (f) => /^[› ] [* ] main /m.test(f));
     const rows = frame.split('\n').filter((l) => /^[› ] [* ] (main|0x[0-9a-f]+) /.test(l));
     expect(rows).toHaveLength(demo.threads + 1);
     const firstAddress = /^› [* ] (main|0x[0-9a-f]+)/m.exec(frame)![1]!;
@@ -169,19 +198,28 @@ describe('views and navigation', { timeout: 20_000 }, () => {
     const withMap = await waitForFrame(a, (f) => /^  [█▒░·]{10,}$/m.test(f));
     expect(withMap).toContain('█ in use  ▒ free  ░ top  · not resident');
     await press(a, keys.escape);
-    const arenas = await waitForText(a, '[Arenas]');
+    // '[Arenas]' is the tab of the detail view too: wait for the detail to close.
+    const arenas = await waitForFrame(a, (f) => f.includes('[Arenas]') && !f.includes('› Arena detail'));
     expect(arenas).not.toContain('Free lists');
   });
 
   it('fits 80x24 in every view', async () => {
     const a = open({ size: { columns: 80, rows: 24 } });
-    await waitForText(a, 'Threads');
-    for (let i = 0; i < 6; i++) {
+    const fits = (): void => {
       const lines = frameOf(a).split('\n');
       expect(lines.length).toBeLessThanOrEqual(23);
       for (const l of lines) expect(l.length).toBeLessThanOrEqual(80);
-      await press(a, i === 4 ? '?' : keys.tab);
+    };
+    await waitForText(a, 'Threads');
+    fits();
+    for (const view of ['Regions', 'Arenas', 'Strings', 'Dump']) {
+      await press(a, keys.tab);
+      await waitForText(a, `[${view}]`);
+      fits();
     }
+    await press(a, '?');
+    await waitForText(a, '› Help');
+    fits();
   });
 
   it('follows terminal resizes', async () => {
@@ -200,9 +238,9 @@ describe('views and navigation', { timeout: 20_000 }, () => {
   });
 });
 
-describe('the target going away', { timeout: 20_000 }, () => {
+describe('the target going away', { timeout: 120_000 }, () => {
   it('says the process has exited instead of failing, and keeps the last snapshot', async () => {
-    const short = await startDemo(2, 200);
+    const short = await startDemo(2, { capped: false });
     app = render(<App pid={short.pid} intervalSeconds={0.2} freeze={false} size={{ columns: 100, rows: 30 }} theme={{ color: false }} />);
     const a = app;
     await waitForText(a, 'Threads');

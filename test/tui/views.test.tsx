@@ -22,7 +22,8 @@ import { Regions } from '../../src/tui/views/Regions/Regions.js';
 import { sortRegions } from '../../src/tui/views/Regions/useRegionsState.js';
 import { Help } from '../../src/tui/views/Help/Help.js';
 import { keyBindings } from '../../src/tui/keys.js';
-import { startDemo, sleep, type RunningDemo } from './helpers/demoTarget.js';
+import { formatDuration } from '../../src/tui/text.js';
+import { startDemo, type RunningDemo } from './helpers/demoTarget.js';
 import { plain } from './helpers/ink.js';
 import type { ReactElement } from 'react';
 
@@ -34,10 +35,9 @@ let cgroup: CgroupMemory | null;
 beforeAll(async () => {
   demo = await startDemo();
   first = await sampleProcess(demo.pid);
-  await sleep(1000);
   snapshot = await sampleProcess(demo.pid, { withBins: true, withHistogram: true });
   cgroup = readCgroupMemory(demo.pid);
-}, 20_000);
+}, 120_000);
 afterAll(async () => {
   await demo.stop();
 });
@@ -55,19 +55,24 @@ function glibcVersion(): string {
 }
 
 describe('Overview', () => {
-  it('shows the process, its threads, memory and cgroup as /proc has them', () => {
+  it('shows the process, its command line, threads, RSS, VIRT, growth and memory cgroup as /proc has them', () => {
     const f = frame(<Overview snapshot={snapshot} first={first} previous={first} cgroup={cgroup} width={100} scroll={0} height={40} />);
     const cmdline = readFileSync(`/proc/${demo.pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
     expect(f).toContain(`pid ${demo.pid}  demo-target`);
     expect(f).toContain(`Command   ${cmdline}`);
     expect(f).toMatch(new RegExp(`^Threads\\s+${demo.threads + 1}$`, 'm'));
     expect(f).toContain(`RSS ${formatBytes(snapshot.status.vmRss!)}  VIRT ${formatBytes(snapshot.status.vmSize!)}`);
-    const memoryLine = readFileSync(`/proc/${demo.pid}/cgroup`, 'utf8')
-      .split('\n')
-      .find((l) => l.split(':')[1]!.split(',').includes('memory') || l.startsWith('0::'));
-    if (memoryLine) expect(f).toContain(memoryLine.split(':')[2]!);
+    // The memory cgroup from /proc/PID/cgroup: the v1 memory controller's line when mounted, else the v2 one.
+    const cgroupLines = readFileSync(`/proc/${demo.pid}/cgroup`, 'utf8').trim().split('\n');
+    const v1 = cgroupLines.find((l) => l.split(':')[1]!.split(',').includes('memory'));
+    const v2 = cgroupLines.find((l) => l.startsWith('0::'));
+    const memoryLine = v1 ?? v2;
+    expect(memoryLine).toBeDefined();
+    expect(f).toMatch(new RegExp(`^cgroup\\s+.*\\(v${v1 ? 1 : 2} ${memoryLine!.split(':')[2]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\)$`, 'm'));
     const rssGrowth = snapshot.status.vmRss! - first.status.vmRss!;
-    expect(f).toMatch(new RegExp(`^Growth\\s+over \\d+s: RSS ${rssGrowth > 0 ? '\\+' : ''}${formatBytes(rssGrowth).replace(/[.+]/g, '\\$&')}`, 'm'));
+    // Over the time between the two samples, as their own timestamps say.
+    const over = formatDuration(snapshot.takenAt - first.takenAt);
+    expect(f).toMatch(new RegExp(`^Growth\\s+over ${over}: RSS ${rssGrowth > 0 ? '\\+' : ''}${formatBytes(rssGrowth).replace(/[.+]/g, '\\$&')}`, 'm'));
   });
 
   it('shows the advice lines it is given', () => {

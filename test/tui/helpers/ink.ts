@@ -25,8 +25,12 @@ export function frameOf(app: Rendered): string {
   return plain(app.lastFrame());
 }
 
-/** Waits until the current frame satisfies the predicate; fails with the last frame. */
-export async function waitForFrame(app: Rendered, predicate: (frame: string) => boolean, timeoutMs = 8000): Promise<string> {
+/**
+ * Waits until the current frame satisfies the predicate; fails with the last
+ * frame. The deadline only bounds a hang (a sample of the demo takes well
+ * under a second even on a loaded machine).
+ */
+export async function waitForFrame(app: Rendered, predicate: (frame: string) => boolean, timeoutMs = 30_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const frame = frameOf(app);
@@ -40,12 +44,23 @@ export function waitForText(app: Rendered, text: string | RegExp, timeoutMs?: nu
   return waitForFrame(app, (f) => (typeof text === 'string' ? f.includes(text) : text.test(f)), timeoutMs);
 }
 
-/** Sends one key and lets Ink process it (Escape needs a moment to be told apart from a sequence). */
-export async function press(app: Rendered, key: string, settleMs = 30): Promise<void> {
+/** One turn of the event loop: every setImmediate queued before this one has run. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * Sends one key. Ink handles it while the write runs (the App queues keys and
+ * renders synchronously), except a lone Escape: Ink holds it back until a
+ * setImmediate, to tell it apart from the start of a sequence, and a key
+ * written before that would merge with it. Waiting one event-loop turn lets
+ * that flush run first; no fixed delay is involved.
+ */
+export async function press(app: Rendered, key: string): Promise<void> {
   app.stdin.write(key);
-  await sleep(key === keys.escape ? 80 : settleMs);
+  await nextTurn();
 }
 
 export async function type(app: Rendered, text: string): Promise<void> {
-  for (const ch of text) await press(app, ch, 10);
+  for (const ch of text) await press(app, ch);
 }
