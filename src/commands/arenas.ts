@@ -1,6 +1,6 @@
 // `arenascope arenas <pid>`: every glibc arena, exact, without debug symbols.
 import { freeBytes, readMallocSnapshot } from '../engine/malloc.js';
-import type { ArenaSnapshot, MallocSnapshot } from '../model/snapshot.js';
+import type { ArenaSnapshot, LocatedBy, MallocSnapshot } from '../model/snapshot.js';
 import { formatBytes, hex } from '../util/format.js';
 import { renderTable } from '../util/table.js';
 
@@ -9,6 +9,8 @@ export interface ArenasOptions {
   freeze?: boolean;
   debuginfo?: boolean; // commander: --no-debuginfo sets false
   debugDir?: string[];
+  /** --locate: one route to main_arena, the others skipped. */
+  locate?: LocatedBy;
   bins?: boolean;
   histogram?: boolean;
 }
@@ -123,6 +125,7 @@ export async function runArenas(pid: number, opts: ArenasOptions): Promise<void>
     freeze: opts.freeze,
     useDebuginfo: opts.debuginfo !== false,
     debugDirs: opts.debugDir ?? [],
+    ...(opts.locate ? { locate: opts.locate } : {}),
     withBins: opts.bins,
     withHistogram: opts.histogram,
   });
