@@ -10,6 +10,7 @@ import { regionsToSplit, rssBreakdown, type BreakdownLine } from '../analysis/rs
 import { sampleProcessWithChunks } from '../engine/sample.js';
 import { detectAllocatorForPid } from '../glibc/allocator.js';
 import type { AllocatorInfo, ProcessSnapshot } from '../model/snapshot.js';
+import type { FreezeReport } from '../session/freeze.js';
 import { readMaps } from '../proc/maps.js';
 import { readResidency, type ResidencyMap } from '../proc/pagemap.js';
 import { readEnviron } from '../proc/status.js';
@@ -90,6 +91,8 @@ export interface Report {
   uptimeSeconds: number | null;
   jvm: JvmReport | null;
   advice: Advice[];
+  /** --freeze: how long the target was stopped for the arena walk; null when it was not. */
+  freeze: FreezeReport | null;
 }
 
 function targetIds(snapshot: ProcessSnapshot): { uid: number; gid: number } {
@@ -256,6 +259,7 @@ export async function buildReport(pid: number, options: ReportOptions = {}): Pro
     uptimeSeconds: ctx.uptimeSeconds,
     jvm,
     advice: advise(adviceInput(ctx, breakdown.rss, rows, arenas, snapshot.malloc?.heapMaxSize)),
+    freeze: snapshot.malloc?.freeze ?? null,
   };
 }
 
@@ -265,6 +269,7 @@ export function reportJson(r: Report) {
     pid: r.pid,
     comm: r.comm,
     rss: r.rss,
+    freeze: r.freeze,
     breakdown: r.breakdown,
     arenas: r.arenas
       ? {
@@ -319,6 +324,7 @@ export function renderReport(r: Report, color = false): string {
   const libc = r.allocator.glibcVersion ? ` ${r.allocator.glibcVersion}` : '';
   out.push(h(`arenascope report: pid ${r.pid} (${r.comm}), RSS ${formatBytes(r.rss)}`));
   out.push(`allocator: ${r.allocator.allocator}${libc} (${r.allocator.evidence})`);
+  if (r.freeze) out.push(`target stopped ${r.freeze.stoppedMs.toFixed(1)} ms (${r.freeze.threads} threads) for the arena walk (--freeze)`);
   out.push('');
 
   out.push(h(`RSS explained (sum of smaps Rss over every mapping = ${formatBytes(r.rss)})`));
