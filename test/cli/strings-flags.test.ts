@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readMemory } from '../helpers/heapWalk.js';
+import { readMaps, readMemory } from '../helpers/heapWalk.js';
 import { startTarget, type RunningTarget as OracleTarget } from '../helpers/targets.js';
 import { readTruth, type OracleTruth, type PlantedString } from '../helpers/truth.js';
 import { buildC, runCli, startNative, type CliResult, type RunningTarget } from '../support/nativeTarget.js';
@@ -172,6 +172,17 @@ describe('strings options on an oracle with planted text in two thread arenas', 
     expect(countOf(j, alpha)).toBe(plantsOf(alpha).filter((x) => x.vmaStart === p.vmaStart).length);
   });
 
+  it('with no selection (as --all-arenas): every arena heap and the main heap, so every planted copy', async () => {
+    const all = json(await strings('--grep', 'MARKER'));
+    expect(json(await strings('--all-arenas', '--grep', 'MARKER')).scanned).toEqual(all.scanned);
+    const ranges = all.scanned.ranges.map((r) => [parseInt(r.start, 16), parseInt(r.end, 16)] as const);
+    const heapVma = readMaps(target.pid).find((m) => m.path === '[heap]')!;
+    expect(ranges.some(([start]) => start >= heapVma.start && start < heapVma.end)).toBe(true);
+    for (const p of [...plantsOf(alpha), ...plantsOf(freedText)]) expect(ranges.some(([a, b]) => p.addr >= a && p.addr + p.bytes <= b)).toBe(true);
+    expect(countOf(all, alpha)).toBe(plantsOf(alpha).length);
+    expect(countOf(all, freedText)).toBe(plantsOf(freedText).length);
+  });
+
   it('--live keeps the copies the target holds, --free the copies it freed', async () => {
     const live = json(await strings('--all-arenas', '--grep', 'MARKER', '--live'));
     expect(countOf(live, alpha)).toBe(plantsOf(alpha).length);
@@ -208,15 +219,15 @@ describe('strings --suspicious N --baseline FILE', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'arenascope-baseline-'));
-    // worker 1 holds 8 MiB, workers 2 and 3 1 MiB each
-    target = await startNative(buildC('test/targets/cli/grow_arenas.c'), ['8', '1', '1']);
+    // worker 1 holds 8 MiB, workers 2 and 3 1 MiB each, worker 4 2 MiB
+    target = await startNative(buildC('test/targets/cli/grow_arenas.c'), ['8', '1', '1', '2']);
   });
   afterAll(async () => {
     await target?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('ranks by resident memory without a baseline and by growth since `maps --json` with one', async () => {
+  it('ranks by resident memory without a baseline (top N, 3 by default) and by growth since `maps --json` with one', async () => {
     const maps = await runCli(['maps', String(target.pid), '--json']);
     expect(maps.code, maps.stderr).toBe(0);
     const baseline = join(dir, 'before.json');
@@ -236,9 +247,12 @@ describe('strings --suspicious N --baseline FILE', () => {
     // 5 MiB of 64 KiB blocks, each starting with the text
     expect(countOf(byGrowth, 'GROW-WORKER-3')).toBe(5 * 16);
 
-    // --suspicious 2 takes the next one too
+    // --suspicious 2 takes the next one too; without N, 3: worker 2's 1 MiB heap is the one left out
     const two = json(await runCli(['strings', String(target.pid), '--json', '--suspicious', '2', '--grep', 'GROW-WORKER']));
     expect(two.scanned.ranges.map((r) => parseInt(r.start, 16))).toEqual([heap(1), heap(3)]);
+    const three = json(await runCli(['strings', String(target.pid), '--json', '--suspicious', '--grep', 'GROW-WORKER']));
+    expect(three.scanned.ranges.map((r) => parseInt(r.start, 16))).toEqual([heap(1), heap(3), heap(4)]);
+    expect(three.strings.map((s) => s.text).sort()).toEqual(['GROW-WORKER-1', 'GROW-WORKER-3', 'GROW-WORKER-4']);
   });
 
   it('rejects a baseline that is not `maps --json` output as a usage error', async () => {
