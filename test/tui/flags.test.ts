@@ -65,6 +65,8 @@ afterAll(() => {
   } catch {
     // no server left
   }
+  // tmux can leave its socket file behind when the last session ends on its own
+  rmSync(join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid!()}`, socket), { force: true });
 });
 
 describe('arenascope PID --interval N [--freeze]', { timeout: 90_000 }, () => {
