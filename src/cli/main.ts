@@ -1,6 +1,6 @@
 // CLI entry. Command modules are imported lazily inside each action so a
 // plain command never loads the TUI (Ink, React) and starts fast.
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { ArenascopeError, ExitCode, toArenascopeError } from '../errors.js';
 
 function parsePid(text: string): number {
@@ -136,10 +136,24 @@ export function buildProgram(): Command {
     .option('--freeze', 'stop the target (ptrace) during the walk for an exact snapshot; reports the pause')
     .option('--no-debuginfo', 'ignore debug symbols: locate main_arena and mp_ symbol-free')
     .option('--debug-dir <dir>', 'extra directory with .build-id/xx/yyyy.debug files (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .addOption(
+      new Option(
+        '--locate <method>',
+        'find main_arena only this way, skipping the others: debuginfo, or symbol-free file-pattern, live-scan, heap-info-route (needs a thread arena)',
+      ).choices(['debuginfo', 'file-pattern', 'live-scan', 'heap-info-route']),
+    )
     .option('--bins', 'per-bin and per-tcache detail')
     .option('--histogram', 'size-class histogram of in-use and free chunks')
     .option('--read-swapped', 'also read pages the target has in swap (this swaps them back in); by default they are counted and skipped')
-    .addHelpText('after', examples(['arenascope arenas 1234', 'arenascope arenas 1234 --bins --histogram', 'arenascope arenas 1234 --json --no-debuginfo | jq .totals']))
+    .addHelpText(
+      'after',
+      examples([
+        'arenascope arenas 1234',
+        'arenascope arenas 1234 --bins --histogram',
+        'arenascope arenas 1234 --json --no-debuginfo | jq .totals',
+        'arenascope arenas 1234 --json --locate live-scan | jq .locatedBy',
+      ]),
+    )
     .action(async (pid: number, opts) => {
       const { runArenas } = await import('../commands/arenas.js');
       await runArenas(pid, opts);

@@ -1,6 +1,6 @@
 // `arenascope arenas <pid>`: every glibc arena, exact, without debug symbols.
 import { freeBytes, readMallocSnapshot } from '../engine/malloc.js';
-import type { ArenaSnapshot, MallocSnapshot } from '../model/snapshot.js';
+import type { ArenaSnapshot, LocatedBy, MallocSnapshot } from '../model/snapshot.js';
 import { readsNote } from '../output/readsNote.js';
 import { formatBytes, hex } from '../util/format.js';
 import { renderTable } from '../util/table.js';
@@ -10,6 +10,8 @@ export interface ArenasOptions {
   freeze?: boolean;
   debuginfo?: boolean; // commander: --no-debuginfo sets false
   debugDir?: string[];
+  /** --locate: one route to main_arena, the others skipped. */
+  locate?: LocatedBy;
   bins?: boolean;
   histogram?: boolean;
   readSwapped?: boolean;
@@ -128,6 +130,7 @@ export async function runArenas(pid: number, opts: ArenasOptions): Promise<void>
     freeze: opts.freeze,
     useDebuginfo: opts.debuginfo !== false,
     debugDirs: opts.debugDir ?? [],
+    ...(opts.locate ? { locate: opts.locate } : {}),
     withBins: opts.bins,
     withHistogram: opts.histogram,
     readSwapped: opts.readSwapped,

@@ -11,6 +11,7 @@ import { sampleProcessWithChunks } from '../engine/sample.js';
 import { detectAllocatorForPid } from '../glibc/allocator.js';
 import type { AllocatorInfo, ProcessSnapshot, ReadSummary } from '../model/snapshot.js';
 import { readsNote } from '../output/readsNote.js';
+import type { FreezeReport } from '../session/freeze.js';
 import { readMaps } from '../proc/maps.js';
 import { readResidency, type ResidencyMap } from '../proc/pagemap.js';
 import { readEnviron } from '../proc/status.js';
@@ -95,6 +96,8 @@ export interface Report {
   advice: Advice[];
   /** Pages the arena walk spared the target; null without a walk. */
   reads: ReadSummary | null;
+  /** --freeze: how long the target was stopped for the arena walk; null when it was not. */
+  freeze: FreezeReport | null;
 }
 
 function targetIds(snapshot: ProcessSnapshot): { uid: number; gid: number } {
@@ -262,6 +265,7 @@ export async function buildReport(pid: number, options: ReportOptions = {}): Pro
     jvm,
     advice: advise(adviceInput(ctx, breakdown.rss, rows, arenas, snapshot.malloc?.heapMaxSize)),
     reads: snapshot.malloc?.reads ?? null,
+    freeze: snapshot.malloc?.freeze ?? null,
   };
 }
 
@@ -271,6 +275,7 @@ export function reportJson(r: Report) {
     pid: r.pid,
     comm: r.comm,
     rss: r.rss,
+    freeze: r.freeze,
     breakdown: r.breakdown,
     arenas: r.arenas
       ? {
@@ -328,6 +333,7 @@ export function renderReport(r: Report, color = false): string {
   out.push(`allocator: ${r.allocator.allocator}${libc} (${r.allocator.evidence})`);
   const note = r.reads ? readsNote(r.reads) : null;
   if (note) out.push(note);
+  if (r.freeze) out.push(`target stopped ${r.freeze.stoppedMs.toFixed(1)} ms (${r.freeze.threads} threads) for the arena walk (--freeze)`);
   out.push('');
 
   out.push(h(`RSS explained (sum of smaps Rss over every mapping = ${formatBytes(r.rss)})`));

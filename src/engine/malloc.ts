@@ -7,9 +7,9 @@ import { ElfFile } from '../glibc/elf.js';
 import { detectAllocator } from '../glibc/allocator.js';
 import { layoutCandidates, withoutTcache, type MallocLayout } from '../glibc/layouts.js';
 import { findLibrary, libcName, loadBias, mallocDebugName, readBuildIdFromMemory, readGlibcVersion, readLibraryFile } from '../glibc/libc.js';
-import { locateMalloc } from '../glibc/locate.js';
+import { locateMalloc, locateMethods } from '../glibc/locate.js';
 import { MemoryReader } from '../memory/reader.js';
-import type { AllocatorInfo, ArenaSnapshot, ArenaTotals, MallocParams, MallocSnapshot } from '../model/snapshot.js';
+import type { AllocatorInfo, ArenaSnapshot, ArenaTotals, LocatedBy, MallocParams, MallocSnapshot } from '../model/snapshot.js';
 import { loadNative } from '../native/loader.js';
 import type { NativeArena, NativeWalkResult } from '../native/native.js';
 import { readEnviron } from '../proc/status.js';
@@ -23,6 +23,12 @@ export interface MallocReadOptions {
   freeze?: boolean;
   useDebuginfo?: boolean;
   debugDirs?: string[];
+  /**
+   * Find main_arena this way only (`arenas --locate`). A symbol-free route
+   * also leaves debug symbols out entirely (mp_ then comes from libc's file
+   * image), so its result is what a machine without libc6-dbg would get.
+   */
+  locate?: LocatedBy;
   withBins?: boolean;
   withHistogram?: boolean;
   withChunks?: boolean;
@@ -42,6 +48,12 @@ export interface MallocReadResult {
 const defaultMmapThreshold = 0x20000;
 
 export async function readMallocSnapshot(pid: number, options: MallocReadOptions = {}): Promise<MallocReadResult> {
+  if (options.locate !== undefined && !locateMethods.includes(options.locate)) {
+    throw new ArenascopeError('EINVAL', `--locate: unknown method '${String(options.locate)}' (one of ${locateMethods.join(', ')})`);
+  }
+  if (options.locate === 'debuginfo' && options.useDebuginfo === false) {
+    throw new ArenascopeError('EINVAL', '--locate debuginfo needs debug symbols: drop --no-debuginfo');
+  }
   preflight(pid, { requireX86_64: true });
   const reader = MemoryReader.forProcess(pid, { readSwapped: options.readSwapped });
   const regionMap = options.regionMap ?? readRegionMap(pid, reader);
@@ -67,13 +79,14 @@ export async function readMallocSnapshot(pid: number, options: MallocReadOptions
   if (!version) throw new ArenascopeError('NOT_GLIBC', `pid ${pid}: cannot read the glibc version banner from ${libc.path}`);
   allocator.glibcVersion = version.text;
   const buildId = readBuildIdFromMemory(reader, lib) ?? elf?.buildId() ?? null;
-  const useDebuginfo = options.useDebuginfo !== false;
+  const useDebuginfo = options.useDebuginfo !== false && (options.locate === undefined || options.locate === 'debuginfo');
   const debug = useDebuginfo && buildId ? loadDebugSymbols(pid, buildId, options.debugDirs ?? []) : null;
   let layouts: MallocLayout[] = layoutCandidates(version.minor);
   if (debugDso) layouts = layouts.map(withoutTcache);
   const heapMaxes = [defaultHeapMax, ...hugetlbHeapMaxes];
   const heaps = regionMap.regions.flatMap((r) => r.heaps);
   const native = loadNative();
+  const attempts: Array<{ method: LocatedBy; result: string }> = [];
   const location = await locateMalloc(
     {
       reader,
@@ -90,10 +103,12 @@ export async function readMallocSnapshot(pid: number, options: MallocReadOptions
         return found.sort((a, b) => b.score - a.score).map((c) => c.address);
       },
     },
-    { useDebuginfo },
+    { useDebuginfo, attempts, ...(options.locate ? { only: options.locate } : {}) },
   );
   if (!location) {
-    throw new ArenascopeError('LAYOUT_MISMATCH', `pid ${pid}: could not locate main_arena for glibc ${version.text} (${lib.path}); no layout passed the memory invariants`);
+    const only = options.locate ? ` with --locate ${options.locate} alone` : '';
+    const why = attempts.map((a) => `${a.method}: ${a.result}`).join('; ');
+    throw new ArenascopeError('LAYOUT_MISMATCH', `pid ${pid}: could not locate main_arena${only} for glibc ${version.text} (${lib.path}); no layout passed the memory invariants (${why})`);
   }
   if (location.mallocPar === null) {
     throw new ArenascopeError('LAYOUT_MISMATCH', `pid ${pid}: found main_arena but not mp_ (glibc ${version.text}); install libc debug symbols or pass --debug-dir`);

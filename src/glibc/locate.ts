@@ -6,7 +6,8 @@
 //                     libc's relative relocations; mp_ by its default image
 //   live-scan       - libc's rw mapping + .bss scanned for a closed arena ring
 //   heap-info-route - a thread arena's heap_info -> ar_ptr -> next ring
-// Every candidate is confirmed with checkMainArena before use.
+// Every candidate is confirmed with checkMainArena before use. `only` (the
+// CLI's `arenas --locate METHOD`) tries one route and skips the others.
 import type { MemoryReader } from '../memory/reader.js';
 import type { LocatedBy } from '../model/snapshot.js';
 import type { MapEntry } from '../proc/maps.js';
@@ -93,9 +94,21 @@ function writableLibcRanges(lib: LibraryMapping, maps: MapEntry[]): Array<[numbe
   return out;
 }
 
-export async function locateMalloc(input: LocateInput, options: { useDebuginfo: boolean }): Promise<MallocLocation | null> {
+/** The routes, in the order locateMalloc tries them. */
+export const locateMethods: readonly LocatedBy[] = ['debuginfo', 'file-pattern', 'live-scan', 'heap-info-route'];
+
+export interface LocateOptions {
+  useDebuginfo: boolean;
+  /** Try this route alone (`arenas --locate`): the others are skipped, not tried. */
+  only?: LocatedBy;
+  /** Filled with the routes tried and why each failed (also when none worked). */
+  attempts?: MallocLocation['attempts'];
+}
+
+export async function locateMalloc(input: LocateInput, options: LocateOptions): Promise<MallocLocation | null> {
   const { reader, layouts, heapMaxes } = input;
-  const attempts: MallocLocation['attempts'] = [];
+  const attempts: MallocLocation['attempts'] = options.attempts ?? [];
+  const tries = (method: LocatedBy) => options.only === undefined || options.only === method;
   const confirm = (addr: number, layout: MallocLayout) => checkMainArena(reader, addr, layout, heapMaxes);
 
   const mpFor = (layout: MallocLayout): { addr: number | null; by: MallocLocation['mpLocatedBy'] } => {
@@ -111,7 +124,7 @@ export async function locateMalloc(input: LocateInput, options: { useDebuginfo: 
   };
 
   // (a) debug symbols
-  if (options.useDebuginfo) {
+  if (options.useDebuginfo && tries('debuginfo')) {
     const sym = input.debug?.symbols.get('main_arena');
     if (sym) {
       const addr = input.bias + sym.value;
@@ -127,7 +140,9 @@ export async function locateMalloc(input: LocateInput, options: { useDebuginfo: 
   }
 
   // (b1) initializer pattern in the file image
-  if (input.elf) {
+  if (!tries('file-pattern')) {
+    // skipped: --locate names another route
+  } else if (input.elf) {
     for (const layout of layouts) {
       const hits = fileImageMainArena(input.elf, layout);
       for (const h of hits) {
@@ -141,7 +156,7 @@ export async function locateMalloc(input: LocateInput, options: { useDebuginfo: 
   }
 
   // (b2) live scan of libc's writable mappings
-  if (input.liveScan) {
+  if (input.liveScan && tries('live-scan')) {
     for (const layout of layouts) {
       for (const [start, end] of writableLibcRanges(input.lib, input.maps)) {
         for (const cand of await input.liveScan(start, end, layout)) {
@@ -154,6 +169,7 @@ export async function locateMalloc(input: LocateInput, options: { useDebuginfo: 
   }
 
   // (b3) through a thread arena's heap_info
+  if (!tries('heap-info-route')) return null;
   const firstHeaps = input.heaps.filter((h) => h.prev === 0);
   for (const layout of layouts) {
     for (const h of firstHeaps) {

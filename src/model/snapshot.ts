@@ -41,7 +41,7 @@ export interface BinDetail {
   bytes: number;
   minSize: number;
   maxSize: number;
-  /** Sum of the raw size fields, flag bits included: what malloc_info prints as a bin's total. */
+  /** Sum of the raw size fields, flag bits included: what malloc_info prints as the total of bins 1-127 (for a fastbin it prints `bytes`). */
   rawSizeSum: number;
 }
 

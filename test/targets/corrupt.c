@@ -12,6 +12,10 @@
  *   tcache-wild     the 0x50 tcache bin's second link points at 0xdead0000
  *   lock-held       (--arena thread only) the worker's arena mutex is left taken, as if a
  *                   thread were inside malloc on it for good (READY lockedArena=0x...)
+ *   unsorted-header (--arena main only) main_arena's own unsorted bin header loses its bk
+ *                   (0) while its fd still lists a freed 0x500 chunk: the arena state
+ *                   itself is inconsistent (READY unsortedHeader=0x... is bin_at(1), the
+ *                   fake chunk whose fd/bk are main_arena's bins[0..1]; unsortedChunk=0x...)
  * Links in fastbin/tcache chunks are stored safe-linked on glibc >= 2.32 (reference §6), so
  * the *revealed* pointer is the one described above.
  *
@@ -37,6 +41,7 @@ enum {
   MODE_FASTBIN_CYCLE = 16,
   MODE_TCACHE_WILD = 32,
   MODE_LOCK_HELD = 64,
+  MODE_UNSORTED_HEADER = 128,
 };
 
 /* A non-main heap is aligned to HEAP_MAX_SIZE (2 * DEFAULT_MMAP_THRESHOLD_MAX = 64 MiB on
@@ -49,6 +54,7 @@ static int safe_linking;
 
 struct damage {
   uintptr_t size_huge, size_zero, smallbin_cycle, fastbin_wild, fastbin_cycle, tcache_wild, locked_arena;
+  uintptr_t unsorted_header, unsorted_chunk;
 };
 static struct damage damage;
 static volatile int damage_done;
@@ -68,7 +74,7 @@ static void do_damage(void) {
   char *keep_a = 0, *keep_b = 0;
   /* lock-held: any chunk of this thread's heap leads to its arena (heap_info.ar_ptr) */
   char *probe = (modes & MODE_LOCK_HELD) ? must_malloc(64) : 0;
-  char *small[10], *fast40[9], *fast60[9], *tc50[2];
+  char *small[10], *fast40[9], *fast60[9], *tc50[2], *unsorted = 0;
   /* Phase 1: every allocation; a 24-byte guard after each chunk that will be freed keeps
    * freed chunks from coalescing. */
   if (modes & (MODE_SIZE_HUGE | MODE_SIZE_ZERO)) {
@@ -100,6 +106,12 @@ static void do_damage(void) {
       must_malloc(24);
     }
   }
+  if (modes & MODE_UNSORTED_HEADER) {
+    /* chunk 0x500: above the tcache's largest (0x410) and the fastbins: free() puts it in
+     * the unsorted bin; the guard keeps it from merging into top. */
+    unsorted = must_malloc(0x500 - 8);
+    must_malloc(24);
+  }
   /* Phase 2: frees. 7 of a size fill its tcache bin; later frees of that size reach the
    * fastbins (<= 0x80) or the unsorted bin. */
   if (modes & MODE_SMALLBIN_CYCLE) {
@@ -110,6 +122,7 @@ static void do_damage(void) {
   if (modes & MODE_FASTBIN_WILD) for (int i = 0; i < 9; i++) free(fast40[i]);
   if (modes & MODE_FASTBIN_CYCLE) for (int i = 0; i < 9; i++) free(fast60[i]);
   if (modes & MODE_TCACHE_WILD) for (int i = 0; i < 2; i++) free(tc50[i]);
+  if (modes & MODE_UNSORTED_HEADER) free(unsorted);
 
   /* Phase 3: damage. No malloc-family call may follow. */
   if (modes & MODE_SIZE_HUGE) {
@@ -153,6 +166,16 @@ static void do_damage(void) {
     *(uintptr_t *)tc50[1] = protect(tc50[1], WILD_POINTER);
     damage.tcache_wild = (uintptr_t)tc50[1];
   }
+  if (modes & MODE_UNSORTED_HEADER) {
+    /* Alone in the unsorted bin, the chunk's fd and bk both point at the bin header
+     * (bin_at(av, 1), a fake chunk whose fd/bk fields are av->bins[0] and av->bins[1]). */
+    uintptr_t header = ((uintptr_t *)unsorted)[0];
+    if (((uintptr_t *)unsorted)[1] != header) raw_die("unsorted chunk not alone in its bin");
+    if (((uintptr_t *)header)[2] != (uintptr_t)unsorted - 16) raw_die("unsorted header does not list the chunk");
+    ((uintptr_t *)header)[3] = 0;
+    damage.unsorted_header = header;
+    damage.unsorted_chunk = (uintptr_t)unsorted - 16;
+  }
   if (modes & MODE_LOCK_HELD) {
     uintptr_t arena = *(uintptr_t *)((uintptr_t)probe & ~(HEAP_MAX - 1));
     __atomic_store_n((int *)arena, 1, __ATOMIC_RELEASE);
@@ -178,6 +201,7 @@ static unsigned parse_modes(char *list) {
     else if (strcmp(tok, "fastbin-cycle") == 0) m |= MODE_FASTBIN_CYCLE;
     else if (strcmp(tok, "tcache-wild") == 0) m |= MODE_TCACHE_WILD;
     else if (strcmp(tok, "lock-held") == 0) m |= MODE_LOCK_HELD;
+    else if (strcmp(tok, "unsorted-header") == 0) m |= MODE_UNSORTED_HEADER;
     else raw_die("unknown --mode");
   }
   return m;
@@ -192,6 +216,7 @@ int main(int argc, char **argv) {
   }
   if (modes == 0) raw_die("--mode is required");
   if ((modes & MODE_LOCK_HELD) && !in_thread) raw_die("lock-held needs --arena thread");
+  if ((modes & MODE_UNSORTED_HEADER) && in_thread) raw_die("unsorted-header needs --arena main");
   const char *v = gnu_get_libc_version();
   int major = atoi(v);
   const char *dot = strchr(v, '.');
@@ -215,6 +240,10 @@ int main(int argc, char **argv) {
   if (damage.fastbin_cycle) ready_hex("fastbinCycle", damage.fastbin_cycle);
   if (damage.tcache_wild) ready_hex("tcacheWild", damage.tcache_wild);
   if (damage.locked_arena) ready_hex("lockedArena", damage.locked_arena);
+  if (damage.unsorted_header) {
+    ready_hex("unsortedHeader", damage.unsorted_header);
+    ready_hex("unsortedChunk", damage.unsorted_chunk);
+  }
   ready_send();
   park_until_exit();
   return 0;
