@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "error_code.h"
+
 namespace arenascope {
 
 // x86-64 Linux base page size. Holes are reported at this granularity because
@@ -33,14 +35,14 @@ struct Hole {
 // permission). Page-level faults are never thrown: they become holes.
 class SourceError : public std::runtime_error {
  public:
-  SourceError(int err, std::string code, const std::string& message)
-      : std::runtime_error(message), err_(err), code_(std::move(code)) {}
+  SourceError(int err, ErrorCode code, const std::string& message)
+      : std::runtime_error(message), err_(err), code_(code) {}
   int err() const { return err_; }
-  const std::string& code() const { return code_; }
+  ErrorCode code() const { return code_; }
 
  private:
   int err_;
-  std::string code_;
+  ErrorCode code_;
 };
 
 class MemorySource {
