@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli/main.js';
+import { inspectorEnv } from '../support/sanitizer.js';
 import { repoRoot } from './helpers/demoTarget.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'arenascope-lazy-'));
@@ -25,7 +26,7 @@ function loadedFiles(name: string, args: string[]): { files: string[]; status: n
   writeFileSync(cjs, `process.on('exit', () => require('node:fs').appendFileSync(process.env.LAZY_LOG, Object.keys(require.cache).map((f) => 'file://' + f).join('\\n') + '\\n'));\n`);
   const r = spawnSync(process.execPath, ['--require', cjs, '--import', pathToFileURL(register).href, launcher, ...args], {
     encoding: 'utf8',
-    env: { ...process.env, LAZY_LOG: log },
+    env: { ...inspectorEnv(), LAZY_LOG: log }, // inspectorEnv: under the sanitizer run, the CLI needs ASan's runtime
   });
   return { files: existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : [], status: r.status, stdout: r.stdout };
 }
@@ -66,7 +67,7 @@ describe('lazy loading', { timeout: 20_000 }, () => {
 
   it('output cut short by the reader (| head) ends quietly', () => {
     // `true` has exited long before Node has started: every write meets a closed pipe.
-    const r = spawnSync('bash', ['-c', `node ${JSON.stringify(launcher)} --help | true; echo "status \${PIPESTATUS[0]}" >&2`], { encoding: 'utf8' });
+    const r = spawnSync('bash', ['-c', `node ${JSON.stringify(launcher)} --help | true; echo "status \${PIPESTATUS[0]}" >&2`], { encoding: 'utf8', env: inspectorEnv() });
     expect(r.stderr).not.toContain('EPIPE');
     expect(r.stderr).toMatch(/^status 0\n$/);
   });
