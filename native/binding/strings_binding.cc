@@ -205,11 +205,18 @@ Napi::Value ScanStrings(const Napi::CallbackInfo& info) {
     if (!g.IsString()) invalid(env, "grep must be a string");
     Napi::Value ic = opts.Get("grepIgnoreCase");
     bool ignoreCase = ic.IsBoolean() && ic.As<Napi::Boolean>().Value();
-    try {
-      grep = std::make_unique<StringGrep>(g.As<Napi::String>().Utf8Value(), ignoreCase);
-    } catch (const std::invalid_argument& e) {
-      invalid(env, e.what());
-    }
+    std::string pattern = g.As<Napi::String>().Utf8Value();
+    std::string refused;
+    // A pattern StringGrep refuses is the caller's error; anything else
+    // (std::bad_alloc) takes the one failure path.
+    runGuarded(env, "compiling the grep pattern", [&] {
+      try {
+        grep = std::make_unique<StringGrep>(pattern, ignoreCase);
+      } catch (const std::invalid_argument& e) {
+        refused = e.what();
+      }
+    });
+    if (!refused.empty()) invalid(env, refused);
   }
 
   std::unique_ptr<ChunkTable> table;
@@ -217,10 +224,14 @@ Napi::Value ScanStrings(const Napi::CallbackInfo& info) {
   if (!t.IsUndefined() && !t.IsNull()) {
     if (!t.IsBuffer()) invalid(env, "chunkTable must be a Buffer of 24-byte records");
     auto b = t.As<Napi::Buffer<uint8_t>>();
-    table = std::make_unique<ChunkTable>();
     std::string err;
+    bool parsed = false;
     // Parsed (copied) now: the Buffer stays in JS hands while the scan runs.
-    if (!ChunkTable::parse(b.Data(), b.Length(), table.get(), &err)) invalid(env, err);
+    runGuarded(env, "reading the chunk table", [&] {
+      table = std::make_unique<ChunkTable>();
+      parsed = ChunkTable::parse(b.Data(), b.Length(), table.get(), &err);
+    });
+    if (!parsed) invalid(env, err);
   }
   std::string filter = optionalString(opts, "chunkFilter", "all");
   if (filter == "all") {

@@ -35,7 +35,8 @@ export class Declarations {
     const type = typeof owner === 'string' ? this.declared(owner) : owner;
     const prop = type.getProperty(member);
     if (!prop) throw new Error(`no member ${member}`);
-    const signatures = this.checker.getTypeOfSymbol(prop).getCallSignatures();
+    // An optional method (leakCheck?) is a function type or undefined.
+    const signatures = this.checker.getNonNullableType(this.checker.getTypeOfSymbol(prop)).getCallSignatures();
     if (signatures.length !== 1) throw new Error(`${member} must have exactly one call signature`);
     return signatures[0]!;
   }

@@ -1,7 +1,7 @@
 // Plain commands must not load the TUI, and they start from the one-file
 // CommonJS build (scripts/bundle.mjs). Checked on the real launcher with two
 // recorders: a module hook for ES modules, and the CommonJS cache at exit.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,13 @@ import { inspectorEnv } from '../support/sanitizer.js';
 import { repoRoot } from './helpers/demoTarget.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'arenascope-lazy-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+// A small target: under the sanitizer run the maps of this worker hold ASan's
+// terabytes of shadow, which the kernel takes a minute to walk for smaps.
+const target = spawn('sleep', ['600'], { stdio: 'ignore' });
+afterAll(() => {
+  target.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
 const launcher = join(repoRoot, 'bin', 'arenascope.js');
 
 function loadedFiles(name: string, args: string[]): { files: string[]; status: number | null; stdout: string } {
@@ -35,9 +41,9 @@ const tuiFile = (f: string) => /node_modules\/(ink|react|react-reconciler)\//.te
 
 describe('lazy loading', { timeout: 20_000 }, () => {
   it('arenascope maps runs from the CommonJS build and loads neither Ink nor React nor the TUI', () => {
-    const { files, status, stdout } = loadedFiles('maps', ['maps', String(process.pid), '--json']);
+    const { files, status, stdout } = loadedFiles('maps', ['maps', String(target.pid), '--json']);
     expect(status).toBe(0);
-    expect(JSON.parse(stdout).pid).toBe(process.pid);
+    expect(JSON.parse(stdout).pid).toBe(target.pid);
     expect(files.some((f) => f.endsWith('/dist/bundle/plain.cjs'))).toBe(true);
     expect(files.filter((f) => f.includes('/dist/bundle/esm/'))).toEqual([]);
     expect(files.filter(tuiFile)).toEqual([]);
@@ -45,7 +51,7 @@ describe('lazy loading', { timeout: 20_000 }, () => {
 
   it('the interactive entry loads the ES build, Ink and the TUI (so the checks above can fail)', () => {
     // Without a terminal runTui refuses after loading; what matters is what it loaded.
-    const { files } = loadedFiles('tui', [String(process.pid)]);
+    const { files } = loadedFiles('tui', [String(target.pid)]);
     expect(files.some((f) => f.endsWith('/dist/bundle/esm/tui/run.js'))).toBe(true);
     expect(files.some((f) => /node_modules\/ink\//.test(f))).toBe(true);
     expect(files.some((f) => f.endsWith('/dist/bundle/plain.cjs'))).toBe(false);
