@@ -107,29 +107,39 @@ export class Declarations {
 
 /**
  * Where a comparison found values: every declared path (a.b, a[].c) seen with a
- * value that is not null. A declared path never seen means a declaration no
- * call showed to be true.
+ * value that is not null, and every nullable one seen null. A path never seen,
+ * or never null though declared nullable, is a declaration no call showed true.
  */
 export class Coverage {
   readonly seen = new Set<string>();
+  readonly seenNull = new Set<string>();
   readonly declared = new Set<string>();
+  readonly declaredNullable = new Set<string>();
 
   declare(shape: Shape, path: string): void {
     this.declared.add(path);
+    if (shape.nullable) this.declaredNullable.add(path);
     if (shape.kind === 'array') this.declare(shape.element, `${path}[]`);
     if (shape.kind === 'record') this.declare(shape.value, `${path}{}`);
     if (shape.kind === 'object') for (const [k, s] of Object.entries(shape.props)) this.declare(s, `${path}.${k}`);
   }
 
+  /** "path" for a path never seen, "path (null)" for a nullable one never null. */
   neverSeen(): string[] {
-    return [...this.declared].filter((p) => !this.seen.has(p)).sort();
+    const missing = [...this.declared].filter((p) => !this.seen.has(p));
+    const neverNull = [...this.declaredNullable].filter((p) => !this.seenNull.has(p)).map((p) => `${p} (null)`);
+    return [...missing, ...neverNull].sort();
   }
 }
 
 /** Every difference between value and shape, as "path: what" lines; records what it saw in coverage. */
 export function compareShape(value: unknown, shape: Shape, path: string, coverage: Coverage): string[] {
   if (value === undefined) return shape.optional ? [] : [`${path}: declared, but missing`];
-  if (value === null) return shape.nullable ? [] : [`${path}: null, but not declared nullable`];
+  if (value === null) {
+    if (!shape.nullable) return [`${path}: null, but not declared nullable`];
+    coverage.seenNull.add(path);
+    return [];
+  }
   coverage.seen.add(path);
   const wrong = (expected: string) => [`${path}: ${expected} declared, got ${Array.isArray(value) ? 'array' : typeof value}`];
   switch (shape.kind) {

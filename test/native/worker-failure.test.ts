@@ -12,6 +12,7 @@ import type { NativeFailureKind } from './nativeTest.js';
 import { knownLayouts, testAddon } from './testAddon.js';
 
 const layout = knownLayouts().at(-1)!.layout;
+// Any address: the failing source throws on every read before looking at it.
 const page = 0x1000;
 
 /** Each entry point, with the task its messages name (promise_worker.h, js_errors.h). */
@@ -54,6 +55,7 @@ async function failure(call: () => Promise<unknown>): Promise<{ code: unknown; e
 describe.each(entryPoints)('$name over a failing source', ({ call, task }) => {
   it('reports std::bad_alloc as ENOMEM, "out of memory while <task>", exit code 11', async () => {
     const f = await failure(() => call('bad_alloc'));
+    // errno 12: ENOMEM on Linux (asm-generic/errno-base.h).
     expect(f).toEqual({ code: 'ENOMEM', errno: 12, message: `out of memory while ${task}` });
     expect(toArenascopeError(f).exitCode).toBe(ExitCode.outOfMemory);
   });
