@@ -1,5 +1,6 @@
 // One error class for everything the user can cause or meet: each carries a
 // code and maps to a distinct exit code (documented in README "Exit codes").
+import type { NativeErrorCode } from './native/native.js';
 
 export const ExitCode = {
   ok: 0,
@@ -13,6 +14,7 @@ export const ExitCode = {
   fileExists: 8,
   io: 9,
   unsupportedTarget: 10,
+  outOfMemory: 11,
   interrupted: 130,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
@@ -27,6 +29,10 @@ export type ErrorCode =
   | 'EDQUOT'
   | 'EEXIST'
   | 'EBUSY'
+  /** The inspector itself could not allocate (a native std::bad_alloc). */
+  | 'ENOMEM'
+  /** A native exception that is not a known failure: a bug in arenascope. */
+  | 'EINTERNAL'
   | 'NOTHING_READABLE'
   | 'NOT_GLIBC'
   | 'CORRUPT_HEAP'
@@ -44,6 +50,8 @@ const exitByCode: Record<ErrorCode, ExitCodeValue> = {
   EDQUOT: ExitCode.io,
   EEXIST: ExitCode.fileExists,
   EBUSY: ExitCode.internal,
+  ENOMEM: ExitCode.outOfMemory,
+  EINTERNAL: ExitCode.internal,
   NOTHING_READABLE: ExitCode.nothingReadable,
   NOT_GLIBC: ExitCode.notGlibc,
   CORRUPT_HEAP: ExitCode.corruptHeap,
@@ -51,6 +59,15 @@ const exitByCode: Record<ErrorCode, ExitCodeValue> = {
   UNSUPPORTED_TARGET: ExitCode.unsupportedTarget,
   INTERRUPTED: ExitCode.interrupted,
 };
+
+// Every code the addon can send (native.d.ts; test/native/error-codes.test.ts
+// holds that list to the addon's own) has an exit code here, or this fails to compile.
+void (exitByCode satisfies Record<NativeErrorCode, ExitCodeValue>);
+
+/** The exit code of an error code (README "Exit codes"). */
+export function exitCodeOf(code: ErrorCode): ExitCodeValue {
+  return exitByCode[code];
+}
 
 export class ArenascopeError extends Error {
   readonly code: ErrorCode;
@@ -62,14 +79,14 @@ export class ArenascopeError extends Error {
     this.errno = errno;
   }
   get exitCode(): ExitCodeValue {
-    return exitByCode[this.code];
+    return exitCodeOf(this.code);
   }
 }
 
 export const permissionHint =
   'run as root or with CAP_SYS_PTRACE, or relax kernel.yama.ptrace_scope (sysctl kernel.yama.ptrace_scope=0); containers need --cap-add SYS_PTRACE';
 
-function isErrorCode(code: unknown): code is ErrorCode {
+export function isErrorCode(code: unknown): code is ErrorCode {
   return typeof code === 'string' && code in exitByCode;
 }
 

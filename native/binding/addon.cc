@@ -1,15 +1,10 @@
 // Addon entry: registers every module. The JS side loads this through
 // src/native/loader.ts and sees only the typed surface of src/native/native.d.ts.
+// The modules live in a static library (binding.gyp: arenascope_core) that the
+// test addon (native/testing/) links too.
 #include <napi.h>
 
 #include "modules.h"
-#include "source_handle.h"
-
-namespace arenascope {
-
-void InitMemoryModule(Napi::Env env, Napi::Object exports) { MemorySourceHandle::Init(env, exports); }
-
-}  // namespace arenascope
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   arenascope::InitMemoryModule(env, exports);

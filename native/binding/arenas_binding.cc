@@ -1,10 +1,9 @@
 // The glibc arena reader's JS surface:
-//   walkArenas(source, layout, options)            -> Promise<WalkResult>
-//   scanForMainArena(source, start, end, layout, heapMaxSize) -> Promise<candidates[]>
-//   scanForMallocPar(source, start, end, layout)   -> Promise<candidates[]>
-//   readHeapInfo(source, address, layout)          -> {arPtr, prev, size, mprotectSize, pagesize} | null
-//   knownMallocLayouts()                           -> [{name, layout}]  (tests and fuzzers only)
+//   walkArenas(source, layout, options)                        -> Promise<WalkResult>
+//   scanForMainArena(source, start, end, layout, heapMaxSize)  -> Promise<candidates[]>
 // The work is in native/ptmalloc/; this file converts arguments and results.
+// The test-only entry points (scanForMallocPar, readHeapInfo, knownMallocLayouts)
+// are in the test addon (native/testing/).
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -12,10 +11,11 @@
 #include "js_errors.h"
 #include "malloc_layout_js.h"
 #include "modules.h"
+#include "promise_worker.h"
 #include "ptmalloc/arena_scan.h"
 #include "ptmalloc/arena_walker.h"
 #include "ptmalloc/chunk_format.h"
-#include "ptmalloc/known_layouts.h"
+#include "scan_range.h"
 #include "source_handle.h"
 #include "walk_result_js.h"
 
@@ -28,7 +28,7 @@ using namespace ptmalloc;
 bool optBool(const Napi::Object& o, const char* name) {
   Napi::Value v = o.Get(name);
   if (v.IsUndefined() || v.IsNull()) return false;
-  if (!v.IsBoolean()) throw makeError(o.Env(), "EINVAL", 0, std::string("options.") + name + " must be a boolean");
+  if (!v.IsBoolean()) throw makeError(o.Env(), ErrorCode::kInvalidArgument, 0, std::string("options.") + name + " must be a boolean");
   return v.As<Napi::Boolean>().Value();
 }
 
@@ -40,7 +40,7 @@ uint64_t optNumber(const Napi::Object& o, const char* name, uint64_t dflt) {
 
 WalkOptions optionsFromJs(const Napi::Value& v) {
   Napi::Env env = v.Env();
-  if (!v.IsObject()) throw makeError(env, "EINVAL", 0, "options must be an object");
+  if (!v.IsObject()) throw makeError(env, ErrorCode::kInvalidArgument, 0, "options must be an object");
   Napi::Object o = v.As<Napi::Object>();
   WalkOptions w;
   w.mainArena = toAddress(o.Get("mainArena"), "options.mainArena");
@@ -52,63 +52,28 @@ WalkOptions optionsFromJs(const Napi::Value& v) {
   w.withChunks = optBool(o, "withChunks");
   w.withTcacheDetail = optBool(o, "withTcacheDetail");
   uint64_t maxArenas = optNumber(o, "maxArenas", 4096);
-  if (maxArenas < 1 || maxArenas > (1u << 20)) throw makeError(env, "EINVAL", 0, "options.maxArenas out of range");
+  if (maxArenas < 1 || maxArenas > (1u << 20)) throw makeError(env, ErrorCode::kInvalidArgument, 0, "options.maxArenas out of range");
   w.maxArenas = static_cast<uint32_t>(maxArenas);
   w.maxChunksPerHeap = optNumber(o, "maxChunksPerHeap", 1ull << 27);
-  if (w.maxChunksPerHeap < 1) throw makeError(env, "EINVAL", 0, "options.maxChunksPerHeap must be >= 1");
+  if (w.maxChunksPerHeap < 1) throw makeError(env, ErrorCode::kInvalidArgument, 0, "options.maxChunksPerHeap must be >= 1");
   Napi::Value hints = o.Get("tcacheStructs");
   if (!hints.IsUndefined() && !hints.IsNull()) {
-    if (!hints.IsArray()) throw makeError(env, "EINVAL", 0, "options.tcacheStructs must be an array");
+    if (!hints.IsArray()) throw makeError(env, ErrorCode::kInvalidArgument, 0, "options.tcacheStructs must be an array");
     Napi::Array a = hints.As<Napi::Array>();
-    if (a.Length() > 65536) throw makeError(env, "EINVAL", 0, "options.tcacheStructs is too long");
+    if (a.Length() > 65536) throw makeError(env, ErrorCode::kInvalidArgument, 0, "options.tcacheStructs is too long");
     for (uint32_t i = 0; i < a.Length(); ++i) w.tcacheStructs.push_back(toAddress(a.Get(i), "options.tcacheStructs[]"));
   }
   return w;
 }
 
-// Runs a job on a worker thread with the source locked; SourceError becomes
-// a rejected promise with code/errno, anything else a plain Error.
-class SourceJobWorker : public Napi::AsyncWorker {
- public:
-  SourceJobWorker(Napi::Env env, MemorySourceHandle* h)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), src_(h->source()), lock_(h->lock()) {}
-  Napi::Promise promise() { return deferred_.Promise(); }
-
-  void Execute() override {
-    try {
-      std::lock_guard<std::mutex> g(*lock_);
-      run(src_.get());
-    } catch (const SourceError& e) {
-      err_ = std::make_unique<SourceError>(e);
-      SetError(e.what());
-    } catch (const std::bad_alloc&) {
-      SetError("out of memory while walking arenas");
-    }
-  }
-  void OnOK() override { deferred_.Resolve(toJs(Env())); }
-  void OnError(const Napi::Error& e) override {
-    deferred_.Reject(err_ ? makeError(Env(), *err_).Value() : e.Value());
-  }
-
- protected:
-  virtual void run(MemorySource* src) = 0;
-  virtual Napi::Value toJs(Napi::Env env) = 0;
-
- private:
-  Napi::Promise::Deferred deferred_;
-  std::shared_ptr<MemorySource> src_;
-  std::shared_ptr<std::mutex> lock_;
-  std::unique_ptr<SourceError> err_;
-};
-
 class WalkWorker : public SourceJobWorker {
  public:
   WalkWorker(Napi::Env env, MemorySourceHandle* h, MallocLayout layout, WalkOptions options)
-      : SourceJobWorker(env, h), layout_(layout), options_(std::move(options)) {}
+      : SourceJobWorker(env, h, "walking the arenas"), layout_(layout), options_(std::move(options)) {}
   ~WalkWorker() override { delete packed_; }
 
  protected:
-  void run(MemorySource* src) override {
+  void runLocked(MemorySource* src) override {
     result_ = walkArenas(src, layout_, options_);
     if (options_.withChunks) {
       packed_ = packChunks(result_.chunks);
@@ -116,7 +81,7 @@ class WalkWorker : public SourceJobWorker {
       result_.chunks.shrink_to_fit();
     }
   }
-  Napi::Value toJs(Napi::Env env) override {
+  Napi::Value result(Napi::Env env) override {
     Napi::Object o = Napi::Object::New(env);
     o.Set("mp", result_.mp.readable ? Napi::Value(mpToJs(env, result_.mp)) : env.Null());
     o.Set("heapMaxSize", num(env, result_.heapMaxSize));
@@ -124,9 +89,10 @@ class WalkWorker : public SourceJobWorker {
     o.Set("arenas", arrayToJs(env, result_.arenas, [this](Napi::Env env, const ArenaReport& a) { return arenaToJs(env, a, options_); }));
     if (packed_) {
       std::vector<uint8_t>* vec = packed_;
-      packed_ = nullptr;
-      o.Set("chunkTable", Napi::Buffer<uint8_t>::New(env, vec->data(), vec->size(),
-                                                     [](Napi::Env, uint8_t*, std::vector<uint8_t>* v) { delete v; }, vec));
+      auto table = Napi::Buffer<uint8_t>::New(env, vec->data(), vec->size(),
+                                              [](Napi::Env, uint8_t*, std::vector<uint8_t>* v) { delete v; }, vec);
+      packed_ = nullptr;  // the Buffer's finalizer owns it now
+      o.Set("chunkTable", table);
     }
     o.Set("anomalies", anomaliesToJs(env, result_.anomalies));
     o.Set("anomaliesSuppressed", num(env, result_.anomaliesSuppressed));
@@ -146,11 +112,11 @@ class MainArenaScanWorker : public SourceJobWorker {
  public:
   MainArenaScanWorker(Napi::Env env, MemorySourceHandle* h, uint64_t start, uint64_t end, MallocLayout layout,
                       uint64_t heapMax)
-      : SourceJobWorker(env, h), start_(start), end_(end), layout_(layout), heapMax_(heapMax) {}
+      : SourceJobWorker(env, h, "scanning for main_arena"), start_(start), end_(end), layout_(layout), heapMax_(heapMax) {}
 
  protected:
-  void run(MemorySource* src) override { found_ = scanForMainArena(src, start_, end_, layout_, heapMax_); }
-  Napi::Value toJs(Napi::Env env) override {
+  void runLocked(MemorySource* src) override { found_ = scanForMainArena(src, start_, end_, layout_, heapMax_); }
+  Napi::Value result(Napi::Env env) override {
     return arrayToJs(env, found_, [](Napi::Env env, const MainArenaCandidate& c) {
       Napi::Object o = Napi::Object::New(env);
       o.Set("address", num(env, c.address));
@@ -172,44 +138,11 @@ class MainArenaScanWorker : public SourceJobWorker {
   std::vector<MainArenaCandidate> found_;
 };
 
-class MallocParScanWorker : public SourceJobWorker {
- public:
-  MallocParScanWorker(Napi::Env env, MemorySourceHandle* h, uint64_t start, uint64_t end, MallocLayout layout)
-      : SourceJobWorker(env, h), start_(start), end_(end), layout_(layout) {}
-
- protected:
-  void run(MemorySource* src) override { found_ = scanForMallocPar(src, start_, end_, layout_); }
-  Napi::Value toJs(Napi::Env env) override {
-    return arrayToJs(env, found_, [](Napi::Env env, const auto& c) {
-      Napi::Object o = Napi::Object::New(env);
-      o.Set("address", num(env, c.address));
-      o.Set("score", Napi::Number::New(env, c.score));
-      return o;
-    });
-  }
-
- private:
-  uint64_t start_, end_;
-  MallocLayout layout_;
-  std::vector<MallocParCandidate> found_;
-};
-
-// Scans cover libc's .data and .bss: a few hundred KiB.
-constexpr uint64_t kMaxScanRange = 64ull << 20;
-
-void checkScanRange(Napi::Env env, uint64_t start, uint64_t end) {
-  if (end <= start) throw makeError(env, "EINVAL", 0, "end must be above start");
-  if (end - start > kMaxScanRange) throw makeError(env, "EINVAL", 0, "scan range above 64 MiB");
-}
-
 Napi::Value WalkArenas(const Napi::CallbackInfo& info) {
   MemorySourceHandle* h = MemorySourceHandle::Unwrap(info[0]);
   MallocLayout layout = layoutFromJs(info[1]);
   WalkOptions options = optionsFromJs(info[2]);
-  auto* w = new WalkWorker(info.Env(), h, layout, std::move(options));
-  Napi::Promise p = w->promise();
-  w->Queue();
-  return p;
+  return queue<WalkWorker>(info.Env(), h, layout, std::move(options));
 }
 
 Napi::Value ScanForMainArena(const Napi::CallbackInfo& info) {
@@ -220,57 +153,9 @@ Napi::Value ScanForMainArena(const Napi::CallbackInfo& info) {
   MallocLayout layout = layoutFromJs(info[3]);
   uint64_t heapMax = info[4].IsUndefined() ? kDefaultHeapMax : toAddress(info[4], "heapMaxSize");
   if (heapMax == 0 || (heapMax & (heapMax - 1)) != 0) {
-    throw makeError(info.Env(), "EINVAL", 0, "heapMaxSize must be a power of two");
+    throw makeError(info.Env(), ErrorCode::kInvalidArgument, 0, "heapMaxSize must be a power of two");
   }
-  auto* w = new MainArenaScanWorker(info.Env(), h, start, end, layout, heapMax);
-  Napi::Promise p = w->promise();
-  w->Queue();
-  return p;
-}
-
-Napi::Value ScanForMallocPar(const Napi::CallbackInfo& info) {
-  MemorySourceHandle* h = MemorySourceHandle::Unwrap(info[0]);
-  uint64_t start = toAddress(info[1], "start");
-  uint64_t end = toAddress(info[2], "end");
-  checkScanRange(info.Env(), start, end);
-  MallocLayout layout = layoutFromJs(info[3]);
-  auto* w = new MallocParScanWorker(info.Env(), h, start, end, layout);
-  Napi::Promise p = w->promise();
-  w->Queue();
-  return p;
-}
-
-Napi::Value ReadHeapInfo(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  MemorySourceHandle* h = MemorySourceHandle::Unwrap(info[0]);
-  uint64_t address = toAddress(info[1], "address");
-  MallocLayout layout = layoutFromJs(info[2]);
-  HeapInfoValues v;
-  bool ok;
-  try {
-    std::lock_guard<std::mutex> g(*h->lock());
-    ok = readHeapInfo(h->source().get(), address, layout, &v);
-  } catch (const SourceError& e) {
-    throw makeError(env, e);
-  }
-  if (!ok) return env.Null();
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("arPtr", num(env, v.arPtr));
-  o.Set("prev", num(env, v.prev));
-  o.Set("size", num(env, v.size));
-  o.Set("mprotectSize", num(env, v.mprotectSize));
-  o.Set("pagesize", numOrNull(env, v.pagesize));
-  return o;
-}
-
-Napi::Value KnownMallocLayouts(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  return arrayToJs(env, knownLayouts(), [](Napi::Env env, const auto& known) {
-    Napi::Object o = Napi::Object::New(env);
-    o.Set("name", known.name);
-    o.Set("layout", layoutToJs(env, known.layout));
-    return o;
-  });
+  return queue<MainArenaScanWorker>(info.Env(), h, start, end, layout, heapMax);
 }
 
 }  // namespace
@@ -278,9 +163,6 @@ Napi::Value KnownMallocLayouts(const Napi::CallbackInfo& info) {
 void InitArenasModule(Napi::Env env, Napi::Object exports) {
   exports.Set("walkArenas", Napi::Function::New(env, WalkArenas));
   exports.Set("scanForMainArena", Napi::Function::New(env, ScanForMainArena));
-  exports.Set("scanForMallocPar", Napi::Function::New(env, ScanForMallocPar));
-  exports.Set("readHeapInfo", Napi::Function::New(env, ReadHeapInfo));
-  exports.Set("knownMallocLayouts", Napi::Function::New(env, KnownMallocLayouts));
 }
 
 }  // namespace arenascope

@@ -20,6 +20,7 @@
 #include "js_errors.h"
 #include "js_values.h"
 #include "modules.h"
+#include "promise_worker.h"
 #include "source_handle.h"
 
 namespace arenascope {
@@ -154,29 +155,29 @@ uint64_t monotonicNs() {
   return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
 }
 
-class DumpWorker : public Napi::AsyncProgressQueueWorker<DumpProgress> {
+class DumpWorker : public PromiseProgressWorker<DumpProgress> {
  public:
   DumpWorker(Napi::Env env, Napi::Function onProgress, std::shared_ptr<MemorySource> src,
              std::shared_ptr<std::mutex> lock, uint64_t start, uint64_t end, int fd)
-      : Napi::AsyncProgressQueueWorker<DumpProgress>(onProgress), deferred_(Napi::Promise::Deferred::New(env)),
+      : PromiseProgressWorker<DumpProgress>(env, onProgress, "dumping memory"),
         src_(std::move(src)), lock_(std::move(lock)), start_(start), end_(end), fd_(fd) {}
 
-  Napi::Promise promise() { return deferred_.Promise(); }
-
-  void Execute(const ExecutionProgress& progress) override {
+ protected:
+  void run(const ExecutionProgress& progress) override {
     std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> md(EVP_MD_CTX_new(), EVP_MD_CTX_free);
     if (!md || EVP_DigestInit_ex(md.get(), EVP_sha256(), nullptr) != 1) {
-      failure_.set("EIO", 0, "sha256 unavailable");
+      failure().set(ErrorCode::kInternal, 0, "sha256 is unavailable from OpenSSL");
       return;
     }
     std::lock_guard<std::mutex> g(*lock_);
     ChunkPipe pipe(kReadAheadChunks);
-    std::unique_ptr<SourceError> readError;
     // Producer: reads chunks as fast as the source allows, bounded by the pool.
+    // Its failures go where the worker's do (the first one wins); the pipe
+    // ends either way, so the consumer below stops.
     std::thread reader([&] {
-      // Timed so a --freeze can be compared with the read it exists for.
-      const uint64_t t0 = monotonicNs();
-      try {
+      failure().guard("reading memory to dump", [&] {
+        // Timed so a --freeze can be compared with the read it exists for.
+        const uint64_t t0 = monotonicNs();
         for (uint64_t at = start_; at < end_;) {
           auto c = pipe.takeFree();
           if (!c) return;
@@ -188,16 +189,27 @@ class DumpWorker : public Napi::AsyncProgressQueueWorker<DumpProgress> {
           pipe.putFull(std::move(c));
         }
         readNs_ = monotonicNs() - t0;
-        progress.Send(new DumpProgress{0, 0, true}, 1);
-      } catch (const SourceError& e) {
-        readError = std::make_unique<SourceError>(e);
-      }
+        // Send copies the value (node-addon-api's progress queue): a stack object is enough.
+        const DumpProgress complete{0, 0, true};
+        progress.Send(&complete, 1);
+      });
       pipe.finish();
     });
+    // Whatever ends this function (an exception included) stops and joins the
+    // reader first: a joinable std::thread destroyed would end the process.
+    struct JoinReader {
+      std::thread& t;
+      ChunkPipe& p;
+      ~JoinReader() {
+        if (!t.joinable()) return;
+        p.cancel();
+        t.join();
+      }
+    } joinReader{reader, pipe};
     // Consumer: hash (on the hash stage) and write in address order.
     uint64_t done = 0;
     bool ok = true;
-    HashStage hasher(md.get());  // idle once drained; joined when Execute returns
+    HashStage hasher(md.get());  // idle once drained; joined when run returns
     while (auto c = pipe.takeFull()) {
       if (ok) {
         hasher.submit(c.get());
@@ -209,17 +221,14 @@ class DumpWorker : public Napi::AsyncProgressQueueWorker<DumpProgress> {
           holeBytes_ += h.end - h.start;
         }
         done += c->len;
-        progress.Send(new DumpProgress{done, holeBytes_, false}, 1);
+        const DumpProgress step{done, holeBytes_, false};
+        progress.Send(&step, 1);
         hasher.drain();
       }
       pipe.giveBack(std::move(c));
     }
     reader.join();
-    if (readError) {
-      failure_.set(readError->code(), readError->err(), readError->what());
-      return;
-    }
-    if (!ok) return;
+    if (failure().failed()) return;
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int dlen = 0;
     EVP_DigestFinal_ex(md.get(), digest, &dlen);
@@ -242,21 +251,15 @@ class DumpWorker : public Napi::AsyncProgressQueueWorker<DumpProgress> {
     }
   }
 
-  void OnOK() override {
-    Napi::Env env = Env();
-    if (failure_.failed()) {
-      deferred_.Reject(failure_.toJs(env).Value());
-      return;
-    }
+  Napi::Value result(Napi::Env env) override {
     Napi::Object o = Napi::Object::New(env);
     o.Set("bytesRead", num(env, bytesRead_));
     o.Set("bytesWritten", num(env, end_ - start_));
     o.Set("holes", holesToJs(env, holes_));
     o.Set("sha256", sha256_);
     o.Set("readNs", num(env, readNs_));
-    deferred_.Resolve(o);
+    return o;
   }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
 
  private:
   bool writeAll(const uint8_t* p, size_t n) {
@@ -265,7 +268,8 @@ class DumpWorker : public Napi::AsyncProgressQueueWorker<DumpProgress> {
       if (w < 0) {
         if (errno == EINTR) continue;
         int e = errno;
-        failure_.set(e == ENOSPC ? "ENOSPC" : e == EDQUOT ? "EDQUOT" : "EIO", e, std::string("write failed: ") + strerror(e));
+        failure().set(e == ENOSPC ? ErrorCode::kNoSpace : e == EDQUOT ? ErrorCode::kQuota : ErrorCode::kIo, e,
+                      std::string("write failed: ") + strerror(e));
         return false;
       }
       p += w;
@@ -274,7 +278,6 @@ class DumpWorker : public Napi::AsyncProgressQueueWorker<DumpProgress> {
     return true;
   }
 
-  Napi::Promise::Deferred deferred_;
   std::shared_ptr<MemorySource> src_;
   std::shared_ptr<std::mutex> lock_;
   uint64_t start_, end_;
@@ -282,7 +285,6 @@ class DumpWorker : public Napi::AsyncProgressQueueWorker<DumpProgress> {
   uint64_t bytesRead_ = 0, holeBytes_ = 0, readNs_ = 0;
   std::vector<Hole> holes_;
   std::string sha256_;
-  WorkerFailure failure_;
 };
 
 Napi::Value DumpRange(const Napi::CallbackInfo& info) {
@@ -290,12 +292,9 @@ Napi::Value DumpRange(const Napi::CallbackInfo& info) {
   uint64_t start = toAddress(info[1], "start");
   uint64_t end = toAddress(info[2], "end");
   uint64_t fd = toAddress(info[3], "fd");
-  if (end < start) throw makeError(info.Env(), "EINVAL", 0, "end is below start");
+  if (end < start) throw makeError(info.Env(), ErrorCode::kInvalidArgument, 0, "end is below start");
   Napi::Function cb = info[4].IsFunction() ? info[4].As<Napi::Function>() : Napi::Function::New(info.Env(), [](const Napi::CallbackInfo&) {});
-  auto* w = new DumpWorker(info.Env(), cb, h->source(), h->lock(), start, end, static_cast<int>(fd));
-  Napi::Promise p = w->promise();
-  w->Queue();
-  return p;
+  return queue<DumpWorker>(info.Env(), cb, h->source(), h->lock(), start, end, static_cast<int>(fd));
 }
 }  // namespace
 

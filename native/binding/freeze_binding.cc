@@ -71,7 +71,7 @@ Napi::Value Freeze(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int pid = static_cast<int>(toAddress(info[0], "pid"));
   uint64_t timeoutMs = info[1].IsNumber() ? toAddress(info[1], "timeoutMs") : 2000;
-  if (gFrozen.count(pid)) throw makeError(env, "EBUSY", EBUSY, "pid " + std::to_string(pid) + " is already frozen");
+  if (gFrozen.count(pid)) throw makeError(env, ErrorCode::kBusy, EBUSY, "pid " + std::to_string(pid) + " is already frozen");
   uint64_t start = nowNs();
   uint64_t deadline = start + timeoutMs * 1000000ull;
   std::set<int> seized;
@@ -86,12 +86,12 @@ Napi::Value Freeze(const Napi::CallbackInfo& info) {
         if (e == ESRCH) continue;  // thread exited meanwhile
         detachAll(order);
         if (e == EPERM) {
-          throw makeError(env, "EPERM", e,
+          throw makeError(env, ErrorCode::kPermission, e,
                           "cannot freeze pid " + std::to_string(pid) +
                               ": ptrace refused (run as root or with CAP_SYS_PTRACE, check "
                               "kernel.yama.ptrace_scope, or another tracer is attached)");
         }
-        throw makeError(env, "EIO", e, std::string("PTRACE_SEIZE failed: ") + strerror(e));
+        throw makeError(env, ErrorCode::kIo, e, std::string("PTRACE_SEIZE failed: ") + strerror(e));
       }
       ptrace(PTRACE_INTERRUPT, tid, nullptr, nullptr);
       seized.insert(tid);
@@ -100,7 +100,7 @@ Napi::Value Freeze(const Napi::CallbackInfo& info) {
     }
     if (!added) break;
   }
-  if (order.empty()) throw makeError(env, "ESRCH", ESRCH, "process " + std::to_string(pid) + " has exited");
+  if (order.empty()) throw makeError(env, ErrorCode::kNoProcess, ESRCH, "process " + std::to_string(pid) + " has exited");
   std::vector<int> stopped;
   for (int tid : order) {
     if (waitStopped(tid, deadline)) stopped.push_back(tid);

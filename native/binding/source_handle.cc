@@ -4,6 +4,8 @@
 
 #include "js_errors.h"
 #include "js_values.h"
+#include "modules.h"
+#include "promise_worker.h"
 
 namespace arenascope {
 
@@ -14,59 +16,42 @@ constexpr uint64_t kMaxSyncRead = 16ull << 20;
 constexpr uint64_t kMaxAsyncRead = 256ull << 20;
 
 struct ReadOutcome {
-  std::vector<uint8_t>* data = nullptr;
+  std::unique_ptr<std::vector<uint8_t>> data;
   std::vector<Hole> holes;
   size_t bytesRead = 0;
 };
 
+// Reads [addr, addr + len) with the source locked; throws what the source throws.
+void readInto(MemorySource* src, uint64_t addr, uint64_t len, ReadOutcome* out) {
+  out->data = std::make_unique<std::vector<uint8_t>>(len);
+  out->bytesRead = src->read(addr, out->data->data(), len, &out->holes);
+}
+
 Napi::Object outcomeToJs(Napi::Env env, ReadOutcome& out) {
   Napi::Object o = Napi::Object::New(env);
-  std::vector<uint8_t>* vec = out.data;
-  out.data = nullptr;
+  std::vector<uint8_t>* vec = out.data.get();
   auto buf = Napi::Buffer<uint8_t>::New(env, vec->data(), vec->size(),
                                         [](Napi::Env, uint8_t*, std::vector<uint8_t>* v) { delete v; }, vec);
+  out.data.release();  // the Buffer's finalizer owns it now
   o.Set("data", buf);
   o.Set("holes", holesToJs(env, out.holes));
   o.Set("bytesRead", Napi::Number::New(env, static_cast<double>(out.bytesRead)));
   return o;
 }
 
-class ReadWorker : public Napi::AsyncWorker {
+class ReadWorker : public SourceJobWorker {
  public:
-  ReadWorker(Napi::Env env, std::shared_ptr<MemorySource> src, std::shared_ptr<std::mutex> lock, uint64_t addr,
-             uint64_t len)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), src_(std::move(src)),
-        lock_(std::move(lock)), addr_(addr), len_(len) {}
-  ~ReadWorker() override { delete out_.data; }
-  Napi::Promise promise() { return deferred_.Promise(); }
+  ReadWorker(Napi::Env env, MemorySourceHandle* h, uint64_t addr, uint64_t len)
+      : SourceJobWorker(env, h, "reading memory"), addr_(addr), len_(len) {}
 
-  void Execute() override {
-    try {
-      out_.data = new std::vector<uint8_t>(len_);
-      std::lock_guard<std::mutex> g(*lock_);
-      out_.bytesRead = src_->read(addr_, out_.data->data(), len_, &out_.holes);
-    } catch (const SourceError& e) {
-      err_ = std::make_unique<SourceError>(e);
-      SetError(e.what());
-    }
-  }
-  void OnOK() override { deferred_.Resolve(outcomeToJs(Env(), out_)); }
-  void OnError(const Napi::Error& e) override {
-    if (err_) {
-      deferred_.Reject(makeError(Env(), *err_).Value());
-    } else {
-      deferred_.Reject(e.Value());
-    }
-  }
+ protected:
+  void runLocked(MemorySource* src) override { readInto(src, addr_, len_, &out_); }
+  Napi::Value result(Napi::Env env) override { return outcomeToJs(env, out_); }
 
  private:
-  Napi::Promise::Deferred deferred_;
-  std::shared_ptr<MemorySource> src_;
-  std::shared_ptr<std::mutex> lock_;
   uint64_t addr_;
   uint64_t len_;
   ReadOutcome out_;
-  std::unique_ptr<SourceError> err_;
 };
 }  // namespace
 
@@ -103,86 +88,82 @@ MemorySourceHandle::MemorySourceHandle(const Napi::CallbackInfo& info) : Napi::O
 
 MemorySourceHandle* MemorySourceHandle::Unwrap(const Napi::Value& v) {
   if (!v.IsObject() || !constructor_ || !v.As<Napi::Object>().InstanceOf(constructor_->Value())) {
-    throw makeError(v.Env(), "EINVAL", 0, "expected a MemorySource");
+    throw makeError(v.Env(), ErrorCode::kInvalidArgument, 0, "expected a MemorySource");
   }
   MemorySourceHandle* h = Napi::ObjectWrap<MemorySourceHandle>::Unwrap(v.As<Napi::Object>());
-  if (!h->source_) throw makeError(v.Env(), "EINVAL", 0, "MemorySource was not initialised");
+  if (!h->source_) throw makeError(v.Env(), ErrorCode::kInvalidArgument, 0, "MemorySource was not initialised");
   return h;
+}
+
+Napi::Object MemorySourceHandle::Wrap(Napi::Env env, std::shared_ptr<MemorySource> source) {
+  Napi::Object obj = constructor_->New({});
+  Napi::ObjectWrap<MemorySourceHandle>::Unwrap(obj)->source_ = std::move(source);
+  return obj;
 }
 
 Napi::Value MemorySourceHandle::ForProcess(const Napi::CallbackInfo& info) {
   uint64_t pid = toAddress(info[0], "pid");
-  if (pid == 0 || pid > 0x7fffffff) throw makeError(info.Env(), "EINVAL", 0, "pid out of range");
-  Napi::Object obj = constructor_->New({});
-  MemorySourceHandle* h = Napi::ObjectWrap<MemorySourceHandle>::Unwrap(obj);
-  auto src = std::make_shared<ProcessMemorySource>(static_cast<int>(pid));
+  if (pid == 0 || pid > 0x7fffffff) throw makeError(info.Env(), ErrorCode::kInvalidArgument, 0, "pid out of range");
+  std::shared_ptr<MemorySource> src;
+  bool readSwapped = false;
   // Optional {readSwapped}: read swapped-out pages (which swaps them back in).
   if (info.Length() > 1 && info[1].IsObject()) {
     Napi::Value rs = info[1].As<Napi::Object>().Get("readSwapped");
-    if (!rs.IsUndefined() && !rs.IsBoolean()) throw makeError(info.Env(), "EINVAL", 0, "readSwapped must be a boolean");
-    if (rs.IsBoolean()) src->setReadSwapped(rs.As<Napi::Boolean>().Value());
+    if (!rs.IsUndefined() && !rs.IsBoolean()) throw makeError(info.Env(), ErrorCode::kInvalidArgument, 0, "readSwapped must be a boolean");
+    readSwapped = rs.IsBoolean() && rs.As<Napi::Boolean>().Value();
   }
-  h->source_ = src;
-  return obj;
+  runGuarded(info.Env(), "opening a process", [&] {
+    auto proc = std::make_shared<ProcessMemorySource>(static_cast<int>(pid));
+    proc->setReadSwapped(readSwapped);
+    src = std::move(proc);
+  });
+  return Wrap(info.Env(), std::move(src));
 }
 
 Napi::Value MemorySourceHandle::FromImage(const Napi::CallbackInfo& info) {
-  if (!info[0].IsArray()) throw makeError(info.Env(), "EINVAL", 0, "segments must be an array");
+  if (!info[0].IsArray()) throw makeError(info.Env(), ErrorCode::kInvalidArgument, 0, "segments must be an array");
   Napi::Array segs = info[0].As<Napi::Array>();
-  auto img = std::make_shared<ImageMemorySource>();
+  std::shared_ptr<ImageMemorySource> img;
+  runGuarded(info.Env(), "building a memory image", [&] { img = std::make_shared<ImageMemorySource>(); });
   for (uint32_t i = 0; i < segs.Length(); ++i) {
     Napi::Value sv = segs.Get(i);
-    if (!sv.IsObject()) throw makeError(info.Env(), "EINVAL", 0, "segment must be an object");
+    if (!sv.IsObject()) throw makeError(info.Env(), ErrorCode::kInvalidArgument, 0, "segment must be an object");
     Napi::Object s = sv.As<Napi::Object>();
     uint64_t addr = toAddress(s.Get("address"), "segment.address");
     Napi::Value dv = s.Get("data");
-    if (!dv.IsBuffer()) throw makeError(info.Env(), "EINVAL", 0, "segment.data must be a Buffer");
+    if (!dv.IsBuffer()) throw makeError(info.Env(), ErrorCode::kInvalidArgument, 0, "segment.data must be a Buffer");
     auto b = dv.As<Napi::Buffer<uint8_t>>();
-    img->addSegment(addr, b.Data(), b.Length());
+    runGuarded(info.Env(), "building a memory image", [&] { img->addSegment(addr, b.Data(), b.Length()); });
   }
-  Napi::Object obj = constructor_->New({});
-  Napi::ObjectWrap<MemorySourceHandle>::Unwrap(obj)->source_ = img;
-  return obj;
+  return Wrap(info.Env(), std::move(img));
 }
 
 Napi::Value MemorySourceHandle::FromFile(const Napi::CallbackInfo& info) {
-  if (!info[0].IsString()) throw makeError(info.Env(), "EINVAL", 0, "path must be a string");
+  if (!info[0].IsString()) throw makeError(info.Env(), ErrorCode::kInvalidArgument, 0, "path must be a string");
+  std::string path = info[0].As<Napi::String>().Utf8Value();
   uint64_t addr = toAddress(info[1], "address");
   std::shared_ptr<MemorySource> img;
-  try {
-    img = loadImageFile(info[0].As<Napi::String>().Utf8Value(), addr);
-  } catch (const SourceError& e) {
-    throw makeError(info.Env(), e);
-  }
-  Napi::Object obj = constructor_->New({});
-  Napi::ObjectWrap<MemorySourceHandle>::Unwrap(obj)->source_ = img;
-  return obj;
+  runGuarded(info.Env(), "loading a memory image", [&] { img = loadImageFile(path, addr); });
+  return Wrap(info.Env(), std::move(img));
 }
 
 Napi::Value MemorySourceHandle::Read(const Napi::CallbackInfo& info) {
   uint64_t addr = toAddress(info[0], "address");
   uint64_t len = toAddress(info[1], "length");
-  if (len > kMaxSyncRead) throw makeError(info.Env(), "EINVAL", 0, "read length above 16 MiB; use readAsync");
+  if (len > kMaxSyncRead) throw makeError(info.Env(), ErrorCode::kInvalidArgument, 0, "read length above 16 MiB; use readAsync");
   ReadOutcome out;
-  out.data = new std::vector<uint8_t>(len);
-  try {
+  runGuarded(info.Env(), "reading memory", [&] {
     std::lock_guard<std::mutex> g(*lock_);
-    out.bytesRead = source_->read(addr, out.data->data(), len, &out.holes);
-  } catch (const SourceError& e) {
-    delete out.data;
-    throw makeError(info.Env(), e);
-  }
+    readInto(source_.get(), addr, len, &out);
+  });
   return outcomeToJs(info.Env(), out);
 }
 
 Napi::Value MemorySourceHandle::ReadAsync(const Napi::CallbackInfo& info) {
   uint64_t addr = toAddress(info[0], "address");
   uint64_t len = toAddress(info[1], "length");
-  if (len > kMaxAsyncRead) throw makeError(info.Env(), "EINVAL", 0, "read length above 256 MiB");
-  auto* w = new ReadWorker(info.Env(), source_, lock_, addr, len);
-  Napi::Promise p = w->promise();
-  w->Queue();
-  return p;
+  if (len > kMaxAsyncRead) throw makeError(info.Env(), ErrorCode::kInvalidArgument, 0, "read length above 256 MiB");
+  return queue<ReadWorker>(info.Env(), this, addr, len);
 }
 
 Napi::Value MemorySourceHandle::Describe(const Napi::CallbackInfo& info) {
@@ -203,5 +184,7 @@ Napi::Value MemorySourceHandle::Counters(const Napi::CallbackInfo& info) {
   o.Set("pagemapUsed", Napi::Boolean::New(info.Env(), c.pagemapUsed));
   return o;
 }
+
+void InitMemoryModule(Napi::Env env, Napi::Object exports) { MemorySourceHandle::Init(env, exports); }
 
 }  // namespace arenascope

@@ -22,6 +22,8 @@ class MemorySourceHandle : public Napi::ObjectWrap<MemorySourceHandle> {
   std::shared_ptr<std::mutex> lock() const { return lock_; }
 
   static MemorySourceHandle* Unwrap(const Napi::Value& v);
+  // A new JS MemorySource owning source (the factories below; the test addon's sources).
+  static Napi::Object Wrap(Napi::Env env, std::shared_ptr<MemorySource> source);
 
  private:
   static Napi::FunctionReference* constructor_;

@@ -11,6 +11,7 @@
 #include "js_errors.h"
 #include "js_values.h"
 #include "modules.h"
+#include "promise_worker.h"
 #include "source_handle.h"
 #include "strings/chunk_table.h"
 #include "strings/scan_segments.h"
@@ -27,13 +28,12 @@ struct ScanProgress {
   uint64_t bytesTotal;
 };
 
-class StringsWorker : public Napi::AsyncProgressQueueWorker<ScanProgress> {
+class StringsWorker : public PromiseProgressWorker<ScanProgress> {
  public:
   StringsWorker(Napi::Env env, Napi::Function onProgress, std::shared_ptr<MemorySource> src,
                 std::shared_ptr<std::mutex> lock, std::vector<ScanRange> ranges, std::unique_ptr<ChunkTable> table,
                 std::unique_ptr<StringGrep> grep, StringScanOptions options)
-      : Napi::AsyncProgressQueueWorker<ScanProgress>(onProgress),
-        deferred_(Napi::Promise::Deferred::New(env)),
+      : PromiseProgressWorker<ScanProgress>(env, onProgress, "scanning strings"),
         src_(std::move(src)),
         lock_(std::move(lock)),
         ranges_(std::move(ranges)),
@@ -41,22 +41,13 @@ class StringsWorker : public Napi::AsyncProgressQueueWorker<ScanProgress> {
         grep_(std::move(grep)),
         options_(options) {}
 
-  Napi::Promise promise() { return deferred_.Promise(); }
-
-  void Execute(const ExecutionProgress& progress) override {
-    try {
-      result_ = scanStrings(*src_, *lock_, ranges_, table_.get(), grep_.get(), options_,
-                            [&progress](uint64_t done, uint64_t total) {
-                              ScanProgress p{done, total};
-                              progress.Send(&p, 1);
-                            });
-    } catch (const SourceError& e) {
-      failure_.set(e.code(), e.err(), e.what());
-    } catch (const std::bad_alloc&) {
-      failure_.set("ENOMEM", ENOMEM, "out of memory while scanning strings");
-    } catch (const std::exception& e) {
-      failure_.set("EINTERNAL", 0, e.what());
-    }
+ protected:
+  void run(const ExecutionProgress& progress) override {
+    result_ = scanStrings(*src_, *lock_, ranges_, table_.get(), grep_.get(), options_,
+                          [&progress](uint64_t done, uint64_t total) {
+                            ScanProgress p{done, total};  // Send copies it
+                            progress.Send(&p, 1);
+                          });
   }
 
   void OnProgress(const ScanProgress* data, size_t count) override {
@@ -66,19 +57,8 @@ class StringsWorker : public Napi::AsyncProgressQueueWorker<ScanProgress> {
                      Napi::Number::New(Env(), static_cast<double>(p.bytesTotal))});
   }
 
-  void OnOK() override {
-    Napi::Env env = Env();
-    if (failure_.failed()) {
-      deferred_.Reject(failure_.toJs(env).Value());
-      return;
-    }
-    deferred_.Resolve(resultToJs(env));
-  }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
-
  private:
-
-  Napi::Object resultToJs(Napi::Env env) {
+  Napi::Value result(Napi::Env env) override {
     const StringScanResult& r = result_;
     Napi::Object o = Napi::Object::New(env);
     o.Set("bytesTotal", num(env, r.bytesTotal));
@@ -145,7 +125,6 @@ class StringsWorker : public Napi::AsyncProgressQueueWorker<ScanProgress> {
   }
 
 
-  Napi::Promise::Deferred deferred_;
   std::shared_ptr<MemorySource> src_;
   std::shared_ptr<std::mutex> lock_;
   std::vector<ScanRange> ranges_;
@@ -153,10 +132,9 @@ class StringsWorker : public Napi::AsyncProgressQueueWorker<ScanProgress> {
   std::unique_ptr<StringGrep> grep_;
   StringScanOptions options_;
   StringScanResult result_;
-  WorkerFailure failure_;
 };
 
-[[noreturn]] void invalid(Napi::Env env, const std::string& msg) { throw makeError(env, "EINVAL", 0, msg); }
+[[noreturn]] void invalid(Napi::Env env, const std::string& msg) { throw makeError(env, ErrorCode::kInvalidArgument, 0, msg); }
 
 size_t optionalCount(Napi::Object opts, const char* name, size_t def, size_t min, size_t max) {
   Napi::Value v = opts.Get(name);
@@ -227,11 +205,18 @@ Napi::Value ScanStrings(const Napi::CallbackInfo& info) {
     if (!g.IsString()) invalid(env, "grep must be a string");
     Napi::Value ic = opts.Get("grepIgnoreCase");
     bool ignoreCase = ic.IsBoolean() && ic.As<Napi::Boolean>().Value();
-    try {
-      grep = std::make_unique<StringGrep>(g.As<Napi::String>().Utf8Value(), ignoreCase);
-    } catch (const std::invalid_argument& e) {
-      invalid(env, e.what());
-    }
+    std::string pattern = g.As<Napi::String>().Utf8Value();
+    std::string refused;
+    // A pattern StringGrep refuses is the caller's error; anything else
+    // (std::bad_alloc) takes the one failure path.
+    runGuarded(env, "compiling the grep pattern", [&] {
+      try {
+        grep = std::make_unique<StringGrep>(pattern, ignoreCase);
+      } catch (const std::invalid_argument& e) {
+        refused = e.what();
+      }
+    });
+    if (!refused.empty()) invalid(env, refused);
   }
 
   std::unique_ptr<ChunkTable> table;
@@ -239,10 +224,14 @@ Napi::Value ScanStrings(const Napi::CallbackInfo& info) {
   if (!t.IsUndefined() && !t.IsNull()) {
     if (!t.IsBuffer()) invalid(env, "chunkTable must be a Buffer of 24-byte records");
     auto b = t.As<Napi::Buffer<uint8_t>>();
-    table = std::make_unique<ChunkTable>();
     std::string err;
+    bool parsed = false;
     // Parsed (copied) now: the Buffer stays in JS hands while the scan runs.
-    if (!ChunkTable::parse(b.Data(), b.Length(), table.get(), &err)) invalid(env, err);
+    runGuarded(env, "reading the chunk table", [&] {
+      table = std::make_unique<ChunkTable>();
+      parsed = ChunkTable::parse(b.Data(), b.Length(), table.get(), &err);
+    });
+    if (!parsed) invalid(env, err);
   }
   std::string filter = optionalString(opts, "chunkFilter", "all");
   if (filter == "all") {
@@ -256,10 +245,7 @@ Napi::Value ScanStrings(const Napi::CallbackInfo& info) {
 
   Napi::Function cb = info[3].IsFunction() ? info[3].As<Napi::Function>()
                                            : Napi::Function::New(env, [](const Napi::CallbackInfo&) {});
-  auto* w = new StringsWorker(env, cb, h->source(), h->lock(), std::move(ranges), std::move(table), std::move(grep), o);
-  Napi::Promise p = w->promise();
-  w->Queue();
-  return p;
+  return queue<StringsWorker>(env, cb, h->source(), h->lock(), std::move(ranges), std::move(table), std::move(grep), o);
 }
 }  // namespace
 

@@ -85,12 +85,17 @@ size_t ImageMemorySource::read(uint64_t addr, uint8_t* buf, size_t len, std::vec
 
 std::unique_ptr<ImageMemorySource> loadImageFile(const std::string& path, uint64_t baseAddress) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw SourceError(errno, "ENOENT", "cannot open image " + path + ": " + strerror(errno));
+  // A path the caller named that cannot be opened is a bad argument (exit 2), as
+  // a missing output directory is; errno still says why.
+  if (fd < 0) {
+    int e = errno;
+    throw SourceError(e, ErrorCode::kInvalidArgument, "cannot open image " + path + ": " + strerror(e));
+  }
   struct stat st {};
   if (fstat(fd, &st) != 0) {
     int e = errno;
     close(fd);
-    throw SourceError(e, "EIO", "cannot stat image " + path);
+    throw SourceError(e, ErrorCode::kIo, "cannot stat image " + path + ": " + strerror(e));
   }
   auto img = std::make_unique<ImageMemorySource>();
   std::vector<uint8_t> data(static_cast<size_t>(st.st_size));

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "error_code.h"
 #include "page_gate.h"
 
 namespace arenascope {
@@ -36,14 +37,14 @@ struct Hole {
 // permission). Page-level faults are never thrown: they become holes.
 class SourceError : public std::runtime_error {
  public:
-  SourceError(int err, std::string code, const std::string& message)
-      : std::runtime_error(message), err_(err), code_(std::move(code)) {}
+  SourceError(int err, ErrorCode code, const std::string& message)
+      : std::runtime_error(message), err_(err), code_(code) {}
   int err() const { return err_; }
-  const std::string& code() const { return code_; }
+  ErrorCode code() const { return code_; }
 
  private:
   int err_;
-  std::string code_;
+  ErrorCode code_;
 };
 
 class MemorySource {

@@ -60,12 +60,12 @@ bool ProcessMemorySource::processExists() const {
 
 void ProcessMemorySource::throwFatal(int err, const char* what) {
   if (err == ESRCH) {
-    throw SourceError(ESRCH, "ESRCH", "process " + std::to_string(pid_) + " has exited (" + what + ")");
+    throw SourceError(ESRCH, ErrorCode::kNoProcess, "process " + std::to_string(pid_) + " has exited (" + what + ")");
   }
   if (err == EPERM || err == EACCES) {
-    throw SourceError(err, err == EPERM ? "EPERM" : "EACCES", permissionAdvice(pid_));
+    throw SourceError(err, err == EPERM ? ErrorCode::kPermission : ErrorCode::kAccess, permissionAdvice(pid_));
   }
-  throw SourceError(err, "EIO", std::string(what) + " failed for pid " + std::to_string(pid_) + ": " + strerror(err));
+  throw SourceError(err, ErrorCode::kIo, std::string(what) + " failed for pid " + std::to_string(pid_) + ": " + strerror(err));
 }
 
 size_t ProcessMemorySource::readSpanVm(uint64_t addr, uint8_t* buf, size_t len, int* err) {

@@ -82,8 +82,10 @@ function renderText(s: MallocSnapshot, opts: ArenasOptions): string {
     `total: ${t.arenas} arenas, ${t.heaps} heaps, ${formatBytes(t.reserved)} reserved, ${formatBytes(t.resident)} resident, ${formatBytes(t.systemMem)} system, ` +
       `${formatBytes(t.inUse.bytes)} in use, ${formatBytes(t.free.bytes)} free, ${formatBytes(t.top)} top, ${formatBytes(t.overhead)} overhead`,
     `glibc ${s.glibcVersion}, main_arena ${hex(s.mainArena)} located by ${s.locatedBy}` + (s.freeze ? `; target stopped ${s.freeze.stoppedMs.toFixed(1)} ms` : '; target not stopped'),
-    `mmap threshold ${formatBytes(p.mmapThreshold)}${p.dynamicMmapThreshold ? ' (raised dynamically by free())' : ''}, trim threshold ${formatBytes(p.trimThreshold)}, ` +
-      `top pad ${formatBytes(p.topPad)}, arena_max ${p.arenaMax || 'unset'}, arena_test ${p.arenaTest}, mmapped chunks ${p.mmappedChunks} (${formatBytes(p.mmappedBytes)})`,
+    p
+      ? `mmap threshold ${formatBytes(p.mmapThreshold)}${p.dynamicMmapThreshold ? ' (raised dynamically by free())' : ''}, trim threshold ${formatBytes(p.trimThreshold)}, ` +
+        `top pad ${formatBytes(p.topPad)}, arena_max ${p.arenaMax || 'unset'}, arena_test ${p.arenaTest}, mmapped chunks ${p.mmappedChunks} (${formatBytes(p.mmappedBytes)})`
+      : `malloc parameters unknown: mp_ at ${hex(s.mallocPar)} could not be read`,
   ];
   const note = readsNote(s.reads);
   if (note) lines.push(note);

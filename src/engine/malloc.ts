@@ -168,8 +168,9 @@ export function layoutForNative(l: MallocLayout): Record<string, number> {
   return out;
 }
 
-function toParams(r: NativeWalkResult, minor: number): MallocParams {
+function toParams(r: NativeWalkResult, minor: number): MallocParams | null {
   const mp = r.mp;
+  if (mp === null) return null; // unreadable at the located address: the walk's mp-unreadable anomaly says so
   return {
     mmapThreshold: mp.mmapThreshold,
     trimThreshold: mp.trimThreshold,
@@ -222,7 +223,7 @@ function toArenaSnapshot(a: NativeArena, regions: Region[], heapMaxSize: number)
     anomalies: a.anomalies.map((x) => ({ kind: x.kind, address: x.address, detail: x.detail })),
     ...(a.bins ? { bins: a.bins } : {}),
     ...(a.histogram ? { histogram: a.histogram } : {}),
-    ...(a.tcaches ? { tcaches: a.tcaches.map((t) => ({ address: t.address, chunks: t.chunks, bytes: t.bytes })) } : {}),
+    tcaches: a.tcaches.map((t) => ({ address: t.address, chunks: t.chunks, bytes: t.bytes })),
   };
 }
 

@@ -17,6 +17,8 @@ export interface FreeLists {
   smallbins: ChunkTotals;
   largebins: ChunkTotals;
   tcache: ChunkTotals;
+  /** Free by the next chunk's PREV_INUSE but on no list: a free in progress, or corruption. */
+  unlisted: ChunkTotals;
 }
 
 export interface HeapSnapshot {
@@ -146,7 +148,8 @@ export interface MallocSnapshot {
   mallocPar: number;
   /** heap_max in effect: 64 MiB, or 4 x huge page size under glibc.malloc.hugetlb on 2.35-2.41. */
   heapMaxSize: number;
-  params: MallocParams;
+  /** null when mp_ could not be read (the walker says so in anomalies: mp-unreadable). */
+  params: MallocParams | null;
   arenas: ArenaSnapshot[];
   totals: ArenaTotals;
   freeze: FreezeReport | null;

@@ -9,10 +9,12 @@ let cached: NativeAddon | undefined;
 
 export function loadNative(): NativeAddon {
   if (cached) return cached;
-  const override = process.env.ARENASCOPE_ADDON;
+  // `bindings` only finds the file (path: true): loading through it would add
+  // a `path` key to the exports, which native.d.ts does not declare.
+  const file: string = process.env.ARENASCOPE_ADDON ?? require('bindings')({ bindings: 'arenascope', module_root: packageRoot(), path: true });
   // The addon is untyped at the boundary; native.d.ts describes it.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const addon: any = override ? require(override) : require('bindings')({ bindings: 'arenascope', module_root: packageRoot() });
+  const addon: any = require(file);
   cached = addon as NativeAddon;
   return cached;
 }

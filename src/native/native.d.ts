@@ -1,21 +1,45 @@
 // The typed surface of the C++ addon (build/Release/arenascope.node). This is
 // the only description of the boundary; src/native/loader.ts is the only place
 // that treats the addon as untyped.
+//
+// It is exact, and checked: test/native/addon-shape.test.ts calls every
+// function below on a real target (and on a memory image where one is needed)
+// and compares the keys, nullability and primitive types of what comes back,
+// recursively, with the declarations here (read with the TypeScript compiler).
+// A field the addon returns but this file does not declare, a declared field
+// never returned, or a null where the type has none fails that test. Options
+// (the arguments) are not returned values; they say what TypeScript passes.
+//
+// Errors: every function throws or rejects with an Error carrying `code`
+// (NativeErrorCode) and `errno`; src/errors.ts turns it into ArenascopeError.
+
+/**
+ * The codes the addon's errors carry (native/memory/error_code.h). Each is an
+ * ErrorCode of src/errors.ts with its own exit code; test/native/error-codes.test.ts
+ * compares this list with the addon's and with errors.ts.
+ */
+export type NativeErrorCode = 'EINVAL' | 'ESRCH' | 'EPERM' | 'EACCES' | 'EIO' | 'ENOSPC' | 'EDQUOT' | 'EBUSY' | 'ENOMEM' | 'EINTERNAL';
 
 export interface NativeHole {
   start: number;
+  /** Exclusive. */
   end: number;
 }
 
 export interface NativeReadResult {
+  /** length bytes; unreadable pages read as zeros. */
   data: Buffer;
+  /** Unreadable page ranges, ascending, merged. */
   holes: NativeHole[];
+  /** Bytes actually read (length minus the holes). */
   bytesRead: number;
 }
 
 export interface NativeSourceDescription {
+  /** "pid 1234" or "memory image". */
   description: string;
   kind: 'process' | 'image';
+  /** Live processes only: the transport that answered the last read. */
   transport?: 'process_vm_readv' | 'proc-mem';
 }
 
@@ -51,26 +75,33 @@ export interface NativeMemorySource {
 
 export interface NativeMemorySourceStatic {
   forProcess(pid: number, options?: { readSwapped?: boolean }): NativeMemorySource;
+  /** Segments are copied; a later segment replaces earlier bytes where they overlap. */
   fromImage(segments: NativeImageSegment[]): NativeMemorySource;
+  /** The whole file as one segment at address. */
   fromFile(path: string, address: number): NativeMemorySource;
 }
 
 export interface NativeDumpResult {
   bytesRead: number;
+  /** end - start: holes are written as zeros. */
   bytesWritten: number;
   holes: NativeHole[];
+  /** sha256 of the bytes written, lowercase hex. */
   sha256: string;
   /** Time the reader spent reading the range (a --freeze spans this plus stop and resume). */
   readNs: number;
 }
 
 export interface NativeFreezeResult {
+  /** Threads seized. */
   threads: number;
+  /** Of those, threads that reported their stop before the timeout. */
   stopped: number;
   freezeNs: number;
 }
 
 export interface NativeThawResult {
+  /** From the first interrupt to the detach. */
   stoppedNs: number;
 }
 
@@ -81,30 +112,41 @@ export interface NativeAddon {
     start: number,
     end: number,
     fd: number,
-    /** Called with the latest byte count, and once with readComplete = true when every byte has been read (writing may go on). */
+    /** Called with the latest byte count, and once with readComplete = true (and 0, 0) when every byte has been read (writing may go on). */
     onProgress?: (bytesDone: number, holeBytes: number, readComplete: boolean) => void,
   ): Promise<NativeDumpResult>;
   freeze(pid: number, timeoutMs?: number): NativeFreezeResult;
+  /** null when pid is not frozen by this process. */
   thaw(pid: number): NativeThawResult | null;
+  /** Thaws every frozen process; returns how many there were. */
   thawAll(): number;
 }
 
 // ---- glibc malloc walker (native/ptmalloc, native/binding/arenas_binding.cc)
 
-/** Struct offsets for one glibc version; see src/glibc/layouts.ts. */
+/** Struct offsets for one glibc version; see src/glibc/layouts.ts (-1 = field absent). */
 export type NativeMallocLayout = Record<string, number>;
 
 export interface NativeWalkOptions {
   mainArena: number;
   mp: number;
-  heapMaxSize: number;
+  /** heap_max of thread-arena heaps; 0 or absent: derived from mp_ (64 MiB, or 4 x hp_pagesize on 2.35-2.41). */
+  heapMaxSize?: number;
+  /** Address of global_max_fast when known (debug symbols): bounds fastbin sizes. */
   globalMaxFast?: number;
+  /** Adds NativeArena.bins. */
   withBins?: boolean;
+  /** Adds NativeArena.histogram. */
   withHistogram?: boolean;
+  /** Adds NativeWalkResult.chunkTable. */
   withChunks?: boolean;
+  /** Adds counts to each NativeArena.tcaches entry. */
   withTcacheDetail?: boolean;
+  /** Ring length bound, 1..2^20 (default 4096). */
   maxArenas?: number;
+  /** Chunks walked per heap before giving up on it (default 2^27). */
   maxChunksPerHeap?: number;
+  /** User pointers of known tcache_perthread_structs. */
   tcacheStructs?: number[];
 }
 
@@ -114,25 +156,75 @@ export interface NativeChunkTotals {
 }
 
 export interface NativeAnomaly {
+  /** A kebab-case name (native/ptmalloc/README.md lists them). */
   kind: string;
   address: number;
   detail: string;
 }
 
+export interface NativeHeap {
+  /** heap_info address (main arena: first byte of the segment). */
+  start: number;
+  /** heap_info.size (main: segment length). */
+  size: number;
+  mprotectSize: number;
+  /** heap_max (main: = size). */
+  reserved: number;
+  firstChunk: number;
+  chunksWalked: number;
+}
+
+export interface NativeBin {
+  kind: 'fast' | 'unsorted' | 'small' | 'large';
+  index: number;
+  chunks: number;
+  bytes: number;
+  minSize: number;
+  maxSize: number;
+  /** Size fields with their flag bits, summed: malloc_info's bin total. */
+  rawSizeSum: number;
+  /** Smallest and largest size field with flag bits (malloc_info's from/to). */
+  minRawSize: number;
+  maxRawSize: number;
+}
+
+export interface NativeTcache {
+  /** User pointer of the tcache_perthread_struct. */
+  address: number;
+  /** How it was found: first chunk of a thread heap, sbrk base of main, a caller's hint, or the scan. */
+  foundBy: 'first-chunk' | 'sbrk-base' | 'hint' | 'scan';
+  chunks: number;
+  bytes: number;
+  /** Entries per tcache bin; withTcacheDetail only. */
+  counts?: number[];
+}
+
+export interface NativeSizeClass {
+  /** Chunk size, header included. */
+  size: number;
+  inUseChunks: number;
+  inUseBytes: number;
+  freeChunks: number;
+  freeBytes: number;
+}
+
 export interface NativeArena {
   address: number;
   main: boolean;
+  /** malloc_state.mutex: 0 free, 1 taken, 2 contended. */
   mutex: number;
   flags: number;
   next: number;
   nextFree: number;
+  /** null where the glibc version has no attached_threads. */
   attachedThreads: number | null;
-  heaps: Array<{ start: number; size: number; mprotectSize: number; reserved: number; firstChunk: number; chunksWalked: number }>;
+  heaps: NativeHeap[];
   systemMem: number;
   maxSystemMem: number;
   top: { address: number; size: number };
   lastRemainder: number;
   inUse: NativeChunkTotals;
+  /** glibc-internal in-use chunks (tcache_perthread_struct). */
   internal: NativeChunkTotals;
   free: {
     fastbins: NativeChunkTotals;
@@ -140,17 +232,26 @@ export interface NativeArena {
     smallbins: NativeChunkTotals;
     largebins: NativeChunkTotals;
     tcache: NativeChunkTotals;
+    /** Free by the next chunk's PREV_INUSE but on no list: a free in progress, or corruption. */
+    unlisted: NativeChunkTotals;
   };
   overhead: number;
+  /** inUse + internal + free + top + overhead, to compare with systemMem. */
   accountedBytes: number;
   identityHolds: boolean;
-  bins?: Array<{ kind: 'fast' | 'unsorted' | 'small' | 'large'; index: number; chunks: number; bytes: number; minSize: number; maxSize: number; rawSizeSum: number }>;
-  tcaches?: Array<{ address: number; chunks: number; bytes: number; counts?: number[] }>;
-  histogram?: Array<{ size: number; inUseChunks: number; inUseBytes: number; freeChunks: number; freeBytes: number }>;
+  /** withBins only: every non-empty bin. */
+  bins?: NativeBin[];
+  tcaches: NativeTcache[];
+  /** withHistogram only: chunks by size. */
+  histogram?: NativeSizeClass[];
   anomalies: NativeAnomaly[];
+  /** Anomalies past the per-arena cap (256), counted only. */
+  anomaliesSuppressed: number;
+  /** The arena's lock was held, or its state moved during the walk. */
   approximate: boolean;
 }
 
+/** malloc_par (mp_); a field the glibc version lacks is null. */
 export interface NativeMallocPar {
   trimThreshold: number;
   topPad: number;
@@ -164,51 +265,137 @@ export interface NativeMallocPar {
   mmappedMem: number;
   maxMmappedMem: number;
   sbrkBase: number;
-  hpPagesize: number;
-  thpPagesize: number;
-  tcacheBins: number;
-  tcacheMaxBytes: number;
-  tcacheCount: number;
-  tcacheUnsortedLimit: number;
+  hpPagesize: number | null;
+  thpPagesize: number | null;
+  hpFlags: number | null;
+  maxTotalMem: number | null;
+  tcacheBins: number | null;
+  tcacheMaxBytes: number | null;
+  tcacheCount: number | null;
+  tcacheUnsortedLimit: number | null;
 }
 
 export interface NativeWalkResult {
-  mp: NativeMallocPar;
+  /** null when mp_ could not be read at the given address (an "mp-unreadable" anomaly says so). */
+  mp: NativeMallocPar | null;
+  /** The heap_max the walk used (the option, or derived from mp_). */
+  heapMaxSize: number;
+  /** The next ring came back to main_arena within maxArenas. */
+  ringClosed: boolean;
   arenas: NativeArena[];
-  /** Packed 24-byte records: u64 start, u64 size, u32 arenaIndex, u8 state, 3 pad; sorted by start. */
+  /** withChunks only. Packed 24-byte records: u64 start, u64 size, u32 arenaIndex, u8 state, 3 pad; sorted by start. */
   chunkTable?: Buffer;
+  /** Global anomalies (ring, mp_), besides the per-arena ones. */
   anomalies: NativeAnomaly[];
+  anomaliesSuppressed: number;
+  /** Bytes read from the source. */
   readBytes: number;
+  /** Some arena is approximate. */
+  approximate: boolean;
+}
+
+export interface NativeMainArenaCandidate {
+  address: number;
+  /** Higher is more likely; candidates come best first. */
+  score: number;
+  /** Arenas in the next ring, main included. */
+  ringLength: number;
+  /** Bins self-pointing: malloc_init_state ran. */
+  initialized: boolean;
+  nonEmptyBins: number;
+  /** Non-empty bins whose first and last chunk link back to the bin. */
+  verifiedBins: number;
+  top: number;
+  systemMem: number;
 }
 
 export interface NativeAddon {
   walkArenas(source: NativeMemorySource, layout: NativeMallocLayout, options: NativeWalkOptions): Promise<NativeWalkResult>;
-  scanForMainArena(source: NativeMemorySource, start: number, end: number, layout: NativeMallocLayout, heapMaxSize: number): Promise<Array<{ address: number; score: number }>>;
+  /** Scans [start, end) (at most 64 MiB: libc's .data and .bss) for main_arena images. */
+  scanForMainArena(source: NativeMemorySource, start: number, end: number, layout: NativeMallocLayout, heapMaxSize?: number): Promise<NativeMainArenaCandidate[]>;
 }
 
 // ---- string scanner (native/strings, native/binding/strings_binding.cc)
 
 export interface NativeStringScanOptions {
+  /** Shortest string counted, in characters (default 6). */
   minLength: number;
   encoding: 'ascii' | 'utf16le' | 'both';
+  /** Most frequent strings returned (default 50). */
   top: number;
+  /** Sample occurrences returned, with addresses (default 20). */
   samples: number;
+  /** Distinct strings the histogram keeps (default 200000). */
   maxDistinct?: number;
+  /** Bytes of string text the histogram keeps (default 32 MiB, 1 MiB..1 GiB). */
+  maxDistinctBytes?: number;
+  /** Bytes read per block, a power of two (default 1 MiB). */
+  blockSize?: number;
+  /** ECMAScript regular expression (no back-references) a string must match. */
   grep?: string;
+  grepIgnoreCase?: boolean;
   /** Packed chunk table from walkArenas (24-byte records). */
   chunkTable?: Buffer;
   chunkFilter?: 'all' | 'live' | 'free';
 }
 
+export interface NativeStringCount {
+  /** At most 4096 characters (truncated says when cut). */
+  text: string;
+  count: number;
+  /** Upper bound of the overcount once the histogram evicted entries (0 when exact). */
+  countError: number;
+  /** Memory bytes of those strings, full lengths. */
+  bytes: number;
+  encoding: 'ascii' | 'utf16le';
+  truncated: boolean;
+}
+
+export interface NativeStringSample {
+  address: number;
+  text: string;
+  /** Length in characters, full. */
+  length: number;
+  encoding: 'ascii' | 'utf16le';
+  /** Index into the chunk table, -1 without one or outside every chunk. */
+  chunkIndex: number;
+  /** That chunk's arena index, -1 when unknown. */
+  arenaIndex: number;
+}
+
 export interface NativeStringScanResult {
+  /** Bytes in the scanned ranges. */
+  bytesTotal: number;
+  /** Of those, readable and scanned. */
   bytesScanned: number;
+  /** Of those, unreadable. */
   holeBytes: number;
+  /** Strings counted (after minLength, grep and the chunk filter). */
   stringsFound: number;
+  /** Their memory bytes, full lengths. */
+  stringBytes: number;
+  /** Distinct strings seen (estimated once the histogram evicts). */
   distinct: number;
+  /** The histogram evicted: counts are bounds (countError). */
   approximate: boolean;
-  strings: Array<{ text: string; count: number; bytes: number; encoding: 'ascii' | 'utf16le' }>;
-  samples: Array<{ address: number; text: string; length: number; encoding: 'ascii' | 'utf16le'; chunkIndex: number }>;
-  bySizeClass: Array<{ chunkSize: number; stringBytes: number }>;
+  evictedCountBound: number;
+  grepRejected: number;
+  /** Distinct texts grep judged. */
+  grepEvaluations: number;
+  /** Of those, judged by the regex engine (not settled by a literal search). */
+  grepRegexRuns: number;
+  /** The engine grep used; '' without grep. */
+  grepEngine: '' | 'literal' | 'dfa' | 'std::regex';
+  /** With a chunkTable only: string bytes in no chunk of the table. */
+  unattributedBytes?: number;
+  /** The histogram's own size and budget. */
+  histogram: { entries: number; capacity: number; keyBytes: number; keyByteBudget: number; memoryBytes: number };
+  strings: NativeStringCount[];
+  samples: NativeStringSample[];
+  /** By chunk size, ascending (with a chunkTable; otherwise empty). */
+  bySizeClass: Array<{ chunkSize: number; stringBytes: number; strings: number }>;
+  /** By arena index, ascending (with a chunkTable; otherwise empty). */
+  byArena: Array<{ arenaIndex: number; stringBytes: number; strings: number }>;
 }
 
 export interface NativeAddon {

@@ -118,10 +118,11 @@ for (const version of testedGlibcVersions()) {
               expect(a.heaps).toHaveLength(m.subheaps!);
             }
           });
-          expect(withSyms.params.mmappedChunks).toBe(truth.mallocInfo.mmap!.count);
-          expect(withSyms.params.mmappedBytes).toBe(truth.mallocInfo.mmap!.size);
-          expect(withSyms.params.mmappedChunks).toBe(truth.mallinfo.hblks);
-          expect(withSyms.params.mmappedBytes).toBe(truth.mallinfo.hblkhd);
+          expect(withSyms.params).not.toBeNull(); // mp_ read at the debug symbol's address
+          expect(withSyms.params!.mmappedChunks).toBe(truth.mallocInfo.mmap!.count);
+          expect(withSyms.params!.mmappedBytes).toBe(truth.mallocInfo.mmap!.size);
+          expect(withSyms.params!.mmappedChunks).toBe(truth.mallinfo.hblks);
+          expect(withSyms.params!.mmappedBytes).toBe(truth.mallinfo.hblkhd);
         });
 
         it('walks in-use chunks equal to what the target knows it holds, per arena', () => {

@@ -6,7 +6,8 @@ import { buildHeapImage, type BuiltImage } from '../helpers/heapImage.js';
 import { busyProcess, type LayoutEntry } from './scenarios.js';
 
 import { addon } from './rawAddon.js';
-const layouts: LayoutEntry[] = addon.knownMallocLayouts();
+import { knownLayouts } from './testAddon.js';
+const layouts: LayoutEntry[] = knownLayouts();
 const modern = layouts.find((l) => l.name === '2.35-2.41')!;
 const classic = layouts.find((l) => l.name === '2.27-2.28')!;
 

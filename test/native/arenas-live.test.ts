@@ -8,11 +8,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { LayoutEntry } from './scenarios.js';
 import { childEnv } from '../support/childEnv.js';
 
 import { addon } from './rawAddon.js';
-const layout = (addon.knownMallocLayouts() as LayoutEntry[]).find((l) => l.name === '2.35-2.41')!.layout;
+import { knownLayouts } from './testAddon.js';
+const layout = knownLayouts().find((l) => l.name === '2.35-2.41')!.layout;
 const fixtureSource = path.join(path.dirname(new URL(import.meta.url).pathname), 'fixtures', 'arena_threads.c');
 
 interface Mapping {

@@ -6,7 +6,8 @@ import { buildHeapImage, type BuiltImage, type ExpectedArena } from '../helpers/
 import { busyProcess, noncontiguousMain, tcacheFoundBy, threeMainSegments, type LayoutEntry } from './scenarios.js';
 
 import { addon } from './rawAddon.js';
-const layouts: LayoutEntry[] = addon.knownMallocLayouts();
+import { knownLayouts, testAddon } from './testAddon.js';
+const layouts: LayoutEntry[] = knownLayouts();
 
 const CHUNK_RECORD = 24;
 const STATE = { inUse: 0, freeInBin: 1, fastbin: 2, tcache: 3, top: 4, internal: 5 } as const;
@@ -131,15 +132,16 @@ describe.each(layouts.map((l) => [l.name, l] as const))('glibc %s synthetic imag
     expect(arenas.map((c: any) => c.address)).toEqual([img.mainArena]);
     expect(arenas[0].ringLength).toBe(3);
     expect(arenas[0].initialized).toBe(true);
-    const pars = await addon.scanForMallocPar(src, libcData.address, end, entry.layout);
+    // scanForMallocPar is test-only: the test addon's, over its own source of the same image.
+    const pars = await testAddon.scanForMallocPar(testAddon.MemorySource.fromImage(img.segments), libcData.address, end, entry.layout);
     expect(pars[0]?.address).toBe(img.mp);
   });
 
   it('reads heap_info of a non-main heap', () => {
     const img = buildHeapImage(busyProcess(entry.layout).spec);
-    const src = addon.MemorySource.fromImage(img.segments);
+    const src = testAddon.MemorySource.fromImage(img.segments); // readHeapInfo is test-only
     const [older, newer] = img.expected[2]!.heaps;
-    const info = addon.readHeapInfo(src, newer!.start, entry.layout);
+    const info = testAddon.readHeapInfo(src, newer!.start, entry.layout);
     expect(info).toEqual({
       arPtr: img.expected[2]!.address,
       prev: older!.start,
@@ -147,7 +149,7 @@ describe.each(layouts.map((l) => [l.name, l] as const))('glibc %s synthetic imag
       mprotectSize: newer!.size,
       pagesize: entry.layout.heapInfoHasPagesize ? 0x1000 : null,
     });
-    expect(addon.readHeapInfo(src, 0x1000, entry.layout)).toBeNull();
+    expect(testAddon.readHeapInfo(src, 0x1000, entry.layout)).toBeNull();
   });
 
   it('walks a non-contiguous main arena across its segments', async () => {

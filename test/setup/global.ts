@@ -1,9 +1,14 @@
-// vitest global setup: fetch the extra glibc releases and compile every target for every
-// tested glibc once, before any test file runs.
+// vitest global setup: fetch the extra glibc releases, compile every target for every
+// tested glibc once, and build the test addon, before any test file runs.
+import { buildAddon, withTestAddon } from '../../scripts/build-addon.mjs';
 import { ensureGlibc, FETCHED_GLIBC_VERSIONS, testedGlibcVersions } from '../helpers/glibc.js';
 import { buildTarget, targetNames } from '../helpers/targets.js';
 
 export default async function setup(): Promise<void> {
+  // build/Release/arenascope_test.node (native/testing/testing.h), next to the
+  // production addon it shares its objects with: only the test-only files are
+  // new to compile. Incremental, so it also keeps both addons current with native/.
+  buildAddon({ env: withTestAddon });
   for (const version of FETCHED_GLIBC_VERSIONS) ensureGlibc(version);
   // Sequential on purpose: the machine has 2 cores shared with the tests.
   for (const version of testedGlibcVersions()) {

@@ -1,7 +1,7 @@
 // Plain commands must not load the TUI, and they start from the one-file
 // CommonJS build (scripts/bundle.mjs). Checked on the real launcher with two
 // recorders: a module hook for ES modules, and the CommonJS cache at exit.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,10 +9,17 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli/main.js';
+import { inspectorEnv } from '../support/sanitizer.js';
 import { repoRoot } from './helpers/demoTarget.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'arenascope-lazy-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+// A small target: under the sanitizer run the maps of this worker hold ASan's
+// terabytes of shadow, which the kernel takes a minute to walk for smaps.
+const target = spawn('sleep', ['600'], { stdio: 'ignore' });
+afterAll(() => {
+  target.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
 const launcher = join(repoRoot, 'bin', 'arenascope.js');
 
 function loadedFiles(name: string, args: string[]): { files: string[]; status: number | null; stdout: string } {
@@ -25,7 +32,7 @@ function loadedFiles(name: string, args: string[]): { files: string[]; status: n
   writeFileSync(cjs, `process.on('exit', () => require('node:fs').appendFileSync(process.env.LAZY_LOG, Object.keys(require.cache).map((f) => 'file://' + f).join('\\n') + '\\n'));\n`);
   const r = spawnSync(process.execPath, ['--require', cjs, '--import', pathToFileURL(register).href, launcher, ...args], {
     encoding: 'utf8',
-    env: { ...process.env, LAZY_LOG: log },
+    env: { ...inspectorEnv(), LAZY_LOG: log }, // inspectorEnv: under the sanitizer run, the CLI needs ASan's runtime
   });
   return { files: existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : [], status: r.status, stdout: r.stdout };
 }
@@ -34,9 +41,9 @@ const tuiFile = (f: string) => /node_modules\/(ink|react|react-reconciler)\//.te
 
 describe('lazy loading', { timeout: 20_000 }, () => {
   it('arenascope maps runs from the CommonJS build and loads neither Ink nor React nor the TUI', () => {
-    const { files, status, stdout } = loadedFiles('maps', ['maps', String(process.pid), '--json']);
+    const { files, status, stdout } = loadedFiles('maps', ['maps', String(target.pid), '--json']);
     expect(status).toBe(0);
-    expect(JSON.parse(stdout).pid).toBe(process.pid);
+    expect(JSON.parse(stdout).pid).toBe(target.pid);
     expect(files.some((f) => f.endsWith('/dist/bundle/plain.cjs'))).toBe(true);
     expect(files.filter((f) => f.includes('/dist/bundle/esm/'))).toEqual([]);
     expect(files.filter(tuiFile)).toEqual([]);
@@ -44,7 +51,7 @@ describe('lazy loading', { timeout: 20_000 }, () => {
 
   it('the interactive entry loads the ES build, Ink and the TUI (so the checks above can fail)', () => {
     // Without a terminal runTui refuses after loading; what matters is what it loaded.
-    const { files } = loadedFiles('tui', [String(process.pid)]);
+    const { files } = loadedFiles('tui', [String(target.pid)]);
     expect(files.some((f) => f.endsWith('/dist/bundle/esm/tui/run.js'))).toBe(true);
     expect(files.some((f) => /node_modules\/ink\//.test(f))).toBe(true);
     expect(files.some((f) => f.endsWith('/dist/bundle/plain.cjs'))).toBe(false);
@@ -74,7 +81,7 @@ describe('lazy loading', { timeout: 20_000 }, () => {
       `node ${JSON.stringify(launcher)} --help >&5; echo "status $?" >&2`,
       'rm -r "$d"',
     ].join('\n');
-    const r = spawnSync('bash', ['-c', script], { encoding: 'utf8' });
+    const r = spawnSync('bash', ['-c', script], { encoding: 'utf8', env: inspectorEnv() });
     expect(r.stderr).not.toContain('EPIPE');
     expect(r.stderr).toMatch(/^status 0\n$/);
   });

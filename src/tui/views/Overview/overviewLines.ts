@@ -68,9 +68,11 @@ function arenaLines(m: MallocSnapshot, threads: number, width: number): Line[] {
 
 function mallocLines(m: MallocSnapshot): Line[] {
   const p = m.params;
+  const glibc: Line = [label('glibc'), text(`${m.glibcVersion}  ${m.allocator.libcPath ?? ''}  (found by ${m.locatedBy})`)];
+  if (!p) return [glibc, [label('malloc'), text(`parameters unknown: mp_ at 0x${m.mallocPar.toString(16)} could not be read`, 'warn')]];
   const arenaMax = p.arenaMax === 0 ? '0 (8 x cores)' : String(p.arenaMax);
   return [
-    [label('glibc'), text(`${m.glibcVersion}  ${m.allocator.libcPath ?? ''}  (found by ${m.locatedBy})`)],
+    glibc,
     [
       label('malloc'),
       text(`mmap_threshold ${b(p.mmapThreshold)}${p.dynamicMmapThreshold ? ' (raised by glibc)' : ''}  trim_threshold ${b(p.trimThreshold)}  top_pad ${b(p.topPad)}`),

@@ -1,0 +1,19 @@
+// Entry of the test addon (testing.h): the production modules, then the
+// test-only ones.
+#include <napi.h>
+
+#include "binding/modules.h"
+#include "testing.h"
+
+static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  arenascope::InitMemoryModule(env, exports);
+  arenascope::InitDumpModule(env, exports);
+  arenascope::InitFreezeModule(env, exports);
+  arenascope::InitArenasModule(env, exports);
+  arenascope::InitStringsModule(env, exports);
+  arenascope::InitTestingArenasModule(env, exports);
+  arenascope::InitTestingFailuresModule(env, exports);
+  return exports;
+}
+
+NODE_API_MODULE(arenascope_test, Init)

@@ -1,0 +1,41 @@
+// The typed face of the test addon (binding.gyp target arenascope_test,
+// native/testing/testing.h): every production entry point (native.d.ts) plus
+// the test-only ones below. Checked like native.d.ts by
+// test/native/addon-shape.test.ts. A MemorySource made by one addon works only
+// with that addon's functions (each holds its own class).
+import type { NativeAddon, NativeErrorCode, NativeMallocLayout, NativeMemorySource } from '../../src/native/native.js';
+
+/** What failingSource's reads throw: std::bad_alloc, std::runtime_error, an int, or a SourceError with that code. */
+export type NativeFailureKind = 'bad_alloc' | 'exception' | 'non-exception' | NativeErrorCode;
+
+export interface NativeMallocParCandidate {
+  address: number;
+  /** Higher is more likely; candidates come best first. */
+  score: number;
+}
+
+export interface NativeHeapInfo {
+  /** heap_info.ar_ptr: the arena owning the heap. */
+  arPtr: number;
+  /** The previous heap of that arena, 0 for its first. */
+  prev: number;
+  size: number;
+  mprotectSize: number;
+  /** heap_info.pagesize, null before glibc 2.35 (no such field). */
+  pagesize: number | null;
+}
+
+export interface NativeTestAddon extends NativeAddon {
+  /** Scans [start, end) (at most 64 MiB) for malloc_par images. */
+  scanForMallocPar(source: NativeMemorySource, start: number, end: number, layout: NativeMallocLayout): Promise<NativeMallocParCandidate[]>;
+  /** null when the heap_info at address is not fully readable. */
+  readHeapInfo(source: NativeMemorySource, address: number, layout: NativeMallocLayout): NativeHeapInfo | null;
+  /** The C++ layout table (native/ptmalloc/known_layouts.cc), by release range. */
+  knownMallocLayouts(): Array<{ name: string; layout: NativeMallocLayout }>;
+  /** A source whose every read throws (native/testing/testing_failures.cc). */
+  failingSource(kind: NativeFailureKind): NativeMemorySource;
+  /** Every code the addon's errors can carry, in native/memory/error_code.h order. */
+  errorCodes(): string[];
+  /** Sanitizer builds only: LeakSanitizer's check now; nonzero when it reported leaks. */
+  leakCheck?: () => number;
+}
