@@ -90,6 +90,7 @@ async function exercise(): Promise<void> {
   sources.add('read', proc.read(heap.end - 0x1000, 0x3000));
   sources.add('readAsync', await proc.readAsync(heap.end - 0x1000, 0x3000));
   sources.add('read', image.read(0x10000, 0x100));
+  for (const src of [proc, image, native.MemorySource.forProcess(pid, { readSwapped: true })]) sources.add('counters', src.counters());
 
   // dumpRange, with its progress callback's arguments.
   const fd = openSync(join(dir, 'dump.bin'), 'w');
