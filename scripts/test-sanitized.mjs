@@ -60,6 +60,7 @@ const excluded = new Map([
   // and there would be no glibc heap to show. The TUI itself runs here in-process
   // (test/tui/*.test.tsx) against a demo target started without the preload.
   ['test/tui/e2e.test.ts', "the demo's target would inherit the ASan preload and run on ASan's malloc"],
+  ['test/tui/demo-flags.test.ts', "the demo's target would inherit the ASan preload and run on ASan's malloc"],
 ]);
 
 function log(msg) {

@@ -277,7 +277,12 @@ export function runJcmd(pid: number, args: string[], o: JcmdOptions): Promise<Jc
     });
   }
   return new Promise((resolve) => {
-    execFile(file, argv, { timeout: o.timeoutMs, killSignal: 'SIGKILL', cwd: '/tmp', maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+    // jcmd is the JDK's own program: a library preloaded into arenascope (an
+    // allocator, a sanitizer) is not meant for it, and a JVM under a foreign
+    // preload can fail to start.
+    const env = { ...process.env };
+    delete env.LD_PRELOAD;
+    execFile(file, argv, { timeout: o.timeoutMs, killSignal: 'SIGKILL', cwd: '/tmp', maxBuffer: 16 * 1024 * 1024, env }, (err, stdout, stderr) => {
       const out = String(stdout);
       if (!err) return resolve({ ok: true, stdout: out, reason: null, command });
       const e = err as NodeJS.ErrnoException & { killed?: boolean };

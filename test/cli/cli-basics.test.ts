@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readMaps, readMemory } from '../helpers/heapWalk.js';
 import { startTarget, type RunningTarget } from '../helpers/targets.js';
-import { inspectorEnv } from '../support/sanitizer.js';
+import { inspectorShellPrefix } from '../support/sanitizer.js';
 import { repoRoot, runCli } from '../support/nativeTarget.js';
 
 const execFileAsync = promisify(execFile);
@@ -80,10 +80,11 @@ describe('on an oracle target', () => {
   });
 
   it('colour: on a terminal the report has escape codes; with NO_COLOR set, or piped, it has none', async () => {
-    const env = { ...inspectorEnv() };
+    // script runs without the sanitizer preload; only the CLI it starts gets it.
+    const env = { ...process.env };
     delete env.NO_COLOR;
     delete env.FORCE_COLOR;
-    const command = `${process.execPath} ${join(repoRoot, 'bin', 'arenascope.js')} report ${target.pid}`;
+    const command = `${inspectorShellPrefix()}${process.execPath} ${join(repoRoot, 'bin', 'arenascope.js')} report ${target.pid}`;
     // util-linux script runs the command on a pseudo-terminal
     const tty = await execFileAsync('script', ['-qec', command, '/dev/null'], { env, maxBuffer: 16 * 1024 * 1024 });
     expect(tty.stdout).toMatch(/arenascope report: pid/);

@@ -27,6 +27,12 @@ export function tracerPid(pid: number): number {
   return Number(m?.[1] ?? -1);
 }
 
+/** Every thread of pid in ptrace stop ('t') with tracer as its tracer. */
+export function stoppedByTracer(pid: number, tracer: number): boolean {
+  const states = threadStates(pid);
+  return states.length > 0 && states.every((s) => s === 't') && tracerPid(pid) === tracer;
+}
+
 /** Running as far as ptrace is concerned: no thread stopped (t, T) and no tracer. */
 export function assertRunningUntraced(pid: number): void {
   const states = threadStates(pid);

@@ -8,6 +8,19 @@
 // take it back from here. Outside that run this is just process.env.
 export const sanitizerPreloadVariable = 'ARENASCOPE_SANITIZER_PRELOAD';
 
+/**
+ * For a shell command that runs the CLI among other programs (script, mktemp,
+ * tmux): the assignment that gives the CLI, and only it, the sanitizer
+ * preload, as `env LD_PRELOAD=... ` to put before its command (env(1), so it
+ * also works after `exec`); '' outside the sanitizer run. Tools run with the
+ * preload would be checked by LeakSanitizer themselves and fail on their own
+ * leaks.
+ */
+export function inspectorShellPrefix(): string {
+  const preload = process.env[sanitizerPreloadVariable];
+  return preload ? `env LD_PRELOAD=${preload} ` : '';
+}
+
 /** Environment for an arenascope CLI process started by a test. */
 export function inspectorEnv(): NodeJS.ProcessEnv {
   const preload = process.env[sanitizerPreloadVariable];

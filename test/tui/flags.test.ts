@@ -1,73 +1,20 @@
 // The interactive view's options in a real terminal (tmux): `arenascope PID
-// --interval N [--freeze]` and `arenascope demo --threads N --freeze`. What
+// --interval N [--freeze]` (`demo --threads` is in demo-flags.test.ts). What
 // --freeze does is read from /proc: the target's threads in ptrace stop with
 // the TUI process as tracer (and beat_heap's heartbeat standing still), never
-// without the option; --threads from the demo target's own task list.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+// without the option.
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertRunningUntraced, readHeartbeat, threadStates, tracerPid } from '../support/inspection.js';
+import { assertRunningUntraced, readHeartbeat, stoppedByTracer, threadStates, tracerPid } from '../support/inspection.js';
 import { buildC, runCli, startNative, type RunningTarget } from '../support/nativeTarget.js';
-import { ensureDemoTargetBuilt, processExists, repoRoot, sleep } from './helpers/demoTarget.js';
+import { tmuxServer, until } from './helpers/tmux.js';
 
-const socket = `arenascope-flags-${process.pid}`;
+const term = tmuxServer('flags');
+const { screen, waitForText, startSession, quit } = term;
 
-function tmux(...args: string[]): string {
-  return execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-function sessionAlive(session: string): boolean {
-  try {
-    tmux('has-session', '-t', session);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const screen = (session: string) => (sessionAlive(session) ? tmux('capture-pane', '-p', '-t', session) : '(session ended)');
-
-/** Polls until check() returns a value (deadline only bounds a hang). */
-async function until<T>(what: string, check: () => T | null | undefined, timeoutMs = 30_000, everyMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = check();
-    if (v !== null && v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
-
-const waitForText = (session: string, re: RegExp) => until(`${re} on screen`, () => (re.test(screen(session)) ? screen(session) : null));
-
-/** Starts `node bin/arenascope.js ARGS` in a 100x30 tmux session; returns the node process's pid. */
-function startSession(session: string, args: string[]): number {
-  tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '30', '-c', repoRoot, '-e', 'NO_COLOR=1', `exec node bin/arenascope.js ${args.join(' ')}`);
-  return Number(tmux('display', '-p', '-t', session, '#{pane_pid}').trim());
-}
-
-async function quit(session: string): Promise<void> {
-  tmux('send-keys', '-t', session, 'q');
-  await until(`session ${session} to end`, () => !sessionAlive(session));
-}
-
-/** Every thread of pid in ptrace stop ('t') with tracer as its tracer. */
-const stoppedBy = (pid: number, tracer: number) => {
-  const states = threadStates(pid);
-  return states.length > 0 && states.every((s) => s === 't') && tracerPid(pid) === tracer;
-};
-
-afterAll(() => {
-  try {
-    tmux('kill-server');
-  } catch {
-    // no server left
-  }
-  // tmux can leave its socket file behind when the last session ends on its own
-  rmSync(join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid!()}`, socket), { force: true });
-});
+afterAll(() => term.close());
 
 describe('arenascope PID --interval N [--freeze]', { timeout: 90_000 }, () => {
   let target: RunningTarget;
@@ -92,10 +39,10 @@ describe('arenascope PID --interval N [--freeze]', { timeout: 90_000 }, () => {
     const beat = await until(
       'the target stopped by the TUI',
       () => {
-        if (!stoppedBy(target.pid, tui)) return null;
+        if (!stoppedByTracer(target.pid, tui)) return null;
         const first = readHeartbeat(heartbeat);
         const second = readHeartbeat(heartbeat);
-        return stoppedBy(target.pid, tui) ? { first, second } : null;
+        return stoppedByTracer(target.pid, tui) ? { first, second } : null;
       },
       30_000,
       1,
@@ -131,33 +78,6 @@ describe('arenascope PID --interval N [--freeze]', { timeout: 90_000 }, () => {
       const r = await runCli([String(target.pid), '--interval', bad]);
       expect(r.code, `${bad}: ${r.stderr}`).toBe(2);
       expect(r.stderr).toMatch(/seconds between samples: a number from 0\.2 to 3600/);
-    }
-  });
-});
-
-describe('arenascope demo --threads N --freeze', { timeout: 90_000 }, () => {
-  beforeAll(() => {
-    ensureDemoTargetBuilt();
-  });
-
-  it('--threads 3: the demo target runs 3 workers besides its main thread; --freeze stops it for samples; q ends it', async () => {
-    const session = 'demo';
-    const tui = startSession(session, ['demo', '--threads', '3', '--interval', '0.2', '--freeze']);
-    const first = await waitForText(session, /pid \d+ demo-target · Overview/);
-    const demo = Number(/pid (\d+) demo-target/.exec(first)![1]);
-    await waitForText(session, /^Threads\s+4$/m);
-    expect(readdirSync(`/proc/${demo}/task`)).toHaveLength(4);
-    expect(screen(session)).toMatch(/every 0\.2s \(freeze\)/);
-    await until('the demo target stopped by the TUI', () => stoppedBy(demo, tui), 30_000, 1);
-    await quit(session);
-    await until('the demo target to end', () => !processExists(demo));
-  });
-
-  it('rejects a thread count outside 1..64 (exit 2)', async () => {
-    for (const bad of ['0', '65', 'many']) {
-      const r = await runCli(['demo', '--threads', bad]);
-      expect(r.code, `${bad}: ${r.stderr}`).toBe(2);
-      expect(r.stderr).toMatch(/a thread count from 1 to 64/);
     }
   });
 });

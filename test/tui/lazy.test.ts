@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli/main.js';
-import { inspectorEnv } from '../support/sanitizer.js';
+import { inspectorEnv, inspectorShellPrefix } from '../support/sanitizer.js';
 import { repoRoot } from './helpers/demoTarget.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'arenascope-lazy-'));
@@ -78,10 +78,10 @@ describe('lazy loading', { timeout: 20_000 }, () => {
       '( exec 4<"$d/p" ) &',
       'exec 5>"$d/p"',
       'wait',
-      `node ${JSON.stringify(launcher)} --help >&5; echo "status $?" >&2`,
+      `${inspectorShellPrefix()}node ${JSON.stringify(launcher)} --help >&5; echo "status $?" >&2`,
       'rm -r "$d"',
     ].join('\n');
-    const r = spawnSync('bash', ['-c', script], { encoding: 'utf8', env: inspectorEnv() });
+    const r = spawnSync('bash', ['-c', script], { encoding: 'utf8' });
     expect(r.stderr).not.toContain('EPIPE');
     expect(r.stderr).toMatch(/^status 0\n$/);
   });
