@@ -7,11 +7,7 @@
 #include "modules.h"
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  arenascope::InitMemoryModule(env, exports);
-  arenascope::InitDumpModule(env, exports);
-  arenascope::InitFreezeModule(env, exports);
-  arenascope::InitArenasModule(env, exports);
-  arenascope::InitStringsModule(env, exports);
+  arenascope::InitProductionModules(env, exports);
   return exports;
 }
 

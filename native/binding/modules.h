@@ -12,4 +12,14 @@ void InitFreezeModule(Napi::Env env, Napi::Object exports);   // freeze_binding.
 void InitArenasModule(Napi::Env env, Napi::Object exports);   // arenas_binding.cc
 void InitStringsModule(Napi::Env env, Napi::Object exports);  // strings_binding.cc
 
+// Every module above: the production addon's exports (addon.cc); the test
+// addon adds its own after them.
+inline void InitProductionModules(Napi::Env env, Napi::Object exports) {
+  InitMemoryModule(env, exports);
+  InitDumpModule(env, exports);
+  InitFreezeModule(env, exports);
+  InitArenasModule(env, exports);
+  InitStringsModule(env, exports);
+}
+
 }  // namespace arenascope

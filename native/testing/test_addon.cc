@@ -6,11 +6,7 @@
 #include "testing.h"
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  arenascope::InitMemoryModule(env, exports);
-  arenascope::InitDumpModule(env, exports);
-  arenascope::InitFreezeModule(env, exports);
-  arenascope::InitArenasModule(env, exports);
-  arenascope::InitStringsModule(env, exports);
+  arenascope::InitProductionModules(env, exports);
   arenascope::InitTestingArenasModule(env, exports);
   arenascope::InitTestingFailuresModule(env, exports);
   return exports;

@@ -12,6 +12,16 @@ export const repoRoot = resolve(here, '../..');
 export const targetsDir = join(repoRoot, 'test/targets/report');
 export const cacheDir = join(repoRoot, 'test/.cache/report');
 
+/** Compiles test/targets/java/NativeChurn.java (when newer than its class) and returns the class directory. */
+export function compileJavaTarget(): string {
+  const javaSrc = join(repoRoot, 'test/targets/java/NativeChurn.java');
+  const classDir = join(cacheDir, 'java');
+  mkdirSync(classDir, { recursive: true });
+  const cls = join(classDir, 'NativeChurn.class');
+  if (!existsSync(cls) || statSync(cls).mtimeMs < statSync(javaSrc).mtimeMs) execFileSync('javac', ['-d', classDir, javaSrc], { stdio: 'pipe' });
+  return classDir;
+}
+
 /** Compiles test/targets/report/NAME.c (when newer than the binary) and returns the binary path. */
 export function buildTarget(name: string, extraFlags: string[] = [], compiler = 'gcc', suffix = ''): string {
   mkdirSync(cacheDir, { recursive: true });

@@ -4,24 +4,14 @@
 // /tmp/.java_pid<PID> only when something attaches. A JVM stopped with
 // SIGSTOP (after its listener exists) accepts jcmd's connection and never
 // answers, so only the timeout ends jcmd.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/nativeTarget.js';
-import { cacheDir, repoRoot, spawnTarget, stopAll, type Target } from './helpers.js';
+import { compileJavaTarget, spawnTarget, stopAll, type Target } from './helpers.js';
 
 afterAll(stopAll);
 
-const javaSrc = join(repoRoot, 'test/targets/java/NativeChurn.java');
-const classDir = join(cacheDir, 'java');
-
-function compileJava(): string {
-  mkdirSync(classDir, { recursive: true });
-  const cls = join(classDir, 'NativeChurn.class');
-  if (!existsSync(cls) || statSync(cls).mtimeMs < statSync(javaSrc).mtimeMs) execFileSync('javac', ['-d', classDir, javaSrc], { stdio: 'pipe' });
-  return classDir;
-}
 
 /** Thread names of pid, from /proc/PID/task/TID/comm. */
 function threadNames(pid: number): string[] {
@@ -68,7 +58,7 @@ async function reportJvm(pid: number, extra: string[]): Promise<JvmJson> {
 describe('report on a JVM with -XX:NativeMemoryTracking=summary', () => {
   let jvm: Target;
   beforeAll(async () => {
-    const dir = compileJava();
+    const dir = compileJavaTarget();
     jvm = spawnTarget('java', ['-XX:NativeMemoryTracking=summary', '-Xmx64m', '-cp', dir, 'NativeChurn', '2', '4']);
     expect(await jvm.nextLine()).toBe('READY');
   });

@@ -2,31 +2,19 @@
 // program whose threads malloc natively through zlib (not tracked by NMT),
 // run with NMT on (as root and as another user, via jcmd through the attach
 // API) and with NMT off (no attach at all).
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { effectiveJvmOptions, launcherOptions, parseJavaSize, parseJvmFlags, splitOptionString } from '../../src/analysis/jvm.js';
 import { breakdownNames } from '../../src/analysis/rssBreakdown.js';
 import { buildReport } from '../../src/commands/report.js';
 import { readCmdline, readEnviron } from '../../src/proc/status.js';
-import { cacheDir, repoRoot, spawnTarget, stopAll, type Target } from './helpers.js';
+import { compileJavaTarget, spawnTarget, stopAll, type Target } from './helpers.js';
 
 afterAll(stopAll);
 
 const MiB = 1024 * 1024;
-const javaSrc = join(repoRoot, 'test/targets/java/NativeChurn.java');
-const classDir = join(cacheDir, 'java');
-
-function compileJava(): string {
-  mkdirSync(classDir, { recursive: true });
-  const cls = join(classDir, 'NativeChurn.class');
-  if (!existsSync(cls) || statSync(cls).mtimeMs < statSync(javaSrc).mtimeMs) execFileSync('javac', ['-d', classDir, javaSrc], { stdio: 'pipe' });
-  return classDir;
-}
 
 async function startJava(jvmArgs: string[], env: Record<string, string> = {}, asUser: number | null = null): Promise<Target> {
-  const dir = compileJava();
+  const dir = compileJavaTarget();
   const java = ['java', ...jvmArgs, '-cp', dir, 'NativeChurn', '8', '12'];
   const t = asUser === null ? spawnTarget('java', java.slice(1), env) : spawnTarget('setpriv', [`--reuid=${asUser}`, `--regid=${asUser}`, '--clear-groups', '--', ...java], env);
   expect(await t.nextLine()).toBe('READY');
