@@ -6,7 +6,7 @@
 // why). A command missing from this list still works, through the ES build.
 'use strict';
 
-const plainCommands = new Set(['maps', 'arenas', 'report', 'strings', 'dump']);
+const plainCommands = new Set(['maps', 'arenas', 'chunks', 'report', 'strings', 'dump']);
 
 /** The CLI build for these arguments: the first word that is not an option names the command. */
 function buildFor(args) {

@@ -33,6 +33,8 @@ export type ErrorCode =
   | 'ENOMEM'
   /** A native exception that is not a known failure: a bug in arenascope. */
   | 'EINTERNAL'
+  /** A native job the caller cancelled (the TUI leaving a view, quitting). */
+  | 'ECANCELED'
   | 'NOTHING_READABLE'
   | 'NOT_GLIBC'
   | 'CORRUPT_HEAP'
@@ -52,6 +54,7 @@ const exitByCode: Record<ErrorCode, ExitCodeValue> = {
   EBUSY: ExitCode.internal,
   ENOMEM: ExitCode.outOfMemory,
   EINTERNAL: ExitCode.internal,
+  ECANCELED: ExitCode.interrupted,
   NOTHING_READABLE: ExitCode.nothingReadable,
   NOT_GLIBC: ExitCode.notGlibc,
   CORRUPT_HEAP: ExitCode.corruptHeap,

@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 
+#include "cancel_token_js.h"
 #include "js_errors.h"
 #include "malloc_layout_js.h"
 #include "modules.h"
@@ -15,6 +16,7 @@
 #include "ptmalloc/arena_scan.h"
 #include "ptmalloc/arena_walker.h"
 #include "ptmalloc/chunk_format.h"
+#include "ptmalloc/heap_cells.h"
 #include "scan_range.h"
 #include "source_handle.h"
 #include "walk_result_js.h"
@@ -49,8 +51,34 @@ WalkOptions optionsFromJs(const Napi::Value& v) {
   w.globalMaxFast = optNumber(o, "globalMaxFast", 0);
   w.withBins = optBool(o, "withBins");
   w.withHistogram = optBool(o, "withHistogram");
-  w.withChunks = optBool(o, "withChunks");
   w.withTcacheDetail = optBool(o, "withTcacheDetail");
+  w.chunkMap = optBool(o, "chunkMap");
+  Napi::Value confirm = o.Get("confirm");
+  w.confirm = confirm.IsUndefined() || confirm.IsNull() ? true : optBool(o, "confirm");
+  w.cancel = CancelTokenHandle::fromOption(o, "cancel");
+  Napi::Value res = o.Get("residency");
+  if (!res.IsUndefined() && !res.IsNull()) {
+    if (!res.IsObject()) throw makeError(env, ErrorCode::kInvalidArgument, 0, "options.residency must be an object");
+    Napi::Object r = res.As<Napi::Object>();
+    w.residency = true;
+    w.brkStart = optNumber(r, "brkStart", 0);
+    w.brkEnd = optNumber(r, "brkEnd", 0);
+    w.trim.thpPagesize = optNumber(r, "thpPagesize", 0);
+    w.trim.pad = optNumber(r, "pad", 0);
+    w.trim.consolidateFastbins = optBool(r, "consolidateFastbins");
+    if (w.trim.thpPagesize != 0 && (w.trim.thpPagesize & (w.trim.thpPagesize - 1)) != 0) {
+      throw makeError(env, ErrorCode::kInvalidArgument, 0, "options.residency.thpPagesize must be a power of two");
+    }
+  }
+  Napi::Value hm = o.Get("heapMap");
+  if (!hm.IsUndefined() && !hm.IsNull()) {
+    if (!hm.IsObject()) throw makeError(env, ErrorCode::kInvalidArgument, 0, "options.heapMap must be an object");
+    Napi::Object h = hm.As<Napi::Object>();
+    w.heapMapArena = toAddress(h.Get("arena"), "options.heapMap.arena");
+    uint64_t cells = toAddress(h.Get("cells"), "options.heapMap.cells");
+    if (cells < 1 || cells > HeapCells::kMaxCells) throw makeError(env, ErrorCode::kInvalidArgument, 0, "options.heapMap.cells out of range");
+    w.heapMapCells = static_cast<uint32_t>(cells);
+  }
   uint64_t maxArenas = optNumber(o, "maxArenas", 4096);
   if (maxArenas < 1 || maxArenas > (1u << 20)) throw makeError(env, ErrorCode::kInvalidArgument, 0, "options.maxArenas out of range");
   w.maxArenas = static_cast<uint32_t>(maxArenas);
@@ -68,17 +96,24 @@ WalkOptions optionsFromJs(const Napi::Value& v) {
 
 class WalkWorker : public SourceJobWorker {
  public:
-  WalkWorker(Napi::Env env, MemorySourceHandle* h, MallocLayout layout, WalkOptions options)
-      : SourceJobWorker(env, h, "walking the arenas"), layout_(layout), options_(std::move(options)) {}
-  ~WalkWorker() override { delete packed_; }
+  // listFd >= 0: every chunk streamed there as NDJSON (listArena: 0 or one arena).
+  WalkWorker(Napi::Env env, MemorySourceHandle* h, MallocLayout layout, WalkOptions options, int listFd, uint64_t listArena)
+      : SourceJobWorker(env, h, "walking the arenas"), layout_(layout), options_(std::move(options)), listFd_(listFd),
+        listArena_(listArena) {}
 
  protected:
   void runLocked(MemorySource* src) override {
+    std::unique_ptr<NdjsonChunkWriter> writer;
+    if (listFd_ >= 0) {
+      writer = std::make_unique<NdjsonChunkWriter>(listFd_, listArena_);
+      options_.chunkSink = writer.get();
+    }
     result_ = walkArenas(src, layout_, options_);
-    if (options_.withChunks) {
-      packed_ = packChunks(result_.chunks);
-      result_.chunks.clear();
-      result_.chunks.shrink_to_fit();
+    if (writer) {
+      writer->flush();
+      listed_ = writer->written();
+      listError_ = writer->error();
+      options_.chunkSink = nullptr;
     }
   }
   Napi::Value result(Napi::Env env) override {
@@ -87,16 +122,17 @@ class WalkWorker : public SourceJobWorker {
     o.Set("heapMaxSize", num(env, result_.heapMaxSize));
     o.Set("ringClosed", Napi::Boolean::New(env, result_.ringClosed));
     o.Set("arenas", arrayToJs(env, result_.arenas, [this](Napi::Env env, const ArenaReport& a) { return arenaToJs(env, a, options_); }));
-    if (packed_) {
-      std::vector<uint8_t>* vec = packed_;
-      auto table = Napi::Buffer<uint8_t>::New(env, vec->data(), vec->size(),
-                                              [](Napi::Env, uint8_t*, std::vector<uint8_t>* v) { delete v; }, vec);
-      packed_ = nullptr;  // the Buffer's finalizer owns it now
-      o.Set("chunkTable", table);
+    if (result_.chunkMap) o.Set("chunkMap", chunkMapToJs(env, *result_.chunkMap));
+    if (listFd_ >= 0) {
+      Napi::Object l = Napi::Object::New(env);
+      l.Set("chunks", num(env, listed_));
+      // errno of the first failed write: EPIPE when the reader went away (| head).
+      l.Set("writeError", num(env, static_cast<uint64_t>(listError_)));
+      o.Set("listed", l);
     }
-    o.Set("anomalies", anomaliesToJs(env, result_.anomalies));
-    o.Set("anomaliesSuppressed", num(env, result_.anomaliesSuppressed));
+    setAnomalies(env, o, result_.anomalies, false);
     o.Set("readBytes", num(env, result_.readBytes));
+    o.Set("memoryBytes", num(env, result_.memoryBytes));
     o.Set("approximate", Napi::Boolean::New(env, result_.approximate));
     return o;
   }
@@ -105,7 +141,10 @@ class WalkWorker : public SourceJobWorker {
   MallocLayout layout_;
   WalkOptions options_;
   WalkResult result_;
-  std::vector<uint8_t>* packed_ = nullptr;
+  int listFd_;
+  uint64_t listArena_;
+  uint64_t listed_ = 0;
+  int listError_ = 0;
 };
 
 class MainArenaScanWorker : public SourceJobWorker {
@@ -142,7 +181,19 @@ Napi::Value WalkArenas(const Napi::CallbackInfo& info) {
   MemorySourceHandle* h = MemorySourceHandle::Unwrap(info[0]);
   MallocLayout layout = layoutFromJs(info[1]);
   WalkOptions options = optionsFromJs(info[2]);
-  return queue<WalkWorker>(info.Env(), h, layout, std::move(options));
+  int listFd = -1;
+  uint64_t listArena = 0;
+  Napi::Object o = info[2].As<Napi::Object>();
+  Napi::Value list = o.Get("listChunks");
+  if (!list.IsUndefined() && !list.IsNull()) {
+    if (!list.IsObject()) throw makeError(info.Env(), ErrorCode::kInvalidArgument, 0, "options.listChunks must be an object");
+    Napi::Object l = list.As<Napi::Object>();
+    uint64_t fd = toAddress(l.Get("fd"), "options.listChunks.fd");
+    if (fd > 0x7fffffff) throw makeError(info.Env(), ErrorCode::kInvalidArgument, 0, "options.listChunks.fd out of range");
+    listFd = static_cast<int>(fd);
+    listArena = optNumber(l, "arena", 0);
+  }
+  return queue<WalkWorker>(info.Env(), h, layout, std::move(options), listFd, listArena);
 }
 
 Napi::Value ScanForMainArena(const Napi::CallbackInfo& info) {

@@ -11,6 +11,7 @@ void InitDumpModule(Napi::Env env, Napi::Object exports);     // dump_binding.cc
 void InitFreezeModule(Napi::Env env, Napi::Object exports);   // freeze_binding.cc
 void InitArenasModule(Napi::Env env, Napi::Object exports);   // arenas_binding.cc
 void InitStringsModule(Napi::Env env, Napi::Object exports);  // strings_binding.cc
+void InitCancelModule(Napi::Env env, Napi::Object exports);   // cancel_token_js.cc
 
 // Every module above: the production addon's exports (addon.cc); the test
 // addon adds its own after them.
@@ -20,6 +21,7 @@ inline void InitProductionModules(Napi::Env env, Napi::Object exports) {
   InitFreezeModule(env, exports);
   InitArenasModule(env, exports);
   InitStringsModule(env, exports);
+  InitCancelModule(env, exports);
 }
 
 }  // namespace arenascope

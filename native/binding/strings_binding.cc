@@ -3,17 +3,19 @@
 // the addon is also loaded directly (tests, bench) and must not trust input.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <new>
 #include <stdexcept>
 
+#include "cancel_token_js.h"
 #include "js_errors.h"
 #include "js_values.h"
 #include "modules.h"
 #include "promise_worker.h"
 #include "source_handle.h"
-#include "strings/chunk_table.h"
+#include "strings/chunk_index.h"
 #include "strings/scan_segments.h"
 #include "strings/string_grep.h"
 #include "strings/string_scan.h"
@@ -31,19 +33,19 @@ struct ScanProgress {
 class StringsWorker : public PromiseProgressWorker<ScanProgress> {
  public:
   StringsWorker(Napi::Env env, Napi::Function onProgress, std::shared_ptr<MemorySource> src,
-                std::shared_ptr<std::mutex> lock, std::vector<ScanRange> ranges, std::unique_ptr<ChunkTable> table,
+                std::shared_ptr<std::mutex> lock, std::vector<ScanRange> ranges, std::unique_ptr<ChunkMap> map,
                 std::unique_ptr<StringGrep> grep, StringScanOptions options)
       : PromiseProgressWorker<ScanProgress>(env, onProgress, "scanning strings"),
         src_(std::move(src)),
         lock_(std::move(lock)),
         ranges_(std::move(ranges)),
-        table_(std::move(table)),
+        map_(std::move(map)),
         grep_(std::move(grep)),
         options_(options) {}
 
  protected:
   void run(const ExecutionProgress& progress) override {
-    result_ = scanStrings(*src_, *lock_, ranges_, table_.get(), grep_.get(), options_,
+    result_ = scanStrings(*src_, *lock_, ranges_, map_.get(), grep_.get(), options_,
                           [&progress](uint64_t done, uint64_t total) {
                             ScanProgress p{done, total};  // Send copies it
                             progress.Send(&p, 1);
@@ -73,7 +75,7 @@ class StringsWorker : public PromiseProgressWorker<ScanProgress> {
     o.Set("grepEvaluations", num(env, r.grepEvaluations));
     o.Set("grepRegexRuns", num(env, r.grepRegexRuns));
     o.Set("grepEngine", r.grepEngine);
-    if (table_) o.Set("unattributedBytes", num(env, r.unattributedBytes));
+    if (map_) o.Set("unattributedBytes", num(env, r.unattributedBytes));
     Napi::Object hist = Napi::Object::New(env);
     hist.Set("entries", num(env, r.histogramEntries));
     hist.Set("capacity", num(env, r.histogramCapacity));
@@ -93,16 +95,22 @@ class StringsWorker : public PromiseProgressWorker<ScanProgress> {
       return e;
     }));
 
-    o.Set("samples", arrayToJs(env, r.samples, [this](Napi::Env env, const StringSample& s) {
+    o.Set("samples", arrayToJs(env, r.samples, [](Napi::Env env, const StringSample& s) {
       Napi::Object e = Napi::Object::New(env);
       e.Set("address", num(env, s.address));
       e.Set("text", Napi::String::New(env, s.text));
       e.Set("length", num(env, s.length));
       e.Set("encoding", encodingName(s.encoding));
-      e.Set("chunkIndex", Napi::Number::New(env, static_cast<double>(s.chunkIndex)));
-      int64_t arena = -1;
-      if (table_ && s.chunkIndex >= 0) arena = (*table_)[static_cast<size_t>(s.chunkIndex)].arenaIndex;
-      e.Set("arenaIndex", Napi::Number::New(env, static_cast<double>(arena)));
+      if (s.hasChunk) {
+        Napi::Object c = Napi::Object::New(env);
+        c.Set("start", num(env, s.chunk.start));
+        c.Set("size", num(env, s.chunk.size()));
+        c.Set("state", s.chunk.mark == kMarkLive ? "live" : s.chunk.mark == kMarkFree ? "free" : "internal");
+        e.Set("chunk", c);
+      } else {
+        e.Set("chunk", env.Null());
+      }
+      e.Set("arenaIndex", Napi::Number::New(env, s.hasChunk ? static_cast<double>(s.chunk.arena) : -1.0));
       return e;
     }));
 
@@ -128,7 +136,7 @@ class StringsWorker : public PromiseProgressWorker<ScanProgress> {
   std::shared_ptr<MemorySource> src_;
   std::shared_ptr<std::mutex> lock_;
   std::vector<ScanRange> ranges_;
-  std::unique_ptr<ChunkTable> table_;
+  std::unique_ptr<ChunkMap> map_;
   std::unique_ptr<StringGrep> grep_;
   StringScanOptions options_;
   StringScanResult result_;
@@ -197,6 +205,7 @@ Napi::Value ScanStrings(const Napi::CallbackInfo& info) {
   o.maxDistinct = optionalCount(opts, "maxDistinct", 200000, 1, 4000000);
   o.maxDistinctBytes = optionalCount(opts, "maxDistinctBytes", 32u << 20, 1u << 20, 1u << 30);
   o.blockSize = optionalCount(opts, "blockSize", 1u << 20, 4096, 16u << 20);
+  o.cancel = CancelTokenHandle::fromOption(opts, "cancel");
   if ((o.blockSize & (o.blockSize - 1)) != 0) invalid(env, "blockSize must be a power of two");
 
   std::unique_ptr<StringGrep> grep;
@@ -219,17 +228,39 @@ Napi::Value ScanStrings(const Napi::CallbackInfo& info) {
     if (!refused.empty()) invalid(env, refused);
   }
 
-  std::unique_ptr<ChunkTable> table;
-  Napi::Value t = opts.Get("chunkTable");
-  if (!t.IsUndefined() && !t.IsNull()) {
-    if (!t.IsBuffer()) invalid(env, "chunkTable must be a Buffer of 24-byte records");
-    auto b = t.As<Napi::Buffer<uint8_t>>();
+  // The walker's chunk map ({spans: [{start, end, arena}], bits}), copied
+  // now: the Buffer stays in JS hands while the scan runs.
+  std::unique_ptr<ChunkMap> map;
+  Napi::Value m = opts.Get("chunkMap");
+  if (!m.IsUndefined() && !m.IsNull()) {
+    if (!m.IsObject()) invalid(env, "chunkMap must be {spans, bits}");
+    Napi::Object mo = m.As<Napi::Object>();
+    Napi::Value sv = mo.Get("spans");
+    Napi::Value bv = mo.Get("bits");
+    if (!sv.IsArray() || !bv.IsBuffer()) invalid(env, "chunkMap must be {spans: array, bits: Buffer}");
+    Napi::Array sa = sv.As<Napi::Array>();
+    if (sa.Length() > kMaxRanges) invalid(env, "chunkMap has too many spans");
+    std::vector<ptmalloc::ChunkMapSpan> spans;
+    for (uint32_t i = 0; i < sa.Length(); ++i) {
+      Napi::Value e = sa.Get(i);
+      if (!e.IsObject()) invalid(env, "chunkMap.spans[] must be objects");
+      Napi::Object so = e.As<Napi::Object>();
+      ptmalloc::ChunkMapSpan span;
+      span.start = toAddress(so.Get("start"), "chunkMap.spans[].start");
+      span.end = toAddress(so.Get("end"), "chunkMap.spans[].end");
+      span.arena = static_cast<uint32_t>(toAddress(so.Get("arena"), "chunkMap.spans[].arena"));
+      span.words = toAddress(so.Get("words"), "chunkMap.spans[].words");
+      spans.push_back(span);
+    }
+    auto b = bv.As<Napi::Buffer<uint8_t>>();
+    if (b.Length() % 8 != 0) invalid(env, "chunkMap.bits must be whole 64-bit words");
     std::string err;
     bool parsed = false;
-    // Parsed (copied) now: the Buffer stays in JS hands while the scan runs.
-    runGuarded(env, "reading the chunk table", [&] {
-      table = std::make_unique<ChunkTable>();
-      parsed = ChunkTable::parse(b.Data(), b.Length(), table.get(), &err);
+    runGuarded(env, "reading the chunk map", [&] {
+      std::vector<uint64_t> w(b.Length() / 8);
+      memcpy(w.data(), b.Data(), b.Length());
+      map = std::make_unique<ChunkMap>();
+      parsed = ChunkMap::fromParts(std::move(spans), std::move(w), map.get(), &err);
     });
     if (!parsed) invalid(env, err);
   }
@@ -237,7 +268,7 @@ Napi::Value ScanStrings(const Napi::CallbackInfo& info) {
   if (filter == "all") {
     o.filter = ChunkFilter::kAll;
   } else if (filter == "live" || filter == "free") {
-    if (!table) invalid(env, "chunkFilter '" + filter + "' needs a chunkTable");
+    if (!map) invalid(env, "chunkFilter '" + filter + "' needs a chunkMap");
     o.filter = filter == "live" ? ChunkFilter::kLive : ChunkFilter::kFree;
   } else {
     invalid(env, "chunkFilter must be 'all', 'live' or 'free'");
@@ -245,7 +276,7 @@ Napi::Value ScanStrings(const Napi::CallbackInfo& info) {
 
   Napi::Function cb = info[3].IsFunction() ? info[3].As<Napi::Function>()
                                            : Napi::Function::New(env, [](const Napi::CallbackInfo&) {});
-  return queue<StringsWorker>(env, cb, h->source(), h->lock(), std::move(ranges), std::move(table), std::move(grep), o);
+  return queue<StringsWorker>(env, cb, h->source(), h->lock(), std::move(ranges), std::move(map), std::move(grep), o);
 }
 }  // namespace
 

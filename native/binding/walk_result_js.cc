@@ -36,6 +36,61 @@ Napi::Array anomaliesToJs(Napi::Env env, const std::vector<Anomaly>& list) {
   });
 }
 
+namespace {
+Napi::Array countsToJs(Napi::Env env, const std::vector<AnomalyCount>& counts) {
+  return arrayToJs(env, counts, [](Napi::Env env, const AnomalyCount& c) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("kind", c.kind);
+    o.Set("count", num(env, c.count));
+    o.Set("consequence", Napi::Boolean::New(env, c.consequence));
+    return o;
+  });
+}
+
+Napi::Object reclaimableToJs(Napi::Env env, const Reclaimable& r) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("bins", num(env, r.bins));
+  o.Set("top", num(env, r.top));
+  o.Set("total", num(env, r.total()));
+  o.Set("chunks", num(env, r.chunks));
+  return o;
+}
+
+}  // namespace
+
+Napi::Object residencyToJs(Napi::Env env, const ResidencyTotals& t) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("resident", num(env, t.resident));
+  o.Set("inUse", num(env, t.inUse));
+  o.Set("free", num(env, t.free));
+  o.Set("overhead", num(env, t.overhead));
+  o.Set("top", num(env, t.top));
+  o.Set("swapped", num(env, t.swapped));
+  Napi::Object fc = Napi::Object::New(env);
+  fc.Set("count", num(env, t.freeChunks));
+  fc.Set("bytes", num(env, t.freeChunkBytes));
+  fc.Set("residentBytes", num(env, t.freeChunkResidentBytes));
+  o.Set("freeChunks", fc);
+  Napi::Object sf = Napi::Object::New(env);
+  sf.Set("count", num(env, t.smallFreeChunks));
+  sf.Set("bytes", num(env, t.smallFreeBytes));
+  o.Set("smallFreeChunks", sf);
+  o.Set("reclaimable", reclaimableToJs(env, t.reclaimable));
+  o.Set("reclaimableWithoutConsolidation", reclaimableToJs(env, t.reclaimableWithoutConsolidation));
+  return o;
+}
+
+void setAnomalies(Napi::Env env, Napi::Object o, const AnomalyReport& a, bool withTorn) {
+  o.Set("anomalies", anomaliesToJs(env, a.examples));
+  o.Set("anomalyCounts", countsToJs(env, a.counts));
+  o.Set("anomalyTotal", num(env, a.total));
+  if (!withTorn) return;
+  Napi::Object torn = Napi::Object::New(env);
+  torn.Set("total", num(env, a.torn));
+  torn.Set("counts", countsToJs(env, a.tornCounts));
+  o.Set("torn", torn);
+}
+
 Napi::Object mpToJs(Napi::Env env, const MpValues& mp) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("trimThreshold", num(env, mp.trimThreshold));
@@ -135,26 +190,34 @@ Napi::Object arenaToJs(Napi::Env env, const ArenaReport& r, const WalkOptions& o
       return ho;
     }));
   }
-  o.Set("anomalies", anomaliesToJs(env, r.anomalies));
-  o.Set("anomaliesSuppressed", num(env, r.anomaliesSuppressed));
+  setAnomalies(env, o, r.anomalies, true);
   o.Set("approximate", Napi::Boolean::New(env, r.approximate));
+  o.Set("residency", r.hasResidency ? Napi::Value(residencyToJs(env, r.residency)) : env.Null());
+  if (r.hasHeapMap) {
+    Napi::Object hm = Napi::Object::New(env);
+    hm.Set("cellBytes", num(env, r.heapMap.cellBytes));
+    // used, free, top bytes per cell as little-endian doubles (exact below 2^53).
+    hm.Set("bytes", Napi::Buffer<uint8_t>::Copy(env, reinterpret_cast<const uint8_t*>(r.heapMap.bytes.data()),
+                                                 r.heapMap.bytes.size() * sizeof(double)));
+    o.Set("heapMap", hm);
+  }
   return o;
 }
 
-// Packs the chunk table little-endian: u64 start, u64 size, u32 arena, u8
-// state, 3 bytes of zero padding (x86-64 is little-endian, so plain memcpy).
-std::vector<uint8_t>* packChunks(const std::vector<ChunkRecord>& chunks) {
-  auto* out = new std::vector<uint8_t>(chunks.size() * kChunkRecordBytes, 0);
-  uint8_t* p = out->data();
-  for (const ChunkRecord& c : chunks) {
-    memcpy(p, &c.start, 8);
-    memcpy(p + 8, &c.size, 8);
-    memcpy(p + 16, &c.arenaIndex, 4);
-    p[20] = c.state;
-    p += kChunkRecordBytes;
-  }
-  return out;
+Napi::Object chunkMapToJs(Napi::Env env, const ChunkMap& map) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("spans", arrayToJs(env, map.spans(), [](Napi::Env env, const ChunkMapSpan& s) {
+    Napi::Object so = Napi::Object::New(env);
+    so.Set("start", num(env, s.start));
+    so.Set("end", num(env, s.end));
+    so.Set("arena", num(env, s.arena));
+    so.Set("words", num(env, s.words));
+    return so;
+  }));
+  // Two bits per 16-byte granule of each span, spans one after the other,
+  // each up to its last mark (ChunkMap's words, little-endian u64).
+  o.Set("bits", Napi::Buffer<uint8_t>::Copy(env, reinterpret_cast<const uint8_t*>(map.words().data()), map.words().size() * 8));
+  return o;
 }
-
 
 }  // namespace arenascope

@@ -1,5 +1,5 @@
 // Conversion of the arena walker's results (native/ptmalloc/walk_types.h)
-// into plain JS objects, and the packed chunk table.
+// into plain JS objects.
 #pragma once
 
 #include <napi.h>
@@ -14,10 +14,11 @@ namespace arenascope {
 Napi::Array anomaliesToJs(Napi::Env env, const std::vector<ptmalloc::Anomaly>& list);
 Napi::Object mpToJs(Napi::Env env, const ptmalloc::MpValues& mp);
 Napi::Object arenaToJs(Napi::Env env, const ptmalloc::ArenaReport& r, const ptmalloc::WalkOptions& opt);
-
-// 24-byte little-endian records: u64 start, u64 size, u32 arena index,
-// u8 state, 3 zero bytes. Caller owns the vector.
-constexpr size_t kChunkRecordBytes = 24;
-std::vector<uint8_t>* packChunks(const std::vector<ptmalloc::ChunkRecord>& chunks);
+// anomalies (examples), anomalyCounts, anomalyTotal, and (an arena's) torn on o.
+void setAnomalies(Napi::Env env, Napi::Object o, const ptmalloc::AnomalyReport& a, bool withTorn);
+// An arena's residency (NativeResidency).
+Napi::Object residencyToJs(Napi::Env env, const ptmalloc::ResidencyTotals& t);
+// {spans: [{start, end, arena}], bits: Buffer}.
+Napi::Object chunkMapToJs(Napi::Env env, const ptmalloc::ChunkMap& map);
 
 }  // namespace arenascope

@@ -87,7 +87,22 @@ MallocLayout pickLayout(uint8_t selector, bool noTcache) {
   return layout;
 }
 
-constexpr size_t kMaxAnomalies = 256;  // walker_internal.h AnomalySink::kMaxDetailed
+// AnomalyLog keeps kExamplesPerKind examples of each of at most kMaxKinds kinds.
+constexpr size_t kMaxAnomalies = AnomalyLog::kExamplesPerKind * AnomalyLog::kMaxKinds;
+
+// Every anomaly counted once: the counts add up to the total, and no kind
+// keeps more examples than the log allows.
+void checkAnomalies(const AnomalyReport& a, const char* where) {
+  uint64_t sum = 0;
+  for (const AnomalyCount& c : a.counts) sum += c.count;
+  FUZZ_CHECK(sum == a.total, "%s: anomaly counts add up to %llu, total %llu", where, (unsigned long long)sum, (unsigned long long)a.total);
+  FUZZ_CHECK(a.examples.size() <= kMaxAnomalies, "%s: %zu examples kept", where, a.examples.size());
+  bool consequenceSeen = false;
+  for (const Anomaly& e : a.examples) {
+    if (isConsequence(e.kind)) consequenceSeen = true;
+    else FUZZ_CHECK(!consequenceSeen, "%s: root cause %s listed after a consequence", where, e.kind.c_str());
+  }
+}
 
 }  // namespace
 
@@ -104,8 +119,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   opt.globalMaxFast = in.u64();
   opt.withBins = flags & 1;
   opt.withHistogram = flags & 2;
-  opt.withChunks = flags & 4;
+  opt.chunkMap = flags & 4;
   opt.withTcacheDetail = flags & 8;
+  opt.residency = flags & 32;
+  opt.confirm = flags & 128;
+  if (flags & 64) {
+    opt.heapMapArena = opt.mainArena;
+    opt.heapMapCells = 64;
+  }
   for (uint8_t i = 0; i < nHints; ++i) opt.tcacheStructs.push_back(in.u64());
 
   ImageMemorySource image;
@@ -127,29 +148,54 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   if (std::getenv("FUZZ_DEBUG")) {
     // Replaying one input by hand: what the walker made of it.
-    std::fprintf(stderr, "layout %u flags %#x: %zu arenas, %zu chunks, %zu global anomalies, ring closed %d\n",
-                 selector, flags, r.arenas.size(), r.chunks.size(), r.anomalies.size(), r.ringClosed);
+    std::fprintf(stderr, "layout %u flags %#x: %zu arenas, %llu global anomalies, ring closed %d\n", selector, flags,
+                 r.arenas.size(), (unsigned long long)r.anomalies.total, r.ringClosed);
     for (const ArenaReport& a : r.arenas) {
       std::fprintf(stderr, "  arena %#llx heaps %zu inUse %llu/%llu free tcache %llu fast %llu unsorted %llu small %llu large %llu, %zu anomalies%s\n",
                    (unsigned long long)a.address, a.heaps.size(), (unsigned long long)a.inUse.chunks,
                    (unsigned long long)a.inUse.bytes, (unsigned long long)a.tcache.chunks,
                    (unsigned long long)a.fastbins.chunks, (unsigned long long)a.unsorted.chunks,
-                   (unsigned long long)a.smallbins.chunks, (unsigned long long)a.largebins.chunks, a.anomalies.size(),
+                   (unsigned long long)a.smallbins.chunks, (unsigned long long)a.largebins.chunks, a.anomalies.examples.size(),
                    a.identityHolds ? ", identity holds" : "");
-      for (const Anomaly& an : a.anomalies) std::fprintf(stderr, "    %s %#llx %s\n", an.kind.c_str(), (unsigned long long)an.address, an.detail.c_str());
+      for (const Anomaly& an : a.anomalies.examples) std::fprintf(stderr, "    %s %#llx %s\n", an.kind.c_str(), (unsigned long long)an.address, an.detail.c_str());
     }
-    for (const Anomaly& an : r.anomalies) std::fprintf(stderr, "  %s %#llx %s\n", an.kind.c_str(), (unsigned long long)an.address, an.detail.c_str());
+    for (const Anomaly& an : r.anomalies.examples) std::fprintf(stderr, "  %s %#llx %s\n", an.kind.c_str(), (unsigned long long)an.address, an.detail.c_str());
   }
 
-  FUZZ_CHECK(r.anomalies.size() <= kMaxAnomalies, "%zu global anomalies kept", r.anomalies.size());
+  checkAnomalies(r.anomalies, "global");
   FUZZ_CHECK(r.arenas.size() <= opt.maxArenas, "%zu arenas, max %u", r.arenas.size(), opt.maxArenas);
+  // What the walk holds must not follow the (hostile) sizes it read.
+  FUZZ_CHECK(r.memoryBytes < (256ull << 20), "walk held %llu bytes", (unsigned long long)r.memoryBytes);
   std::set<uint64_t> seen;
   for (const ArenaReport& a : r.arenas) {
     FUZZ_CHECK(seen.insert(a.address).second, "arena %#llx reported twice", (unsigned long long)a.address);
-    FUZZ_CHECK(a.anomalies.size() <= kMaxAnomalies, "%zu anomalies kept for one arena", a.anomalies.size());
+    checkAnomalies(a.anomalies, "arena");
+    if (a.hasResidency) {
+      const ResidencyTotals& t = a.residency;
+      FUZZ_CHECK(t.inUse + t.free + t.overhead == t.resident, "residency classes do not add up to resident");
+      FUZZ_CHECK(t.top <= t.free, "top pages outside the free ones");
+    }
+    if (a.hasHeapMap) {
+      const auto& b = a.heapMap.bytes;
+      for (size_t c = 0; c + 2 < b.size(); c += 3) {
+        FUZZ_CHECK(b[c] + b[c + 1] + b[c + 2] <= static_cast<double>(a.heapMap.cellBytes), "heap map cell over-full");
+      }
+    }
   }
-  for (size_t i = 1; i < r.chunks.size(); ++i) {
-    FUZZ_CHECK(r.chunks[i - 1].start <= r.chunks[i].start, "chunk table not sorted at %zu", i);
+  if (r.chunkMap) {
+    // Spans in order and disjoint; every chunk the map names lies in its span.
+    const auto& spans = r.chunkMap->spans();
+    for (size_t i = 1; i < spans.size(); ++i) FUZZ_CHECK(spans[i - 1].end <= spans[i].start, "chunk map spans overlap");
+    for (const auto& sp : spans) {
+      uint64_t at = sp.start, cs, ce;
+      uint8_t mark;
+      uint32_t arena;
+      unsigned n = 0;
+      while (n++ < 4096 && r.chunkMap->nextChunk(at, sp.end, &cs, &ce, &mark, &arena)) {
+        FUZZ_CHECK(cs >= sp.start && ce <= sp.end && cs < ce, "chunk map names a chunk outside its span");
+        at = cs + 16;
+      }
+    }
   }
 
   // The symbol-free scans over each captured range (the walker's neighbours

@@ -1,12 +1,13 @@
 // Fuzz / sanitizer harness for the string scanner (not part of the addon:
-// binding.gyp skips native/fuzz). Builds an image and a chunk table from the
-// input, scans it, and checks the counts against a byte-at-a-time scanner.
+// binding.gyp skips native/fuzz). Builds an image and a chunk map from the
+// input, scans it, and checks the counts against a byte-at-a-time scanner,
+// over whole ranges and over the user data of live or free chunks.
 //
 // libFuzzer:  clang++ -std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -Inative \
 //               -DARENASCOPE_LIBFUZZER native/fuzz/strings_scan_fuzz.cc native/strings/*.cc \
-//               native/memory/memory_source.cc -o strings_fuzz
+//               native/ptmalloc/chunk_map.cc native/memory/*.cc -o strings_fuzz
 // Standalone: g++ -std=c++17 -O1 -g -fsanitize=address,undefined -Inative \
-//               native/fuzz/strings_scan_fuzz.cc native/strings/*.cc native/memory/memory_source.cc \
+//               native/fuzz/strings_scan_fuzz.cc native/strings/*.cc native/ptmalloc/chunk_map.cc native/memory/*.cc \
 //               -lpthread -o strings_fuzz && ./strings_fuzz 2000
 #include <cstdio>
 #include <cstdlib>
@@ -15,7 +16,7 @@
 #include <mutex>
 #include <vector>
 
-#include "strings/chunk_table.h"
+#include "ptmalloc/chunk_map.h"
 #include "strings/string_grep.h"
 #include "strings/string_scan.h"
 
@@ -94,22 +95,26 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     at += len + 1 + in.byte() * 3;  // at least one unreadable byte between segments
   }
   std::vector<ScanRange> ranges = normalizeRanges({{base + in.byte(), at + in.byte()}});
-  // A chunk table over the first segment, sometimes with a filter.
-  std::vector<uint8_t> table;
-  uint64_t c = base;
+  // A chunk map over the first segment (its chunks laid end to end, each
+  // marked live, free or other), sometimes with a filter.
+  struct Chunk {
+    uint64_t start, size;
+    uint8_t mark;
+  };
+  std::vector<Chunk> chunks;
+  const uint64_t mapStart = (base + 15) & ~15ull;  // chunks are 16-aligned
+  uint64_t c = mapStart;
   for (int k = 0; k < 40 && c < base + segs[0].second.size(); ++k) {
-    uint64_t sz = 16 * (1 + in.byte() % 40);
-    uint8_t rec[24] = {};
-    memcpy(rec, &c, 8);
-    memcpy(rec + 8, &sz, 8);
-    rec[20] = in.byte() % 6;
-    table.insert(table.end(), rec, rec + 24);
+    uint64_t sz = 16 * (2 + in.byte() % 40);  // MINSIZE 0x20 and up
+    chunks.push_back({c, sz, static_cast<uint8_t>(1 + in.byte() % 3)});
     c += sz;
   }
-  ChunkTable chunks;
-  std::string err;
-  bool useTable = (in.byte() & 1) && ChunkTable::parse(table.data(), table.size(), &chunks, &err);
-  opt.filter = useTable ? static_cast<ChunkFilter>(in.byte() % 3) : ChunkFilter::kAll;
+  ptmalloc::ChunkMap map;
+  map.addSpan(mapStart, c, 0);
+  for (const Chunk& ch : chunks) map.mark(ch.start, ch.mark);
+  map.pack();
+  const bool useMap = in.byte() & 1;
+  opt.filter = useMap ? static_cast<ChunkFilter>(in.byte() % 3) : ChunkFilter::kAll;
 
   const uint8_t grepKind = in.byte() % 4;
   std::unique_ptr<StringGrep> grep;
@@ -118,7 +123,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (grepKind == 3) grep = std::make_unique<StringGrep>("AB|xyz", true);  // literal alternatives
 
   std::mutex lock;
-  StringScanResult r = scanStrings(image, lock, ranges, useTable ? &chunks : nullptr, grep.get(), opt, nullptr);
+  StringScanResult r = scanStrings(image, lock, ranges, useMap ? &map : nullptr, grep.get(), opt, nullptr);
 
   uint64_t sum = 0;
   for (const auto& e : r.strings) sum += e.count;
@@ -126,24 +131,53 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (r.histogramEntries > r.histogramCapacity) abort();
   if (r.bytesScanned + r.holeBytes != r.bytesTotal) abort();
   if (grep && r.stringsFound + r.grepRejected == 0 && r.grepEvaluations != 0) abort();
+  // What a byte-at-a-time scanner finds: over the ranges, or over the user
+  // data [chunk+0x10, next chunk+8) of each chunk the filter keeps (the last
+  // chunk reaches the span end), each clipped to the ranges and to the
+  // readable segments.
+  std::vector<std::pair<uint64_t, uint64_t>> pieces;
   if (opt.filter == ChunkFilter::kAll) {
-    uint64_t want = 0;
-    for (const ScanRange& rg : ranges) {
-      for (const auto& sg : segs) {
-        uint64_t from = std::max(rg.start, sg.first), to = std::min(rg.end, sg.first + sg.second.size());
-        if (from >= to) continue;
-        const uint8_t* d = sg.second.data() + (from - sg.first);
-        if (opt.ascii) want += naiveCount(d, to - from, from, opt.minChars, false);
-        if (opt.utf16) want += naiveCount(d, to - from, from, opt.minChars, true);
+    for (const ScanRange& rg : ranges) pieces.emplace_back(rg.start, rg.end);
+  } else {
+    for (size_t k = 0; k < chunks.size(); ++k) {
+      const uint8_t want = opt.filter == ChunkFilter::kLive ? ptmalloc::kMarkLive : ptmalloc::kMarkFree;
+      if (chunks[k].mark != want) continue;
+      const uint64_t end = k + 1 < chunks.size() ? chunks[k + 1].start : c;
+      for (const ScanRange& rg : ranges) {
+        uint64_t from = std::max(rg.start, chunks[k].start + 16), to = std::min(rg.end, end + 8);
+        if (from < to) pieces.emplace_back(from, to);
       }
     }
-    if (want != r.stringsFound + r.grepRejected) {
-      fprintf(stderr, "min %zu enc %d block %zu table %d ranges %llx-%llx segs %zu\n", opt.minChars, enc, opt.blockSize, (int)useTable, (unsigned long long)ranges[0].start, (unsigned long long)ranges[0].end, segs.size());
-      for (const auto& sg : segs) fprintf(stderr, "  seg %llx +%zu\n", (unsigned long long)sg.first, sg.second.size());
-      fprintf(stderr, "count mismatch: naive %llu scanner %llu\n", (unsigned long long)want,
-              (unsigned long long)r.stringsFound);
-      abort();
+  }
+  uint64_t want = 0;
+  for (const auto& pc : pieces) {
+    for (const auto& sg : segs) {
+      uint64_t from = std::max(pc.first, sg.first), to = std::min(pc.second, sg.first + sg.second.size());
+      if (from >= to) continue;
+      const uint8_t* d = sg.second.data() + (from - sg.first);
+      if (opt.ascii) want += naiveCount(d, to - from, from, opt.minChars, false);
+      if (opt.utf16) want += naiveCount(d, to - from, from, opt.minChars, true);
     }
+  }
+  if (want != r.stringsFound + r.grepRejected) {
+    fprintf(stderr, "min %zu enc %d block %zu filter %d ranges %llx-%llx segs %zu\n", opt.minChars, enc, opt.blockSize,
+            static_cast<int>(opt.filter), (unsigned long long)ranges[0].start, (unsigned long long)ranges[0].end, segs.size());
+    for (const auto& sg : segs) fprintf(stderr, "  seg %llx +%zu\n", (unsigned long long)sg.first, sg.second.size());
+    fprintf(stderr, "count mismatch: naive %llu scanner %llu (rejected %llu, scanned %llu of %llu, holes %llu)\n",
+            (unsigned long long)want, (unsigned long long)r.stringsFound, (unsigned long long)r.grepRejected,
+            (unsigned long long)r.bytesScanned, (unsigned long long)r.bytesTotal, (unsigned long long)r.holeBytes);
+    if (std::getenv("FUZZ_DEBUG")) {
+      uint64_t pb = 0;
+      for (const auto& pc : pieces) pb += pc.second - pc.first;
+      fprintf(stderr, "pieces %zu (%llu bytes), chunks %zu, map %llx-%llx\n", pieces.size(), (unsigned long long)pb, chunks.size(),
+              (unsigned long long)mapStart, (unsigned long long)c);
+    }
+    abort();
+  }
+  // Every sample names the chunk that holds it, when there is a map.
+  for (const auto& smp : r.samples) {
+    if (!useMap || !smp.hasChunk) continue;
+    if (smp.address < smp.chunk.userStart() || smp.address >= smp.chunk.userEnd()) abort();
   }
   return 0;
 }

@@ -17,6 +17,7 @@ enum class ErrorCode {
   kQuota,            // EDQUOT: the output quota is exhausted
   kBusy,             // EBUSY: the target is already frozen by this process
   kOutOfMemory,      // ENOMEM: the inspector could not allocate (std::bad_alloc)
+  kCanceled,         // ECANCELED: the caller cancelled the job (CancelToken)
   kInternal,         // EINTERNAL: any other exception: a bug in arenascope
 };
 
@@ -36,6 +37,7 @@ inline const char* errorCodeName(ErrorCode c) {
     case ErrorCode::kQuota: return "EDQUOT";
     case ErrorCode::kBusy: return "EBUSY";
     case ErrorCode::kOutOfMemory: return "ENOMEM";
+    case ErrorCode::kCanceled: return "ECANCELED";
     case ErrorCode::kInternal: return "EINTERNAL";
   }
   return "EINTERNAL";

@@ -21,6 +21,15 @@ void addHole(std::vector<Hole>* holes, uint64_t start, uint64_t end) {
   holes->push_back({start, end});
 }
 
+void MemorySource::readScatter(ScatterRead* items, size_t n) {
+  for (size_t i = 0; i < n; ++i) items[i].ok = readExact(items[i].addr, items[i].dst, items[i].len);
+}
+
+bool MemorySource::pageStates(uint64_t start, uint64_t end, std::vector<uint8_t>* states) {
+  states->assign(static_cast<size_t>((pageCeil(end) - pageFloor(start)) / kPageSize), kPagePresent);
+  return true;
+}
+
 bool MemorySource::readExact(uint64_t addr, void* buf, size_t len) {
   std::vector<Hole> holes;
   size_t got = read(addr, static_cast<uint8_t*>(buf), len, &holes);

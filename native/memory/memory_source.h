@@ -47,6 +47,18 @@ class SourceError : public std::runtime_error {
   ErrorCode code_;
 };
 
+// One small read of a batch (MemorySource::readScatter): at most a page, not
+// crossing a page boundary.
+struct ScatterRead {
+  uint64_t addr = 0;
+  uint32_t len = 0;
+  uint8_t* dst = nullptr;
+  bool ok = false;  // out: every byte was readable (dst zero-filled otherwise)
+};
+
+// Residency of one page (PageState in pageStates()).
+enum PageState : uint8_t { kPageAbsent = 0, kPagePresent = 1, kPageSwapped = 2 };
+
 class MemorySource {
  public:
   virtual ~MemorySource() = default;
@@ -70,6 +82,16 @@ class MemorySource {
   // What this source chose not to read so far (see PageGate). An image has
   // nothing to spare: every byte it holds is plain memory.
   virtual ReadCounters counters() const { return ReadCounters{}; }
+
+  // Many small reads at once (free-list walks: one node per list per step).
+  // This default is one read() each; a live process answers a whole batch
+  // with one process_vm_readv (up to 1024 remote iovecs).
+  virtual void readScatter(ScatterRead* items, size_t n);
+
+  // Residency of the pages of [start, end) (page-aligned), one PageState per
+  // page, into *states. An image is resident everywhere. False when it cannot
+  // be known (pagemap unreadable).
+  virtual bool pageStates(uint64_t start, uint64_t end, std::vector<uint8_t>* states);
 };
 
 // Appends [start,end) to holes, merging with the last hole when contiguous.
@@ -86,6 +108,8 @@ class ProcessMemorySource : public MemorySource {
   size_t read(uint64_t addr, uint8_t* buf, size_t len, std::vector<Hole>* holes) override;
   std::string describe() const override;
   ReadCounters counters() const override;
+  void readScatter(ScatterRead* items, size_t n) override;
+  bool pageStates(uint64_t start, uint64_t end, std::vector<uint8_t>* states) override;
   void setReadSwapped(bool on) { gate_.setReadSwapped(on); }
   int pid() const { return pid_; }
   // "process_vm_readv" or "proc-mem": which transport answered last.

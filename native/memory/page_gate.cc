@@ -94,6 +94,58 @@ bool PageGate::open() {
   return fd_ >= 0;
 }
 
+PageAction PageGate::classify(uint64_t pageStart, uint64_t entry) {
+  if (entry & kPmPresent) return PageAction::kRead;
+  if (entry & kPmSwapped) return readSwapped_ ? PageAction::kRead : PageAction::kSwapped;
+  uint64_t mapEnd = 0;
+  bool known = false;
+  return index_.privateAnon(pageStart, &mapEnd, &known) ? PageAction::kZero : PageAction::kRead;
+}
+
+bool PageGate::actionFor(uint64_t pageStart, PageAction* action) {
+  if (!open()) return false;
+  const uint64_t page = pageStart / kPageSize;
+  const uint64_t window = page / kWindowPages;
+  const uint64_t now = nowNs();
+  if (window != cachedWindow_ || now - cachedAtNs_ > MappingIndex::kMaxAgeNs) {
+    cached_.resize(kWindowPages);
+    ssize_t got;
+    do {
+      got = pread(fd_, cached_.data(), kWindowPages * sizeof(uint64_t), static_cast<off_t>(window * kWindowPages * sizeof(uint64_t)));
+    } while (got < 0 && errno == EINTR);
+    cachedKnown_ = got > 0 ? static_cast<uint64_t>(got) / sizeof(uint64_t) : 0;
+    cachedWindow_ = window;
+    cachedAtNs_ = now;
+  }
+  const uint64_t i = page - window * kWindowPages;
+  // Past what pagemap answered (an exited process): read, and the read tells.
+  *action = i < cachedKnown_ ? classify(pageStart, cached_[i]) : PageAction::kRead;
+  return true;
+}
+
+bool PageGate::states(uint64_t start, uint64_t end, std::vector<uint8_t>* out) {
+  out->clear();
+  if (start >= end) return true;
+  if (!open()) return false;
+  const uint64_t first = start / kPageSize;
+  const uint64_t last = (end - 1) / kPageSize;
+  out->assign(static_cast<size_t>(last - first + 1), 0);
+  for (uint64_t page = first; page <= last;) {
+    uint64_t n = std::min<uint64_t>(kWindowPages, last - page + 1);
+    entries_.resize(n);
+    ssize_t got = pread(fd_, entries_.data(), n * sizeof(uint64_t), static_cast<off_t>(page * sizeof(uint64_t)));
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) return false;
+    uint64_t known = static_cast<uint64_t>(got) / sizeof(uint64_t);
+    for (uint64_t i = 0; i < known; ++i) {
+      const uint64_t e = entries_[i];
+      (*out)[page - first + i] = (e & kPmPresent) ? 1 : (e & kPmSwapped) ? 2 : 0;
+    }
+    page += known;
+  }
+  return true;
+}
+
 bool PageGate::plan(uint64_t start, uint64_t end, std::vector<PageRun>* runs) {
   runs->clear();
   if (start >= end) return true;

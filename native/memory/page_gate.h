@@ -97,7 +97,20 @@ class PageGate {
   // (then the caller reads unchecked). Throws nothing; a short pagemap read
   // (the process exited) makes the rest kRead, and the read then tells.
   bool plan(uint64_t start, uint64_t end, std::vector<PageRun>* runs);
-  void invalidate() { index_.invalidate(); }
+  void invalidate() {
+    index_.invalidate();
+    cachedWindow_ = UINT64_MAX;
+  }
+
+  // The action for one page, from a cached window of pagemap entries (re-read
+  // after kMaxAgeNs, like the mapping index): scattered small reads (list
+  // walks) would otherwise cost a pagemap pread each. False when pagemap
+  // cannot be used.
+  bool actionFor(uint64_t pageStart, PageAction* action);
+
+  // pagemap bits of [start, end) (page-aligned) as PageStates (see
+  // memory_source.h: 0 absent, 1 present, 2 swapped). False when unreadable.
+  bool states(uint64_t start, uint64_t end, std::vector<uint8_t>* out);
 
   // Pages looked up in pagemap per pread: 4096 pages (16 MiB of address
   // space) in a 32 KiB buffer.
@@ -106,12 +119,21 @@ class PageGate {
  private:
   bool open();
 
+  // One page's action from its pagemap entry (the mapping index decides a
+  // non-present, non-swapped page).
+  PageAction classify(uint64_t pageStart, uint64_t entry);
+
   int pid_;
   int fd_ = -1;
   bool failed_ = false;
   bool readSwapped_ = false;
   MappingIndex index_;
   std::vector<uint64_t> entries_;
+  // actionFor()'s cache: the entries of one window of kWindowPages pages.
+  std::vector<uint64_t> cached_;
+  uint64_t cachedWindow_ = UINT64_MAX;
+  uint64_t cachedKnown_ = 0;
+  uint64_t cachedAtNs_ = 0;
 };
 
 }  // namespace arenascope

@@ -222,6 +222,90 @@ size_t ProcessMemorySource::read(uint64_t addr, uint8_t* buf, size_t len, std::v
   return total;
 }
 
+bool ProcessMemorySource::pageStates(uint64_t start, uint64_t end, std::vector<uint8_t>* states) {
+  if (gate_.states(pageFloor(start), pageCeil(end), states)) return true;
+  // Unreadable pagemap: a gone process is an error like any read's; otherwise unknown.
+  if (!processExists()) throwFatal(ESRCH, "read pagemap");
+  return false;
+}
+
+void ProcessMemorySource::readScatter(ScatterRead* items, size_t n) {
+  if (useProcMem_) {
+    MemorySource::readScatter(items, n);
+    return;
+  }
+  // Each item is decided by the gate alone (it lies in one page); the ones
+  // to read go out together, kScatterBatch remote iovecs per process_vm_readv
+  // (the kernel takes up to IOV_MAX = 1024; this keeps the arrays on the stack small).
+  constexpr size_t kScatterBatch = 256;
+  struct iovec local[kScatterBatch];
+  struct iovec remote[kScatterBatch];
+  size_t batchItems[kScatterBatch];
+  size_t i = 0;
+  while (i < n) {
+    size_t nb = 0;
+    for (; i < n && nb < kScatterBatch; ++i) {
+      ScatterRead& it = items[i];
+      it.ok = false;
+      if (it.len == 0) {
+        it.ok = true;
+        continue;
+      }
+      if (it.addr + it.len < it.addr || pageFloor(it.addr) != pageFloor(it.addr + it.len - 1)) {
+        it.ok = readExact(it.addr, it.dst, it.len);  // crosses a page: the plain path
+        continue;
+      }
+      PageAction action = PageAction::kRead;
+      if (!gate_.actionFor(pageFloor(it.addr), &action)) {
+        pagemapUsed_.store(false, std::memory_order_relaxed);
+      } else {
+        pagemapUsed_.store(true, std::memory_order_relaxed);
+      }
+      if (action == PageAction::kZero) {
+        memset(it.dst, 0, it.len);
+        zeroBytes_.fetch_add(it.len, std::memory_order_relaxed);
+        it.ok = true;
+        continue;
+      }
+      if (action == PageAction::kSwapped) {
+        memset(it.dst, 0, it.len);
+        swappedBytes_.fetch_add(it.len, std::memory_order_relaxed);
+        continue;
+      }
+      local[nb] = {it.dst, it.len};
+      remote[nb] = {reinterpret_cast<void*>(it.addr), it.len};
+      batchItems[nb] = i;
+      ++nb;
+    }
+    size_t from = 0;
+    while (from < nb) {
+      ssize_t r = process_vm_readv(pid_, local + from, nb - from, remote + from, nb - from, 0);
+      if (r < 0 && (errno == EPERM || errno == ENOSYS || errno == ESRCH || errno == EACCES)) {
+        // The syscall refused (or the target is gone): the per-item path
+        // switches transport or throws as any read would.
+        for (size_t k = from; k < nb; ++k) {
+          ScatterRead& it = items[batchItems[k]];
+          it.ok = readExact(it.addr, it.dst, it.len);
+        }
+        break;
+      }
+      // Items are transferred in order; a fault stops the transfer at the
+      // first failing remote iovec. Mark the whole ones read, retry the one
+      // that faulted alone (a hole then), and go on after it.
+      uint64_t done = r > 0 ? static_cast<uint64_t>(r) : 0;
+      size_t k = from;
+      for (; k < nb && done >= remote[k].iov_len; ++k) {
+        items[batchItems[k]].ok = true;
+        done -= remote[k].iov_len;
+      }
+      if (k >= nb) break;
+      ScatterRead& bad = items[batchItems[k]];
+      bad.ok = readExact(bad.addr, bad.dst, bad.len);
+      from = k + 1;
+    }
+  }
+}
+
 ReadCounters ProcessMemorySource::counters() const {
   ReadCounters c;
   c.zeroBytes = zeroBytes_.load(std::memory_order_relaxed);

@@ -15,30 +15,27 @@ namespace {
 // most 2^47 / HEAP_MIN_SIZE (32 KiB) of them, but no real process comes near
 // this; it only has to stop a hostile prev chain.
 constexpr size_t kMaxHeapsPerArena = 1u << 16;
-// Memory the walker may keep cached (heap bytes); past it, blocks are evicted
-// and re-read while streaming, and isolated list hops read single pages (see
-// span_reader.h). 128 MiB keeps the inspector's memory near its stated bound
-// (test/reliability/memory-bound.test.ts); at 512 MiB a 1 GiB walk peaked at
-// 740 MB RSS, at 128 MiB at 340 MB.
-constexpr uint64_t kSpanCacheBudget = 128ull << 20;
+// Memory the random-access reader may keep cached (heap bytes). It serves
+// only what jumps around: the unsorted bin, a bin walked after a failed hash
+// check, tcache structs, main-arena segment discovery. The chunk walk itself
+// reads through one window (window_reader.h), so no heap is ever held.
+constexpr uint64_t kSpanCacheBudget = 8ull << 20;
 // HEAP_MIN_SIZE = 32 KiB: no heap_max can be smaller.
 constexpr uint64_t kHeapMinSize = 32 * 1024;
+// Largest span whose residency is joined: 128 GiB, 32 MiB of page states.
+constexpr uint64_t kMaxResidencySpan = 128ull << 30;
 
 bool isPowerOfTwo(uint64_t v) { return v != 0 && (v & (v - 1)) == 0; }
 }  // namespace
 
 ArenaWalker::ArenaWalker(MemorySource* src, const MallocLayout& layout, const WalkOptions& options)
-    : src_(src),
-      L_(layout),
-      O_(options),
-      globalSink_(&result_.anomalies, &result_.anomaliesSuppressed),
-      mem_(&src_, kSpanCacheBudget) {}
+    : src_(src), L_(layout), O_(options), mem_(&src_, kSpanCacheBudget), window_(&src_) {}
 
 void ArenaWalker::readMp() {
   MpValues& mp = result_.mp;
   std::vector<uint8_t> buf(static_cast<size_t>(L_.mpSize));
   if (O_.mp == 0 || !src_.readExact(O_.mp, buf.data(), buf.size())) {
-    globalSink_.add("mp-unreadable", O_.mp, "malloc_par (mp_) could not be read; sbrk_base and tcache_count unknown");
+    globalLog_.add("mp-unreadable", O_.mp, "malloc_par (mp_) could not be read; sbrk_base and tcache_count unknown");
     return;
   }
   auto u64 = [&](int64_t off) -> uint64_t { return loadU64(buf.data() + off); };
@@ -74,7 +71,7 @@ void ArenaWalker::walkRing() {
     auto w = std::make_unique<ArenaWork>();
     w->state.resize(static_cast<size_t>(L_.stateSize));
     if (addr == 0 || (addr & 7) != 0 || !src_.readExact(addr, w->state.data(), w->state.size())) {
-      globalSink_.add("arena-unreadable", addr, "malloc_state could not be read; the ring walk stops here");
+      globalLog_.add("arena-unreadable", addr, "malloc_state could not be read; the ring walk stops here");
       return;
     }
     visited.insert(addr);
@@ -98,16 +95,16 @@ void ArenaWalker::walkRing() {
       return;
     }
     if (arenas_.size() >= O_.maxArenas) {
-      globalSink_.add("ring-unclosed", next, "arena ring did not close within maxArenas");
+      globalLog_.add("ring-unclosed", next, "arena ring did not close within maxArenas");
       return;
     }
     // Non-main arenas sit right after a heap_info at a heap_max-aligned base.
     if (next == 0 || ((next - static_cast<uint64_t>(L_.heapInfoSize)) & (heapMax_ - 1)) != 0) {
-      globalSink_.add("arena-next-invalid", addr, "next = " + hex(next) + " is not heap_max-aligned + sizeof(heap_info)");
+      globalLog_.add("arena-next-invalid", addr, "next = " + hex(next) + " is not heap_max-aligned + sizeof(heap_info)");
       return;
     }
     if (visited.count(next)) {
-      globalSink_.add("ring-cycle", next, "arena ring loops without returning to main_arena");
+      globalLog_.add("ring-cycle", next, "arena ring loops without returning to main_arena");
       return;
     }
     addr = next;
@@ -127,7 +124,7 @@ void ArenaWalker::discoverNonMainHeaps(uint32_t ai) {
   ArenaReport& r = a.report;
   const uint64_t hi = static_cast<uint64_t>(L_.heapInfoSize);
   if (r.topAddress == 0 || (r.topAddress & kAlignMask) != 0) {
-    a.sink.add("top-invalid", r.topAddress, "top chunk pointer is null or misaligned");
+    a.log.add("top-invalid", r.topAddress, "top chunk pointer is null or misaligned");
     return;
   }
   struct HeapInfo {
@@ -138,37 +135,37 @@ void ArenaWalker::discoverNonMainHeaps(uint32_t ai) {
   uint64_t heap = r.topAddress & ~(heapMax_ - 1);
   while (heap != 0) {
     if (chain.size() >= kMaxHeapsPerArena || !seen.insert(heap).second) {
-      a.sink.add("heap-chain-cycle", heap, "heap_info.prev chain loops or is too long");
+      a.log.add("heap-chain-cycle", heap, "heap_info.prev chain loops or is too long");
       break;
     }
     uint8_t buf[0x30];
     if (!src_.readExact(heap, buf, static_cast<size_t>(hi))) {
-      a.sink.add("heap-info-unreadable", heap, "heap_info could not be read");
+      a.log.add("heap-info-unreadable", heap, "heap_info could not be read");
       break;
     }
     HeapInfo h{heap, loadU64(buf + 8), loadU64(buf + 0x10), loadU64(buf + 0x18)};
     if (loadU64(buf) != r.address) {
-      a.sink.add("heap-owner-mismatch", heap, "heap_info.ar_ptr = " + hex(loadU64(buf)) + " is not this arena");
+      a.log.add("heap-owner-mismatch", heap, "heap_info.ar_ptr = " + hex(loadU64(buf)) + " is not this arena");
       break;
     }
     // heap sizes are page multiples between the header and heap_max (new_heap, grow_heap).
     if (h.size <= hi || h.size > heapMax_ || (h.size & (kPageSize - 1)) != 0) {
-      a.sink.add("heap-size-invalid", heap, "heap_info.size = " + hex(h.size));
+      a.log.add("heap-size-invalid", heap, "heap_info.size = " + hex(h.size));
       break;
     }
     if (h.mprotectSize < h.size || h.mprotectSize > heapMax_) {
-      a.sink.add("heap-mprotect-invalid", heap, "heap_info.mprotect_size = " + hex(h.mprotectSize));
+      a.log.add("heap-mprotect-invalid", heap, "heap_info.mprotect_size = " + hex(h.mprotectSize));
     }
     chain.push_back(h);
     if (h.prev != 0 && (h.prev & (heapMax_ - 1)) != 0) {
-      a.sink.add("heap-prev-misaligned", heap, "heap_info.prev = " + hex(h.prev) + " is not heap_max-aligned");
+      a.log.add("heap-prev-misaligned", heap, "heap_info.prev = " + hex(h.prev) + " is not heap_max-aligned");
       break;
     }
     heap = h.prev;
   }
   if (chain.empty()) return;
   if (chain.back().base + hi != r.address) {
-    a.sink.add("first-heap-missing", r.address, "heap chain does not end at the heap holding the arena");
+    a.log.add("first-heap-missing", r.address, "heap chain does not end at the heap holding the arena");
   }
   std::reverse(chain.begin(), chain.end());  // oldest (the arena's own heap) first
   for (size_t k = 0; k < chain.size(); ++k) {
@@ -183,6 +180,7 @@ void ArenaWalker::discoverNonMainHeaps(uint32_t ai) {
     } else {
       s.firstChunk = h.base + hi;  // later heaps: right after heap_info (sysmalloc)
     }
+    s.mprotectEnd = h.base + std::min(std::max(h.size, h.mprotectSize), heapMax_);
     s.arena = ai;
     s.heapReport = static_cast<uint32_t>(r.heaps.size());
     s.holdsTop = k + 1 == chain.size();
@@ -205,16 +203,16 @@ void ArenaWalker::discoverMainSegments(uint32_t ai) {
   // An arena nobody allocated from still has top = initial_top(av), the
   // unsorted bin's fake chunk (malloc_init_state); 0 before ptmalloc_init.
   if (r.topAddress == initialTop || r.topAddress == 0) {
-    if (r.systemMem != 0) a.sink.add("main-top-unset", r.topAddress, "top is initial but system_mem is not 0");
+    if (r.systemMem != 0) a.log.add("main-top-unset", r.topAddress, "top is initial but system_mem is not 0");
     return;
   }
   if ((r.topAddress & kAlignMask) != 0) {
-    a.sink.add("top-invalid", r.topAddress, "top chunk pointer is misaligned");
+    a.log.add("top-invalid", r.topAddress, "top chunk pointer is misaligned");
     return;
   }
   uint64_t topHeader[2];
   if (!src_.readExact(r.topAddress, topHeader, sizeof topHeader)) {
-    a.sink.add("top-unreadable", r.topAddress, "top chunk header could not be read");
+    a.log.add("top-unreadable", r.topAddress, "top chunk header could not be read");
     return;
   }
   const uint64_t topEnd = r.topAddress + chunkSize(topHeader[1]);
@@ -224,6 +222,7 @@ void ArenaWalker::discoverMainSegments(uint32_t ai) {
     s.start = start;
     s.end = end;
     s.firstChunk = alignUp(start, kMallocAlignment);  // sysmalloc's front_misalign correction
+    s.mprotectEnd = end;
     s.arena = ai;
     s.heapReport = static_cast<uint32_t>(r.heaps.size());
     s.holdsTop = holdsTop;
@@ -244,7 +243,7 @@ void ArenaWalker::discoverMainSegments(uint32_t ai) {
       // changing under us, or corruption): walk the shorter extent, which
       // still holds top's header.
       end = std::max(r.topAddress + kChunkHeader, std::min(topEnd, sbrk + r.systemMem));
-      a.sink.add("main-not-contiguous", sbrk, "sbrk_base + system_mem != end of top chunk");
+      a.log.add("main-not-contiguous", sbrk, "sbrk_base + system_mem != end of top chunk");
     }
     addSpan(sbrk, end, true);
     return;
@@ -255,15 +254,147 @@ void ArenaWalker::discoverMainSegments(uint32_t ai) {
   for (const Segment& g : segments) addSpan(g.start, g.end, g.holdsTop);
 }
 
-void ArenaWalker::compareAfter(uint32_t ai) {
+// The arena's malloc_state read again after its walk: a held lock or any
+// change means the walk saw a heap in motion.
+bool ArenaWalker::compareAfter(uint32_t ai) {
   ArenaWork& a = *arenas_[ai];
   std::vector<uint8_t> after(a.state.size());
   if (!src_.readExact(a.report.address, after.data(), after.size())) {
     a.report.approximate = true;
-    a.sink.add("arena-unreadable-after", a.report.address, "malloc_state unreadable after the walk");
-    return;
+    a.log.add("arena-unreadable-after", a.report.address, "malloc_state unreadable after the walk");
+    return false;
   }
-  if (loadU32(after.data()) != 0 || after != a.state) a.report.approximate = true;
+  const bool moved = loadU32(after.data()) != 0 || after != a.state;
+  if (moved) a.report.approximate = true;
+  return !moved;
+}
+
+void ArenaWalker::resetArena(uint32_t ai) {
+  ArenaWork& a = *arenas_[ai];
+  ArenaReport& r = a.report;
+  r.inUse = r.internal = r.fastbins = r.unsorted = r.smallbins = r.largebins = r.tcache = r.freeUnlisted = CountBytes{};
+  r.overhead = 0;
+  r.topSize = 0;
+  r.residency = ResidencyTotals{};
+  for (auto& h : r.heaps) h.chunksWalked = 0;
+  a.binDetail.clear();
+  a.histSmall.clear();
+  a.histLarge.clear();
+  a.histOverflow = HistogramRow{};
+  a.log = a.discoveryLog;
+  a.members = 0;
+  for (const Span& s : spans_) {
+    if (s.arena == ai) members_.clearRange(s.start, s.end);
+  }
+}
+
+// The chunk listing (options.chunkSink) of one arena, after everything else:
+// a walk of its own on a scratch copy of the arena, so the listing says what
+// the final classification says (tcaches the heuristic found after the first
+// walk included) and the arena's results stay those of the walks before.
+void ArenaWalker::listArena(uint32_t ai) {
+  std::unique_ptr<ArenaWork> original = std::move(arenas_[ai]);
+  auto scratch = std::make_unique<ArenaWork>();
+  scratch->report = original->report;
+  scratch->state = original->state;
+  arenas_[ai] = std::move(scratch);
+  resetArena(ai);
+  sink_ = O_.chunkSink;
+  walkArena(ai);
+  sink_ = nullptr;
+  arenas_[ai] = std::move(original);
+  heuristicCandidates_.clear();
+}
+
+void ArenaWalker::walkArena(uint32_t ai) {
+  ArenaWork& a = *arenas_[ai];
+  ArenaReport& r = a.report;
+  if (O_.withHistogram) a.histSmall.assign(ArenaWork::kHistDirect >> 4, HistogramRow{});
+  if (O_.heapMapArena != 0 && O_.heapMapArena == r.address) {
+    std::vector<std::pair<uint64_t, uint64_t>> heaps;
+    for (const HeapReport& h : r.heaps) heaps.emplace_back(h.start, h.reserved);
+    a.cells.begin(heaps, O_.heapMapCells);
+  }
+  walkFastbins(ai);
+  walkUnsorted(ai);
+  // Tcache entries are chunks of whichever arena they came from.
+  for (const TcacheFound& t : tcaches_) {
+    for (const auto& e : t.entries) {
+      int s = arenaSpanOf(e.first, kMinSize);
+      if (s >= 0 && spans_[static_cast<size_t>(s)].arena == ai) addMember(ai, e.first, kLabelTcache);
+    }
+  }
+  initBinHashes(ai);
+  for (size_t i = 0; i < spans_.size(); ++i) {
+    const Span& s = spans_[i];
+    if (s.arena != ai) continue;
+    throwIfCanceled(O_.cancel);
+    if (result_.chunkMap) result_.chunkMap->beginSpan(i);
+    if (O_.residency) {
+      // Where the span can be resident: to mprotect_size; the main arena's
+      // whole [heap] (what lies before sbrk_base counts as its overhead).
+      uint64_t from = pageFloor(s.start), to = pageCeil(s.mprotectEnd);
+      if (r.main && O_.brkEnd > O_.brkStart && s.start >= O_.brkStart && s.start < O_.brkEnd) {
+        from = std::min(from, pageFloor(O_.brkStart));
+        to = std::max(to, pageCeil(O_.brkEnd));
+      }
+      // One byte a page: a span beyond kMaxResidencySpan (hostile sizes;
+      // no real heap) gets no residency rather than gigabytes of states.
+      if (to - from > kMaxResidencySpan) {
+        a.log.add("residency-span-too-large", s.start, "heap span too large to join residency page by page");
+      } else if (src_.pageStates(from, to, &pageStates_)) {
+        const bool contiguous = (r.flags & kNoncontiguousBit) == 0;
+        const bool topTrims = r.main && contiguous && s.holdsTop && O_.brkEnd != 0 && pageCeil(s.end) == pageCeil(O_.brkEnd);
+        spanResidency_.begin(from, to, &pageStates_, &r.residency, &O_.trim, topTrims);
+        r.hasResidency = true;
+      } else {
+        a.log.add("residency-unknown", s.start, "page residency (pagemap) could not be read for this heap");
+      }
+    }
+    walkSpan(s);
+    if (spanResidency_.active()) spanResidency_.finish();
+    noteMemory();
+  }
+  checkBinHashes(ai);
+  checkMembersMet(ai);
+}
+
+void ArenaWalker::confirmArena(uint32_t ai) {
+  ArenaWork& a = *arenas_[ai];
+  // The first read's anomalies, then a second read of the same arena: what
+  // both saw is in the heap; what only one saw was the heap moving.
+  AnomalyLog first = a.log;
+  resetArena(ai);
+  walkArena(ai);
+  const bool still = compareAfter(ai);
+  AnomalyLog confirmed = a.log.confirmedBy(first);
+  std::vector<AnomalyCount> torn;
+  uint64_t tornTotal = 0;
+  auto countOf = [](const std::vector<AnomalyCount>& v, const std::string& k) -> uint64_t {
+    for (const auto& c : v) {
+      if (c.kind == k) return c.count;
+    }
+    return 0;
+  };
+  const std::vector<AnomalyCount> c1 = first.counts(), c2 = a.log.counts(), cc = confirmed.counts();
+  std::vector<std::string> kinds;
+  for (const auto& v : {c1, c2}) {
+    for (const auto& c : v) {
+      if (std::find(kinds.begin(), kinds.end(), c.kind) == kinds.end()) kinds.push_back(c.kind);
+    }
+  }
+  for (const auto& k : kinds) {
+    const uint64_t seen = std::max(countOf(c1, k), countOf(c2, k));
+    const uint64_t kept = countOf(cc, k);
+    if (seen > kept) {
+      torn.push_back({k, seen - kept, isConsequence(k)});
+      tornTotal += seen - kept;
+    }
+  }
+  a.log = std::move(confirmed);
+  a.report.anomalies.tornCounts = std::move(torn);
+  a.report.anomalies.torn = tornTotal;
+  if (tornTotal > 0 || !still) a.report.approximate = true;
 }
 
 void ArenaWalker::finishArena(uint32_t ai) {
@@ -276,7 +407,40 @@ void ArenaWalker::finishArena(uint32_t ai) {
   if (O_.withBins) {
     for (auto& kv : a.binDetail) r.bins.push_back(kv.second);
   }
+  if (O_.withHistogram) {
+    for (size_t i = 0; i < a.histSmall.size(); ++i) {
+      HistogramRow h = a.histSmall[i];
+      if (h.inUseChunks == 0 && h.freeChunks == 0) continue;
+      h.size = static_cast<uint64_t>(i) << 4;
+      r.histogram.push_back(h);
+    }
+    for (auto& kv : a.histLarge) {
+      kv.second.size = kv.first;
+      r.histogram.push_back(kv.second);
+    }
+    if (a.histOverflow.inUseChunks + a.histOverflow.freeChunks > 0) {
+      a.log.add("histogram-truncated", 0, "more distinct chunk sizes than the histogram keeps; the rest are in its last row");
+      a.histOverflow.size = UINT64_MAX >> 11;  // a size no chunk has: "others" (exact in a JS number)
+      r.histogram.push_back(a.histOverflow);
+    }
+  }
+  r.anomalies.examples = a.log.examples();
+  r.anomalies.counts = a.log.counts();
+  r.anomalies.total = a.log.total();
+  if (a.cells.active()) {
+    r.hasHeapMap = true;
+    r.heapMap.cellBytes = a.cells.cellBytes();
+    r.heapMap.bytes = a.cells.bytes();
+  }
   if (r.approximate) result_.approximate = true;
+}
+
+void ArenaWalker::noteMemory() {
+  uint64_t bytes = window_.bufferBytes() + mem_.memoryBytes() + members_.memoryBytes() + pageStates_.capacity() +
+                   heuristicCandidates_.capacity() * sizeof(uint64_t);
+  if (result_.chunkMap) bytes += result_.chunkMap->memoryBytes();
+  for (const auto& a : arenas_) bytes += a->cells.bytes().capacity() * sizeof(double) + a->histLarge.size() * 64;
+  result_.memoryBytes = std::max(result_.memoryBytes, bytes);
 }
 
 WalkResult ArenaWalker::run() {
@@ -290,7 +454,7 @@ WalkResult ArenaWalker::run() {
     heapMax_ = 4 * static_cast<uint64_t>(result_.mp.hpPagesize);
   }
   if (!isPowerOfTwo(heapMax_) || heapMax_ < kHeapMinSize || heapMax_ > (1ull << 40)) {
-    globalSink_.add("heap-max-invalid", heapMax_, "heap_max is not a plausible power of two; using 64 MiB");
+    globalLog_.add("heap-max-invalid", heapMax_, "heap_max is not a plausible power of two; using 64 MiB");
     heapMax_ = kDefaultHeapMax;
   }
   result_.heapMaxSize = heapMax_;
@@ -303,7 +467,7 @@ WalkResult ArenaWalker::run() {
   std::vector<Span> kept;
   for (const Span& s : spans_) {
     if (!kept.empty() && s.start < kept.back().end) {
-      arenas_[s.arena]->sink.add("heap-overlap", s.start, "heap overlaps another arena's heap; skipped");
+      arenas_[s.arena]->log.add("heap-overlap", s.start, "heap overlaps another arena's heap; skipped");
       continue;
     }
     kept.push_back(s);
@@ -312,40 +476,51 @@ WalkResult ArenaWalker::run() {
   std::vector<AddressRange> ranges;
   for (const Span& s : spans_) ranges.push_back({s.start, s.end});
   mem_.setSpans(ranges);
+  if (O_.chunkMap) {
+    result_.chunkMap = std::make_unique<ChunkMap>();
+    for (const Span& s : spans_) result_.chunkMap->addSpan(s.start, s.end, s.arena);
+  }
 
-  for (uint32_t i = 0; i < arenas_.size(); ++i) {
-    walkFastbins(i);
-    walkBins(i);
-  }
+  // Discovery's anomalies stay with each arena through every walk of it.
+  for (auto& a : arenas_) a->discoveryLog = a->log;
   findKnownTcaches();
-  labelMembers();
-  walkAllSpans();
+  for (uint32_t i = 0; i < arenas_.size(); ++i) walkArena(i);
+  // In-use chunks of the tcache struct's size that turn out to be tcaches:
+  // their entries looked in use; the arenas they lie in are walked again.
+  const size_t knownTcaches = tcaches_.size();
   if (checkHeuristicCandidates()) {
-    resetWalkTotals();
-    walkAllSpans();
-  }
-  for (const Member& m : members_) {
-    const uint8_t* b = labels_.find(m.addr);
-    if (b && (*b & LabelMap::kMatched)) continue;
-    const char* what = m.label == kLabelTcache ? "tcache" : m.label == kLabelInternal ? "tcache struct" : "free-list";
-    if (m.label == kLabelTcache || m.label == kLabelInternal) {
-      globalSink_.add("member-off-boundary", m.addr, std::string(what) + " chunk is not on a walked chunk boundary");
-    } else if (m.owner < arenas_.size()) {
-      arenas_[m.owner]->sink.add("member-off-boundary", m.addr,
-                                 std::string(what) + " chunk is not on a walked chunk boundary");
+    std::vector<bool> again(arenas_.size(), false);
+    for (size_t t = knownTcaches; t < tcaches_.size(); ++t) {
+      for (const auto& e : tcaches_[t].entries) {
+        int s = arenaSpanOf(e.first, kMinSize);
+        if (s >= 0) again[spans_[static_cast<size_t>(s)].arena] = true;
+      }
+      if (tcaches_[t].arena < again.size()) again[tcaches_[t].arena] = true;
     }
+    for (uint32_t i = 0; i < arenas_.size(); ++i) {
+      if (!again[i]) continue;
+      resetArena(i);
+      walkArena(i);
+    }
+    heuristicCandidates_.clear();
   }
-  for (uint32_t i = 0; i < arenas_.size(); ++i) compareAfter(i);
+  for (uint32_t i = 0; i < arenas_.size(); ++i) {
+    const bool still = compareAfter(i);
+    (void)still;  // a moved arena is flagged approximate by compareAfter itself
+    if (O_.confirm && !arenas_[i]->log.empty()) confirmArena(i);
+  }
+  if (O_.chunkSink) {
+    for (uint32_t i = 0; i < arenas_.size(); ++i) listArena(i);
+  }
+  if (result_.chunkMap) result_.chunkMap->pack();
   reportTcaches();
   for (uint32_t i = 0; i < arenas_.size(); ++i) finishArena(i);
-  if (O_.withChunks) {
-    auto byStart = [](const ChunkRecord& x, const ChunkRecord& y) { return x.start < y.start; };
-    if (!std::is_sorted(result_.chunks.begin(), result_.chunks.end(), byStart)) {
-      std::sort(result_.chunks.begin(), result_.chunks.end(), byStart);
-    }
-  }
   for (auto& a : arenas_) result_.arenas.push_back(std::move(a->report));
+  result_.anomalies.examples = globalLog_.examples();
+  result_.anomalies.counts = globalLog_.counts();
+  result_.anomalies.total = globalLog_.total();
   result_.readBytes = src_.bytes();
+  noteMemory();
   return std::move(result_);
 }
 

@@ -1,8 +1,11 @@
-// The chunk walk: every chunk of every span, in address order, each one
-// classified once. PREV_INUSE of the next chunk says free or in use; the
-// label map built from the free lists says which list a chunk is on, and
-// singles out fastbin and tcache chunks, which look in use. Overhead (heap_info, malloc_state, alignment, fenceposts)
-// is counted where the walk meets it, from the layout, never as a remainder.
+// The chunk walk: every chunk of one span, in address order, each classified
+// once and folded into aggregates as it passes (nothing is kept per chunk).
+// PREV_INUSE of the next chunk says free or in use; the member map (fastbin,
+// tcache and unsorted members, from the list walks) singles out the chunks
+// that look in use but are cached, and the unsorted ones; every other free
+// chunk is in the bin its size names, which the bin hashes check. Overhead
+// (heap_info, malloc_state, alignment, fenceposts) is counted where the walk
+// meets it, from the layout, never as a remainder.
 #include <algorithm>
 
 #include "walker_internal.h"
@@ -10,66 +13,22 @@
 namespace arenascope {
 namespace ptmalloc {
 
-void ArenaWalker::labelMembers() {
-  for (; membersLabeled_ < members_.size(); ++membersLabeled_) {
-    const Member& m = members_[membersLabeled_];
-    if (!labels_.set(m.addr, m.label)) {
-      // A chunk on two lists: a double free, or lists caught mid-update.
-      // The first list that named it keeps it.
-      globalSink_.add("chunk-on-two-lists", m.addr, "chunk is on more than one free list");
-    }
-  }
-}
+namespace {
+// How often the walk looks at the cancel flag (chunks).
+constexpr uint64_t kCancelEvery = 1u << 16;
 
-void ArenaWalker::resetWalkTotals() {
-  for (auto& ap : arenas_) {
-    ArenaWork& a = *ap;
-    ArenaReport& r = a.report;
-    r.inUse = r.internal = r.fastbins = r.unsorted = r.smallbins = r.largebins = r.tcache = r.freeUnlisted = CountBytes{};
-    r.overhead = 0;
-    r.topSize = 0;
-    for (auto& h : r.heaps) h.chunksWalked = 0;
-    a.histSmall.clear();
-    a.histLarge.clear();
-    r.anomalies.resize(a.anomaliesBeforeWalk);
-    r.anomaliesSuppressed = a.suppressedBeforeWalk;
+const char* stateName(uint8_t label, bool internal, bool inUse, unsigned bin) {
+  if (internal) return "internal";
+  switch (label) {
+    case kLabelFast: return "fastbin";
+    case kLabelTcache: return "tcache";
+    case kLabelUnsorted: return "unsorted";
+    default: break;
   }
-  labels_.clearMatched();
-  result_.chunks.clear();
-  heuristicCandidates_.clear();
+  if (inUse) return "in-use";
+  return bin < kNSmallBins ? "small-bin" : "large-bin";
 }
-
-void ArenaWalker::walkAllSpans() {
-  for (auto& ap : arenas_) {
-    ap->anomaliesBeforeWalk = ap->report.anomalies.size();
-    ap->suppressedBeforeWalk = ap->report.anomaliesSuppressed;
-    if (O_.withHistogram) ap->histSmall.assign(ArenaWork::kHistDirect >> 4, HistogramRow{});
-  }
-  if (O_.withChunks) {
-    // Untouched reserved pages cost nothing, so reserve for small chunks;
-    // the cap keeps a hostile heap size from asking for absurd memory.
-    uint64_t bytes = 0;
-    for (const Span& s : spans_) bytes += s.end - s.start;
-    result_.chunks.reserve(static_cast<size_t>(std::min<uint64_t>(bytes / (2 * kMinSize) + spans_.size(), 1ull << 22)));
-  }
-  for (const Span& s : spans_) walkSpan(s);
-  for (auto& ap : arenas_) {
-    ArenaWork& a = *ap;
-    if (!O_.withHistogram) continue;
-    std::vector<HistogramRow>& out = a.report.histogram;
-    out.clear();
-    for (size_t i = 0; i < a.histSmall.size(); ++i) {
-      HistogramRow& h = a.histSmall[i];
-      if (h.inUseChunks == 0 && h.freeChunks == 0) continue;
-      h.size = static_cast<uint64_t>(i) << 4;
-      out.push_back(h);
-    }
-    for (auto& kv : a.histLarge) {
-      kv.second.size = kv.first;
-      out.push_back(kv.second);
-    }
-  }
-}
+}  // namespace
 
 void ArenaWalker::walkSpan(const Span& span) {
   ArenaWork& a = *arenas_[span.arena];
@@ -77,19 +36,27 @@ void ArenaWalker::walkSpan(const Span& span) {
   HeapReport& hr = r.heaps[span.heapReport];
   const uint64_t top = r.topAddress;
   const uint64_t tcacheChunk = L_.hasTcache() ? static_cast<uint64_t>(L_.tcacheChunkSize) : 0;
-  const bool withChunks = O_.withChunks;
   const bool withHist = O_.withHistogram;
+  const bool withBins = O_.withBins;
+  const bool residency = spanResidency_.active();
+  HeapCells* cells = a.cells.active() ? &a.cells : nullptr;
+  ChunkMap* chunkMap = result_.chunkMap.get();
+  ChunkSink* sink = sink_;
 
+  window_.setSpan(span.start, span.end);
   r.overhead += span.firstChunk - span.start;  // heap_info + malloc_state + alignment
-  uint64_t labelPageIndex = UINT64_MAX;
-  uint8_t* labelPage = nullptr;
 
   auto histAdd = [&](uint64_t sz, bool isFree) {
     HistogramRow* h;
     if (sz < ArenaWork::kHistDirect) {
       h = &a.histSmall[sz >> 4];
     } else {
-      h = &a.histLarge[sz];
+      auto it = a.histLarge.find(sz);
+      if (it == a.histLarge.end() && a.histLarge.size() >= ArenaWork::kHistLargeMax) {
+        h = &a.histOverflow;  // hostile sizes: one row for the rest
+      } else {
+        h = &a.histLarge[sz];
+      }
     }
     if (isFree) {
       ++h->freeChunks;
@@ -99,6 +66,9 @@ void ArenaWalker::walkSpan(const Span& span) {
       h->inUseBytes += sz;
     }
   };
+  auto markOther = [&](uint64_t at) {
+    if (chunkMap) chunkMap->mark(at, kMarkOther);
+  };
 
   uint64_t c = span.firstChunk;
   uint64_t walked = 0;
@@ -106,64 +76,73 @@ void ArenaWalker::walkSpan(const Span& span) {
   bool haveHeader = false;  // sizeField already holds c's size (read as "next" last round)
   while (true) {
     if (c == span.end) {
-      if (span.holdsTop) a.sink.add("walk-missed-top", c, "heap walk reached the heap end without meeting top");
+      if (span.holdsTop) a.log.add("walk-missed-top", c, "heap walk reached the heap end without meeting top");
       break;
     }
     if (walked >= O_.maxChunksPerHeap) {
-      a.sink.add("chunk-limit", c, "maxChunksPerHeap reached; rest of the heap not walked");
+      a.log.add("chunk-limit", c, "maxChunksPerHeap reached; rest of the heap not walked");
       break;
     }
-    if (!haveHeader && !mem_.readU64(c + kSizeSz, &sizeField)) {
-      a.sink.add("chunk-unreadable", c, "chunk header unreadable; rest of the heap not walked");
+    if ((walked & (kCancelEvery - 1)) == 0) throwIfCanceled(O_.cancel);
+    if (!haveHeader && !window_.readU64(c + kSizeSz, &sizeField)) {
+      a.log.add("chunk-unreadable", c, "chunk header unreadable; rest of the heap not walked");
       break;
     }
     haveHeader = false;
+    const uint64_t rawSize = sizeField;  // c's own size field, flag bits included (malloc_info's unit)
     const uint64_t sz = chunkSize(sizeField);
     if (c == top) {
       r.topSize = sz;
       ++walked;
       if (c + sz != span.end) {
-        a.sink.add("top-end-mismatch", c, "top ends at " + hex(c + sz) + ", its heap at " + hex(span.end));
+        a.log.add("top-end-mismatch", c, "top ends at " + hex(c + sz) + ", its heap at " + hex(span.end));
       }
-      if (withChunks) result_.chunks.push_back({c, sz, span.arena, kStateTop});
+      const uint64_t end = std::min(c + sz, span.end);
+      if (residency) spanResidency_.chunk(c, end, ChunkClass::kTop);
+      if (cells) cells->add(span.heapReport, c, end, HeapCells::kTop);
+      if (chunkMap) chunkMap->mark(c, kMarkFree);
+      if (sink) sink->chunk(r.address, c, sz, "top");
       break;
     }
     if (sz == kFencepostSize) {
       // sysmalloc's fencepost (CHUNK_HDR_SZ | PREV_INUSE) closing a heap or segment.
       r.overhead += kFencepostSize;
+      markOther(c);
       c += kFencepostSize;
       continue;
     }
     if (sz == 0) {
       // The 0 | PREV_INUSE header after the fencepost of a retired heap.
       if (!span.retiredHeap) {
-        a.sink.add("chunk-size-zero", c, "zero chunk size inside a live heap");
+        a.log.add("chunk-size-zero", c, "zero chunk size inside a live heap");
         break;
       }
+      markOther(c);
       r.overhead += span.end - c;
       break;
     }
     const uint64_t next = c + sz;
     if (sz < kMinSize || (sz & kAlignMask) != 0 || next > span.end || next < c) {
-      a.sink.add("chunk-size-invalid", c, "size field " + hex(sizeField) + " is impossible here");
+      a.log.add("chunk-size-invalid", c, "size field " + hex(rawSize) + " is impossible here");
       break;
     }
     if (span.holdsTop && c < top && next > top) {
-      a.sink.add("chunk-overlaps-top", c, "chunk runs over the top chunk");
+      a.log.add("chunk-overlaps-top", c, "chunk runs over the top chunk");
       break;
     }
     bool inUse = true;
     if (next == span.end) {
-      a.sink.add("chunk-at-heap-end", c, "chunk ends at the heap end with no top or fencepost after it");
+      a.log.add("chunk-at-heap-end", c, "chunk ends at the heap end with no top or fencepost after it");
     } else {
-      if (!mem_.readU64(next + kSizeSz, &sizeField)) {
-        a.sink.add("chunk-unreadable", next, "chunk header unreadable; rest of the heap not walked");
+      if (!window_.readU64(next + kSizeSz, &sizeField)) {
+        a.log.add("chunk-unreadable", next, "chunk header unreadable; rest of the heap not walked");
         break;
       }
       haveHeader = true;
       if (span.retiredHeap && chunkSize(sizeField) == 0) {
         // A retired heap whose old top was under MINSIZE after the fencepost
         // was carved: sysmalloc left it as a tiny in-use chunk (never freed).
+        markOther(c);
         r.overhead += sz;
         c = next;
         continue;
@@ -171,64 +150,72 @@ void ArenaWalker::walkSpan(const Span& span) {
       inUse = (sizeField & kPrevInuse) != 0;
     }
 
-    uint8_t label = kLabelNone;
-    if ((c >> LabelMap::kPageShift) != labelPageIndex) {
-      labelPageIndex = c >> LabelMap::kPageShift;
-      labelPage = labels_.page(labelPageIndex);
-    }
-    if (labelPage) {
-      uint8_t& b = labelPage[LabelMap::offsetInPage(c)];
-      label = b & LabelMap::kLabelMask;
-      if (label) b |= LabelMap::kMatched;
-    }
-    uint8_t state;
-    bool isFree;
-    switch (label) {
-      case kLabelInternal:
-        r.internal.add(sz);
-        state = kStateInternal;
-        isFree = false;
-        break;
-      case kLabelFast:
-      case kLabelTcache:
-        if (label == kLabelFast) {
-          r.fastbins.add(sz);
-          state = kStateFastbin;
+    const uint8_t label = members_.count() ? members_.take(c) : static_cast<uint8_t>(kLabelNone);
+    const bool internal = sz == tcacheChunk && !internalChunks_.empty() && internalChunks_.count(c) != 0;
+    ChunkClass cls;
+    unsigned bin = 0;
+    if (internal) {
+      r.internal.add(sz);
+      cls = ChunkClass::kInternal;
+    } else if (label == kLabelFast || label == kLabelTcache) {
+      if (label == kLabelFast) {
+        r.fastbins.add(sz);
+        cls = ChunkClass::kFast;
+      } else {
+        r.tcache.add(sz);
+        cls = ChunkClass::kTcache;
+      }
+      if (!inUse) a.log.add("cached-chunk-marked-free", c, "fastbin/tcache chunk has PREV_INUSE clear after it");
+    } else if (label == kLabelUnsorted) {
+      r.unsorted.add(sz);
+      if (inUse) a.log.add("bin-chunk-marked-in-use", c, "chunk in the unsorted bin but the next chunk says it is in use");
+      cls = ChunkClass::kFreeBin;
+    } else if (!inUse) {
+      // Free and not unsorted: in the bin its size names (checked by the bin hashes).
+      bin = binIndex(sz);
+      uint64_t links[2];  // fd, bk at chunk+0x10 (in the chunk's first 0x20 bytes, before next)
+      if (!window_.read(c + kChunkHeader, links, sizeof links)) {
+        a.log.add("chunk-unreadable", c, "free chunk's links unreadable");
+        links[0] = links[1] = 0;
+      }
+      if (bin < kNBins) a.binHashes.bins[bin].node(c, links[0], links[1]);
+      (bin < kNSmallBins ? r.smallbins : r.largebins).add(sz);
+      if (withBins) binReport(span.arena, bin < kNSmallBins ? BinKind::kSmall : BinKind::kLarge, bin).add(sz, rawSize);
+      cls = ChunkClass::kFreeBin;
+    } else {
+      r.inUse.add(sz);
+      cls = ChunkClass::kInUse;
+      if (sz == tcacheChunk) {
+        if (heuristicCandidates_.size() < kMaxHeuristicCandidates) {
+          heuristicCandidates_.push_back(c + kChunkHeader);
         } else {
-          r.tcache.add(sz);
-          state = kStateTcache;
+          ++heuristicCandidatesDropped_;
         }
-        if (!inUse) a.sink.add("cached-chunk-marked-free", c, "fastbin/tcache chunk has PREV_INUSE clear after it");
-        isFree = true;
-        break;
-      case kLabelUnsorted:
-      case kLabelSmall:
-      case kLabelLarge:
-        (label == kLabelUnsorted ? r.unsorted : label == kLabelSmall ? r.smallbins : r.largebins).add(sz);
-        if (inUse) a.sink.add("bin-chunk-marked-in-use", c, "chunk in a bin but the next chunk says it is in use");
-        state = kStateFreeInBin;
-        isFree = true;
-        break;
-      default:
-        if (!inUse) {
-          r.freeUnlisted.add(sz);
-          a.sink.add("free-chunk-in-no-bin", c, "chunk is free by PREV_INUSE but on no free list");
-          state = kStateFreeUnlisted;
-          isFree = true;
-        } else {
-          r.inUse.add(sz);
-          state = kStateInUse;
-          isFree = false;
-          if (sz == tcacheChunk) heuristicCandidates_.push_back(c + kChunkHeader);
-        }
-        break;
+      }
     }
-    if (withChunks) result_.chunks.push_back({c, sz, span.arena, state});
+    const bool isFree = cls != ChunkClass::kInUse && cls != ChunkClass::kInternal;
     if (withHist) histAdd(sz, isFree);
+    if (residency) spanResidency_.chunk(c, next, cls);
+    if (cells) cells->add(span.heapReport, c, next, isFree ? HeapCells::kFree : HeapCells::kUsed);
+    if (chunkMap) chunkMap->mark(c, internal ? kMarkOther : isFree ? kMarkFree : kMarkLive);
+    if (sink) sink->chunk(r.address, c, sz, stateName(label, internal, !isFree, bin == 0 ? binIndex(sz) : bin));
     ++walked;
     c = next;
   }
   hr.chunksWalked += walked;
+}
+
+void ArenaWalker::checkMembersMet(uint32_t ai) {
+  for (const Span& s : spans_) {
+    if (s.arena != ai) continue;
+    std::vector<std::pair<uint64_t, uint8_t>> left;
+    members_.forEachIn(s.start, s.end, [&](uint64_t addr, uint8_t label) { left.emplace_back(addr, label); });
+    for (const auto& m : left) {
+      const char* what = m.second == kLabelTcache ? "tcache" : m.second == kLabelFast ? "fastbin" : "unsorted-bin";
+      arenas_[ai]->log.add("member-off-boundary", m.first, std::string(what) + " chunk is not on a walked chunk boundary");
+      members_.take(m.first);
+    }
+  }
 }
 
 }  // namespace ptmalloc

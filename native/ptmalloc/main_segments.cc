@@ -128,23 +128,23 @@ std::vector<ArenaWalker::Segment> ArenaWalker::locateMainSegments(ArenaWork& a, 
     if (walkSegmentEnd(alignUp(sbrk, kMallocAlignment), limit, r.topAddress, &end, &reachedTop)) {
       if (reachedTop) {
         if (sbrk + r.systemMem != topEnd) {
-          a.sink.add("main-segment-size", sbrk, "single main segment does not match system_mem");
+          a.log.add("main-segment-size", sbrk, "single main segment does not match system_mem");
         }
         take(sbrk, topEnd, true);
         return found;
       }
       take(sbrk, end, false);
     } else {
-      a.sink.add("main-segment-unwalkable", sbrk, "first main-arena segment at sbrk_base does not end in fenceposts");
+      a.log.add("main-segment-unwalkable", sbrk, "first main-arena segment at sbrk_base does not end in fenceposts");
     }
   } else {
-    a.sink.add("sbrk-base-unset", sbrk, "main arena in use but mp_.sbrk_base is 0 or misaligned");
+    a.log.add("sbrk-base-unset", sbrk, "main arena in use but mp_.sbrk_base is 0 or misaligned");
   }
   uint64_t topStart = 0;
   if (findSegmentBelow(r.topAddress, true, remaining, &topStart)) {
     take(topStart, topEnd, true);
   } else {
-    a.sink.add("main-top-segment-unfound", r.topAddress, "start of the main-arena segment holding top not found");
+    a.log.add("main-top-segment-unfound", r.topAddress, "start of the main-arena segment holding top not found");
   }
   // Segments in between: right above and right below each known one, and
   // around the chunks the list heads (fastbins, bins, last_remainder) point
@@ -203,7 +203,7 @@ std::vector<ArenaWalker::Segment> ArenaWalker::locateMainSegments(ArenaWork& a, 
     if (!progress) break;
   }
   if (remaining != 0) {
-    a.sink.add("main-segments-missing", r.address,
+    a.log.add("main-segments-missing", r.address,
                std::to_string(remaining) + " bytes of system_mem lie in main-arena segments that were not found");
   }
   return found;

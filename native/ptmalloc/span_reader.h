@@ -32,8 +32,8 @@ class SpanReader {
  public:
   static constexpr uint64_t kBlockSize = 1ull << 20;
   static constexpr uint64_t kPageSize = 4096;
-  // Page cache for isolated misses: 4096 pages, 16 MiB.
-  static constexpr size_t kPageSlots = 4096;
+  // Page cache for isolated misses: 1024 pages, 4 MiB.
+  static constexpr size_t kPageSlots = 1024;
 
   SpanReader(MemorySource* src, uint64_t budgetBytes);
 
@@ -58,6 +58,13 @@ class SpanReader {
   inline bool readU64(uint64_t addr, uint64_t* v) { return read(addr, v, 8); }
 
   uint64_t bytesFetched() const { return bytesFetched_; }
+  // Bytes held by cached blocks and pages now.
+  uint64_t memoryBytes() const {
+    uint64_t n = 0;
+    for (const auto& b : blocks_) n += b->data.capacity();
+    for (const auto& p : pages_) n += p.data.capacity();
+    return n;
+  }
   uint64_t pageReads() const { return pageReads_; }
 
  private:
@@ -97,6 +104,14 @@ class CountingSource : public MemorySource {
     bytes_ += len;
     return inner_->read(addr, buf, len, holes);
   }
+  void readScatter(ScatterRead* items, size_t n) override {
+    for (size_t i = 0; i < n; ++i) bytes_ += items[i].len;
+    inner_->readScatter(items, n);
+  }
+  bool pageStates(uint64_t start, uint64_t end, std::vector<uint8_t>* states) override {
+    return inner_->pageStates(start, end, states);
+  }
+  ReadCounters counters() const override { return inner_->counters(); }
   std::string describe() const override { return inner_->describe(); }
   uint64_t bytes() const { return bytes_; }
 

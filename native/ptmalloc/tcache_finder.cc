@@ -13,10 +13,6 @@
 namespace arenascope {
 namespace ptmalloc {
 
-namespace {
-// Heuristic candidates examined at most (each costs one small read).
-constexpr size_t kMaxHeuristicCandidates = 1u << 20;
-}  // namespace
 
 bool ArenaWalker::tryTcache(uint64_t user, const char* foundBy, bool strict, std::string* why) {
   auto reject = [why](const std::string& m) {
@@ -117,19 +113,24 @@ bool ArenaWalker::tryTcache(uint64_t user, const char* foundBy, bool strict, std
   // trust that at a known place. 2.42's free-slot counters make an empty
   // tcache distinctive (every num_slots == tcache_count), so it may stand.
   if (strict && !anyEntry && !L_.tcacheCountsAreFreeSlots) return reject("empty");
-  for (const auto& p : problems) globalSink_.add("tcache-list-broken", user, p);
+  for (const auto& p : problems) globalLog_.add("tcache-list-broken", user, p);
   t.image = std::move(image);
+  t.entries = std::move(entries);
+  t.arena = spans_[static_cast<size_t>(arenaSpanOf(chunk, csize + kChunkHeader))].arena;
   tcaches_.push_back(std::move(t));
-  addTcacheMembers(tcaches_.size() - 1, entries);
+  addTcacheMembers(tcaches_.size() - 1);
   return true;
 }
 
-void ArenaWalker::addTcacheMembers(size_t ti, const std::vector<std::pair<uint64_t, uint64_t>>& entries) {
+// The struct's own chunk is glibc-internal (in use); its entries are
+// counted here once, and put in the member map by the walk of each arena
+// they lie in (walkArena), so a re-walk finds them again.
+void ArenaWalker::addTcacheMembers(size_t ti) {
   TcacheFound& t = tcaches_[ti];
-  const uint64_t chunk = t.user - kChunkHeader;
-  members_.push_back({chunk, static_cast<uint64_t>(L_.tcacheChunkSize), kLabelInternal, 0, static_cast<uint32_t>(ti)});
-  for (const auto& e : entries) {
-    members_.push_back({e.first, e.second, kLabelTcache, 0, static_cast<uint32_t>(ti)});
+  internalChunks_.insert(t.user - kChunkHeader);
+  t.chunks = 0;
+  t.bytes = 0;
+  for (const auto& e : t.entries) {
     ++t.chunks;
     t.bytes += e.second;
   }
@@ -140,7 +141,7 @@ void ArenaWalker::findKnownTcaches() {
   for (uint64_t user : O_.tcacheStructs) {
     std::string why;
     if (!tryTcache(user, "hint", false, &why) && why != "already known") {
-      globalSink_.add("tcache-hint-rejected", user, why);
+      globalLog_.add("tcache-hint-rejected", user, why);
     }
   }
   for (const Span& s : spans_) {
@@ -155,16 +156,15 @@ void ArenaWalker::findKnownTcaches() {
 bool ArenaWalker::checkHeuristicCandidates() {
   if (!L_.hasTcache()) return false;
   bool added = false;
-  size_t n = std::min(heuristicCandidates_.size(), kMaxHeuristicCandidates);
+  const size_t n = heuristicCandidates_.size();
   for (size_t i = 0; i < n; ++i) {
     std::string why;
     if (tryTcache(heuristicCandidates_[i], "scan", true, &why)) added = true;
   }
-  if (heuristicCandidates_.size() > n) {
-    globalSink_.add("tcache-scan-truncated", 0, "too many tcache-sized chunks to check them all");
+  if (heuristicCandidatesDropped_ > 0) {
+    globalLog_.add("tcache-scan-truncated", 0, "too many tcache-sized chunks to check them all");
   }
   heuristicCandidates_.clear();
-  if (added) labelMembers();
   return added;
 }
 

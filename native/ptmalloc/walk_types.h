@@ -1,10 +1,22 @@
 // Inputs and outputs of the arena walk, as plain C++ data. The binding turns
 // them into JS objects; tests and fuzzers use them directly.
+//
+// Nothing here grows with the number of chunks: totals, per-bin and per-size
+// aggregates (bounded), a heap map of a fixed number of cells, anomaly counts
+// with a few examples per kind. What needs chunk identity gets a ChunkMap
+// (1/64 of the heaps) or a ChunkSink that streams every chunk out.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "anomaly_log.h"
+#include "chunk_map.h"
+#include "chunk_sink.h"
+#include "memory/cancel_token.h"
+#include "residency.h"
 
 namespace arenascope {
 namespace ptmalloc {
@@ -18,8 +30,25 @@ struct WalkOptions {
   uint64_t globalMaxFast = 0;  // 0 = unknown
   bool withBins = false;
   bool withHistogram = false;
-  bool withChunks = false;
   bool withTcacheDetail = false;
+  // Join page residency (pagemap) per arena and estimate malloc_trim(0).
+  bool residency = false;
+  TrimRules trim;
+  // [heap] of the process (brk start and end, 0 when none): the main arena's
+  // residency covers it whole, and systrim can cut top only when top ends at it.
+  uint64_t brkStart = 0, brkEnd = 0;
+  // Heap map of one arena (its address; 0: none) in this many cells.
+  uint64_t heapMapArena = 0;
+  uint32_t heapMapCells = 0;
+  // Build a ChunkMap of every span (for the string scanner).
+  bool chunkMap = false;
+  // Every chunk streamed out as met (not owned; null: none).
+  ChunkSink* chunkSink = nullptr;
+  // Read an arena again when its walk found anomalies: those the second read
+  // does not confirm were torn reads of a moving heap, not corruption. Off
+  // when the target is frozen (nothing moves).
+  bool confirm = true;
+  CancelFlag cancel;
   uint32_t maxArenas = 4096;
   uint64_t maxChunksPerHeap = 1ull << 27;
   std::vector<uint64_t> tcacheStructs;  // user pointers of known tcache_perthread_structs
@@ -33,12 +62,6 @@ struct MpValues {
   int64_t hpPagesize = -1, thpPagesize = -1, hpFlags = -1, maxTotalMem = -1;
   int64_t tcacheBins = -1, tcacheMaxBytes = -1, tcacheCount = -1, tcacheUnsortedLimit = -1;
   bool readable = false;
-};
-
-struct Anomaly {
-  std::string kind;
-  uint64_t address;
-  std::string detail;
 };
 
 struct CountBytes {
@@ -90,6 +113,21 @@ struct HistogramRow {
   uint64_t inUseChunks = 0, inUseBytes = 0, freeChunks = 0, freeBytes = 0;
 };
 
+// What the walk met that did not add up, after the re-read when there was one.
+struct AnomalyReport {
+  std::vector<Anomaly> examples;     // a few per kind, root causes first
+  std::vector<AnomalyCount> counts;  // every one, by kind, root causes first
+  uint64_t total = 0;
+  // Seen on the first read only: the heap moved under it (torn reads).
+  std::vector<AnomalyCount> tornCounts;
+  uint64_t torn = 0;
+};
+
+struct HeapMapReport {
+  uint64_t cellBytes = 0;
+  std::vector<double> bytes;  // used, free, top bytes per cell
+};
+
 struct ArenaReport {
   uint64_t address = 0;
   bool main = false;
@@ -109,39 +147,27 @@ struct ArenaReport {
   std::vector<BinReport> bins;
   std::vector<TcacheReport> tcaches;
   std::vector<HistogramRow> histogram;
-  std::vector<Anomaly> anomalies;
-  uint64_t anomaliesSuppressed = 0;
+  AnomalyReport anomalies;
   bool approximate = false;
-};
-
-// Chunk table record states (24-byte packed records in the JS Buffer).
-enum ChunkState : uint8_t {
-  kStateInUse = 0,
-  kStateFreeInBin = 1,
-  kStateFastbin = 2,
-  kStateTcache = 3,
-  kStateTop = 4,
-  kStateInternal = 5,
-  kStateFreeUnlisted = 6,
-};
-
-struct ChunkRecord {
-  uint64_t start;
-  uint64_t size;
-  uint32_t arenaIndex;
-  uint8_t state;
+  bool hasResidency = false;
+  ResidencyTotals residency;
+  bool hasHeapMap = false;
+  HeapMapReport heapMap;
 };
 
 struct WalkResult {
   MpValues mp;
   uint64_t heapMaxSize = 0;
   std::vector<ArenaReport> arenas;
-  std::vector<ChunkRecord> chunks;  // withChunks only, sorted by start
-  std::vector<Anomaly> anomalies;
-  uint64_t anomaliesSuppressed = 0;
+  AnomalyReport anomalies;  // the ring, discovery, tcache structs: not one arena's
   uint64_t readBytes = 0;
+  // The largest the walk's own memory got (buffers, maps, caches), in bytes:
+  // what must not grow with the chunk count.
+  uint64_t memoryBytes = 0;
   bool ringClosed = false;
   bool approximate = false;
+  std::unique_ptr<ChunkMap> chunkMap;  // options.chunkMap only
+  uint64_t chunksStreamed = 0;         // options.chunkSink only
 };
 
 }  // namespace ptmalloc

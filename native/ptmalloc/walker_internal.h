@@ -7,35 +7,22 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
+#include "anomaly_log.h"
+#include "bin_hash.h"
 #include "chunk_format.h"
-#include "label_map.h"
+#include "heap_cells.h"
 #include "malloc_layout.h"
+#include "member_map.h"
+#include "residency.h"
 #include "span_reader.h"
 #include "walk_types.h"
+#include "window_reader.h"
 
 namespace arenascope {
 namespace ptmalloc {
-
-// What a free list says a chunk is.
-enum MemberLabel : uint8_t {
-  kLabelNone = 0,
-  kLabelFast,
-  kLabelUnsorted,
-  kLabelSmall,
-  kLabelLarge,
-  kLabelTcache,
-  kLabelInternal,  // the chunk holding a tcache_perthread_struct
-};
-
-struct Member {
-  uint64_t addr;  // chunk header address
-  uint64_t size;  // chunksize as read by the list walk
-  uint8_t label;
-  uint16_t bin;
-  uint32_t owner;  // arena index (bins) or tcache index (tcache members)
-};
 
 // A stretch of arena memory walked chunk by chunk: a heap of a non-main
 // arena, or a segment of the main arena.
@@ -43,43 +30,34 @@ struct Span {
   uint64_t start = 0;       // first byte counted in system_mem
   uint64_t end = 0;         // one past the last byte
   uint64_t firstChunk = 0;  // start + heap_info + malloc_state + padding
+  uint64_t mprotectEnd = 0;  // end of what can be resident (heap_info.mprotect_size)
   uint32_t arena = 0;
   uint32_t heapReport = 0;  // index into the arena's heaps[]
   bool holdsTop = false;
   bool retiredHeap = false;  // non-main heap that no longer holds top
 };
 
-// Bounded anomaly list: the first kMaxDetailed are kept, the rest counted.
-class AnomalySink {
- public:
-  static constexpr size_t kMaxDetailed = 256;
-  AnomalySink(std::vector<Anomaly>* list, uint64_t* suppressed) : list_(list), suppressed_(suppressed) {}
-  void add(const char* kind, uint64_t address, std::string detail) {
-    if (list_->size() < kMaxDetailed) {
-      list_->push_back({kind, address, std::move(detail)});
-    } else {
-      ++*suppressed_;
-    }
-  }
-
- private:
-  std::vector<Anomaly>* list_;
-  uint64_t* suppressed_;
-};
-
 struct ArenaWork {
   ArenaReport report;
-  std::map<std::pair<int, unsigned>, BinReport> binDetail;  // (kind, index) -> list-derived totals
+  std::map<std::pair<int, unsigned>, BinReport> binDetail;  // (kind, index) -> totals
   std::vector<uint8_t> state;  // malloc_state as read before the walk
-  AnomalySink sink;
-  // Exact-size histogram: direct slots for sizes below kHistDirect, a map above.
+  AnomalyLog log;
+  // What discovery (the ring, the heap chain, main-arena segments) found
+  // before any chunk walk: every walk of the arena starts from it again.
+  AnomalyLog discoveryLog;
+  // Members the explicit list walks named in this arena (for the chunk walk's
+  // check that it met them all).
+  uint64_t members = 0;
+  BinHashes binHashes;
+  // Exact-size histogram: direct slots for sizes below kHistDirect, a map
+  // above, bounded by kHistLargeMax distinct sizes (the rest in one row).
   static constexpr uint64_t kHistDirect = 1u << 16;
+  static constexpr size_t kHistLargeMax = 4096;
   std::vector<HistogramRow> histSmall;
   std::map<uint64_t, HistogramRow> histLarge;
-  // Anomaly counts before the chunk walk, so a second walk can replace the first.
-  size_t anomaliesBeforeWalk = 0;
-  uint64_t suppressedBeforeWalk = 0;
-  ArenaWork() : sink(&report.anomalies, &report.anomaliesSuppressed) {}
+  HistogramRow histOverflow;
+  HeapCells cells;
+  ArenaWork() = default;
   ArenaWork(const ArenaWork&) = delete;
   ArenaWork& operator=(const ArenaWork&) = delete;
 };
@@ -90,6 +68,8 @@ struct TcacheFound {
   std::vector<uint32_t> counts;
   std::vector<uint8_t> image;  // struct bytes as read (for the after-walk comparison)
   uint64_t chunks = 0, bytes = 0;
+  uint32_t arena = UINT32_MAX;  // the arena whose heap holds it
+  std::vector<std::pair<uint64_t, uint64_t>> entries;  // (chunk, size), bounded by tcache_count x bins
 };
 
 inline uint64_t loadU64(const uint8_t* p) {
@@ -143,8 +123,13 @@ class ArenaWalker {
   void discoverHeaps(uint32_t arenaIndex);
   void discoverNonMainHeaps(uint32_t arenaIndex);
   void discoverMainSegments(uint32_t arenaIndex);
+  void walkArena(uint32_t arenaIndex);
+  void resetArena(uint32_t arenaIndex);
+  void listArena(uint32_t arenaIndex);
+  void confirmArena(uint32_t arenaIndex);
   void finishArena(uint32_t arenaIndex);
-  void compareAfter(uint32_t arenaIndex);
+  bool compareAfter(uint32_t arenaIndex);
+  void noteMemory();
   // main_segments.cc
   struct Segment {
     uint64_t start, end;
@@ -155,38 +140,49 @@ class ArenaWalker {
   bool findSegmentBelow(uint64_t target, bool targetIsChunk, uint64_t budget, uint64_t* start);
   // free_lists.cc
   void walkFastbins(uint32_t arenaIndex);
-  void walkBins(uint32_t arenaIndex);
+  void walkUnsorted(uint32_t arenaIndex);
+  void initBinHashes(uint32_t arenaIndex);
+  void checkBinHashes(uint32_t arenaIndex);
+  void walkBinExplicitly(uint32_t arenaIndex, unsigned bin);
   int arenaSpanOf(uint64_t addr, uint64_t len) const;
   BinReport& binReport(uint32_t arenaIndex, BinKind kind, unsigned index);
+  void addMember(uint32_t arenaIndex, uint64_t chunk, uint8_t label);
   // tcache_finder.cc
   void findKnownTcaches();
   bool tryTcache(uint64_t user, const char* foundBy, bool strict, std::string* why);
-  void addTcacheMembers(size_t tcacheIndex, const std::vector<std::pair<uint64_t, uint64_t>>& entries);
+  void addTcacheMembers(size_t tcacheIndex);
   bool checkHeuristicCandidates();
   void reportTcaches();
   // chunk_walk.cc
-  void labelMembers();
-  void walkAllSpans();
   void walkSpan(const Span& span);
-  void resetWalkTotals();
+  void checkMembersMet(uint32_t arenaIndex);
 
-  AnomalySink& globalSink() { return globalSink_; }
+  AnomalyLog& globalLog() { return globalLog_; }
 
   CountingSource src_;
   const MallocLayout& L_;
   const WalkOptions& O_;
   WalkResult result_;
-  AnomalySink globalSink_;
+  AnomalyLog globalLog_;
   SpanReader mem_;
+  WindowReader window_;
   std::vector<std::unique_ptr<ArenaWork>> arenas_;
   std::vector<Span> spans_;  // sorted by start once discovery is done
-  std::vector<Member> members_;  // in discovery order
-  size_t membersLabeled_ = 0;    // members_[0, membersLabeled_) are in labels_
-  LabelMap labels_;
+  MemberMap members_;
+  std::unordered_set<uint64_t> internalChunks_;  // tcache_perthread_struct chunks
   std::vector<TcacheFound> tcaches_;
-  std::vector<uint64_t> heuristicCandidates_;  // user pointers
+  // In-use chunks of the tcache struct's size, to check as tcaches after the
+  // walk: user pointers, at most kMaxHeuristicCandidates (the rest counted).
+  static constexpr size_t kMaxHeuristicCandidates = 1u << 16;
+  std::vector<uint64_t> heuristicCandidates_;
+  uint64_t heuristicCandidatesDropped_ = 0;
   uint64_t heapMax_ = kDefaultHeapMax;
   uint64_t tcacheCountLimit_ = 0;
+  // Where chunks are streamed (options.chunkSink during an arena's first walk only).
+  ChunkSink* sink_ = nullptr;
+  // Residency: the states of the span being walked.
+  std::vector<uint8_t> pageStates_;
+  SpanResidency spanResidency_;
 };
 
 }  // namespace ptmalloc

@@ -4,9 +4,9 @@
 
 namespace arenascope {
 
-BlockPlanner::BlockPlanner(const std::vector<ScanRange>* ranges, const ChunkTable* table, ChunkFilter filter,
+BlockPlanner::BlockPlanner(const std::vector<ScanRange>* ranges, const ChunkMap* map, ChunkFilter filter,
                            size_t blockSize)
-    : cursor_(ranges, table, filter), blockSize_(blockSize) {}
+    : cursor_(ranges, map, filter), blockSize_(blockSize) {}
 
 bool BlockPlanner::next(PlannedBlock* out) {
   for (;;) {

@@ -29,7 +29,7 @@ struct PlannedBlock {
 // read unless a block already covers them.
 class BlockPlanner {
  public:
-  BlockPlanner(const std::vector<ScanRange>* ranges, const ChunkTable* table, ChunkFilter filter, size_t blockSize);
+  BlockPlanner(const std::vector<ScanRange>* ranges, const ChunkMap* map, ChunkFilter filter, size_t blockSize);
   bool next(PlannedBlock* out);
 
  private:

@@ -6,15 +6,14 @@
 
 namespace arenascope {
 
-bool chunkPassesFilter(uint8_t state, ChunkFilter filter) {
+bool chunkPassesFilter(uint8_t mark, ChunkFilter filter) {
   switch (filter) {
     case ChunkFilter::kAll:
       return true;
     case ChunkFilter::kLive:
-      return state == kStateInUse;
+      return mark == kMarkLive;
     case ChunkFilter::kFree:
-      return state == kStateFreeInBin || state == kStateFastbin || state == kStateTcache || state == kStateTop ||
-             state == kStateFreeUnlisted;
+      return mark == kMarkFree;
   }
   return false;
 }
@@ -25,8 +24,8 @@ std::vector<ScanRange> normalizeRanges(std::vector<ScanRange> ranges) {
   return ranges;
 }
 
-SegmentCursor::SegmentCursor(const std::vector<ScanRange>* ranges, const ChunkTable* table, ChunkFilter filter)
-    : ranges_(ranges), table_(table), filter_(table ? filter : ChunkFilter::kAll) {}
+SegmentCursor::SegmentCursor(const std::vector<ScanRange>* ranges, const ChunkMap* map, ChunkFilter filter)
+    : ranges_(ranges), index_(map), filter_(map ? filter : ChunkFilter::kAll) {}
 
 bool SegmentCursor::next(ScanSegment* out) {
   const std::vector<ScanRange>& ranges = *ranges_;
@@ -36,35 +35,36 @@ bool SegmentCursor::next(ScanSegment* out) {
     *out = {r.start, r.end, r.end};
     return true;
   }
-  const ChunkTable& table = *table_;
-  while (range_ < ranges.size() && chunk_ < table.size()) {
-    const ChunkRecord& rec = table[chunk_];
-    if (!chunkPassesFilter(rec.state, filter_)) {
-      ++chunk_;
-      continue;
-    }
-    const uint64_t spanStart = ChunkTable::userStart(rec);
-    const uint64_t spanEnd = ChunkTable::userEnd(rec);
+  while (range_ < ranges.size()) {
     const ScanRange& r = ranges[range_];
-    if (spanEnd <= r.start || spanEnd <= spanStart) {
-      ++chunk_;
-      continue;
+    ChunkRef c;
+    bool have = false;
+    if (!started_) {
+      started_ = true;
+      // A chunk whose user data reaches into the range may start up to 16
+      // bytes plus its size before it: begin at the chunk holding
+      // r.start - 16 (its data may end past r.start), then go on from there.
+      const uint64_t from = r.start >= 16 ? r.start - 16 : 0;
+      cursor_ = from;
+      if (index_.containing(from, &c)) {
+        have = true;
+        cursor_ = c.start + 16;
+      }
     }
-    if (spanStart >= r.end) {
-      ++range_;
-      continue;
+    if (!have) {
+      if (!index_.next(cursor_, r.end, &c)) {
+        ++range_;
+        started_ = false;
+        continue;
+      }
+      cursor_ = c.start + 16;  // the next start is past this one (MINSIZE is 0x20)
     }
-    // Overlapping records (a corrupt walk) must not make a byte count twice.
-    uint64_t s = std::max({spanStart, r.start, lastEnd_});
-    uint64_t e = std::min(spanEnd, r.end);
-    uint64_t rangeEnd = r.end;
-    if (spanEnd <= r.end) {
-      ++chunk_;
-    } else {
-      ++range_;
-    }
+    if (!chunkPassesFilter(c.mark, filter_)) continue;
+    // Overlapping ranges were merged; lastEnd_ keeps a byte from counting twice.
+    const uint64_t s = std::max({c.userStart(), r.start, lastEnd_});
+    const uint64_t e = std::min(c.userEnd(), r.end);
     if (s < e) {
-      *out = {s, e, rangeEnd};
+      *out = {s, e, r.end};
       lastEnd_ = e;
       return true;
     }

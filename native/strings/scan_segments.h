@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "chunk_table.h"
+#include "chunk_index.h"
 
 namespace arenascope {
 
@@ -16,12 +16,12 @@ struct ScanRange {
   uint64_t end;
 };
 
-// live = chunks handed to the program (kInUse). free = memory malloc holds
-// for reuse (bins, fastbins, tcache, top). Internal chunks (tcache and arena
-// bookkeeping) are in neither.
+// live = chunks handed to the program (kMarkLive). free = memory malloc holds
+// for reuse (bins, fastbins, tcache, top, on no list: kMarkFree). Internal
+// chunks (the tcache struct) and fenceposts are in neither.
 enum class ChunkFilter { kAll, kLive, kFree };
 
-bool chunkPassesFilter(uint8_t state, ChunkFilter filter);
+bool chunkPassesFilter(uint8_t mark, ChunkFilter filter);
 
 // Sorted by start, overlapping ranges merged (so no byte is scanned twice),
 // empty ones dropped. Ranges that merely touch stay separate: each range is
@@ -35,7 +35,7 @@ struct ScanSegment {
 };
 
 // Yields segments in increasing address order, disjoint. With kAll (or no
-// table) the segments are the ranges themselves; otherwise each is a range
+// chunk map) the segments are the ranges themselves; otherwise each is a range
 // intersected with the user data [chunk+0x10, chunk+size+8) of a matching
 // chunk. Free chunks are scanned from +0x10 like live ones although their
 // first 16 (large bins: 32) bytes hold fd/bk links or the tcache next/key
@@ -43,15 +43,16 @@ struct ScanSegment {
 // not change what the rest of the old allocation's text looks like.
 class SegmentCursor {
  public:
-  SegmentCursor(const std::vector<ScanRange>* ranges, const ChunkTable* table, ChunkFilter filter);
+  SegmentCursor(const std::vector<ScanRange>* ranges, const ChunkMap* map, ChunkFilter filter);
   bool next(ScanSegment* out);
 
  private:
   const std::vector<ScanRange>* ranges_;
-  const ChunkTable* table_;
+  ChunkIndex index_;
   ChunkFilter filter_;
   size_t range_ = 0;
-  size_t chunk_ = 0;
+  bool started_ = false;  // the chunk straddling the current range's start was looked at
+  uint64_t cursor_ = 0;   // where the next chunk start is looked for
   uint64_t lastEnd_ = 0;
 };
 

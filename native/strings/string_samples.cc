@@ -17,7 +17,7 @@ uint64_t StringSampler::next() {
 }
 
 void StringSampler::offer(uint64_t address, const char* text, size_t len, uint64_t length, StringEncoding encoding,
-                          int64_t chunkIndex) {
+                          const ChunkRef* chunk) {
   ++seen_;
   if (capacity_ == 0) return;
   size_t slot;
@@ -34,7 +34,8 @@ void StringSampler::offer(uint64_t address, const char* text, size_t len, uint64
   s.text.assign(text, len);
   s.length = length;
   s.encoding = encoding;
-  s.chunkIndex = chunkIndex;
+  s.hasChunk = chunk != nullptr;
+  s.chunk = chunk ? *chunk : ChunkRef{};
 }
 
 std::vector<StringSample> StringSampler::sortedByAddress() const {

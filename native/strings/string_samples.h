@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "chunk_index.h"
 #include "string_runs.h"
 
 namespace arenascope {
@@ -18,15 +19,17 @@ struct StringSample {
   std::string text;     // first kMaxKeptChars characters
   uint64_t length;      // whole length in characters
   StringEncoding encoding;
-  int64_t chunkIndex;   // record in the chunk table, or -1
+  bool hasChunk = false;  // the chunk map named the chunk holding it
+  ChunkRef chunk;
 };
 
 class StringSampler {
  public:
   explicit StringSampler(size_t capacity, uint64_t seed = 0x5eed5eed5eed5eedull);
 
+  // chunk: the chunk holding the string, or null.
   void offer(uint64_t address, const char* text, size_t len, uint64_t length, StringEncoding encoding,
-             int64_t chunkIndex);
+             const ChunkRef* chunk);
 
   // Samples ordered by address.
   std::vector<StringSample> sortedByAddress() const;

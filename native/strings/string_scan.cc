@@ -66,8 +66,8 @@ class BlockStream {
   size_t hole_ = 0;
 };
 
-uint64_t totalSegmentBytes(const std::vector<ScanRange>& ranges, const ChunkTable* table, ChunkFilter filter) {
-  SegmentCursor cursor(&ranges, table, filter);
+uint64_t totalSegmentBytes(const std::vector<ScanRange>& ranges, const ChunkMap* map, ChunkFilter filter) {
+  SegmentCursor cursor(&ranges, map, filter);
   ScanSegment seg;
   uint64_t total = 0;
   while (cursor.next(&seg)) total += seg.end - seg.start;
@@ -76,22 +76,22 @@ uint64_t totalSegmentBytes(const std::vector<ScanRange>& ranges, const ChunkTabl
 }  // namespace
 
 StringScanResult scanStrings(MemorySource& source, std::mutex& sourceLock, const std::vector<ScanRange>& ranges,
-                             const ChunkTable* table, StringGrep* grep, const StringScanOptions& options,
+                             const ChunkMap* map, StringGrep* grep, const StringScanOptions& options,
                              const ScanProgressFn& progress) {
   StringScanResult out;
-  out.bytesTotal = totalSegmentBytes(ranges, table, options.filter);
+  out.bytesTotal = totalSegmentBytes(ranges, map, options.filter);
 
-  auto tally = std::make_unique<StringTally>(options.maxDistinct, options.maxDistinctBytes, options.samples, table, grep);
+  auto tally = std::make_unique<StringTally>(options.maxDistinct, options.maxDistinctBytes, options.samples, map, grep);
   std::vector<std::unique_ptr<RunScanner>> owned;
   std::vector<RunScanner*> scanners;
   if (options.ascii) owned.push_back(std::make_unique<RunScanner>(StringEncoding::kAscii, options.minChars, tally.get()));
   if (options.utf16) owned.push_back(std::make_unique<RunScanner>(StringEncoding::kUtf16le, options.minChars, tally.get()));
   for (auto& s : owned) scanners.push_back(s.get());
 
-  BlockReader reader(source, sourceLock, BlockPlanner(&ranges, table, options.filter, options.blockSize),
+  BlockReader reader(source, sourceLock, BlockPlanner(&ranges, map, options.filter, options.blockSize),
                      options.blockSize, kScanPadding, options.ascii);
   BlockStream stream(reader, scanners);
-  SegmentCursor cursor(&ranges, table, options.filter);
+  SegmentCursor cursor(&ranges, map, options.filter);
   ScanSegment seg;
   uint64_t lastReport = 0;
   while (cursor.next(&seg)) {
@@ -102,6 +102,7 @@ StringScanResult scanStrings(MemorySource& source, std::mutex& sourceLock, const
       // Steps end on block multiples, like reads: an odd split would cut a
       // UTF-16 unit in two.
       uint64_t step = std::min<uint64_t>(seg.end, (at / options.blockSize + 1) * options.blockSize);
+      throwIfCanceled(options.cancel);
       stream.scan(at, step, &out);
       at = step;
       uint64_t done = out.bytesScanned + out.holeBytes;

@@ -3,7 +3,7 @@
 //
 // Memory does not grow with the scanned size: one block buffer, the bounded
 // histogram, the sample reservoir and per-chunk-size totals (bounded by the
-// chunk table the caller passed in).
+// chunk map the caller passed in).
 #pragma once
 
 #include <cstddef>
@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "memory/cancel_token.h"
 #include "memory/memory_source.h"
 #include "scan_segments.h"
 #include "string_grep.h"
@@ -32,6 +33,8 @@ struct StringScanOptions {
   ChunkFilter filter = ChunkFilter::kAll;
   // Read granularity; blocks end on multiples of it. A power of two.
   size_t blockSize = 1u << 20;
+  // Set by the caller to stop the scan (ECANCELED); polled once a block.
+  CancelFlag cancel;
 };
 
 struct SizeClassTotal {
@@ -75,10 +78,10 @@ struct StringScanResult {
 using ScanProgressFn = std::function<void(uint64_t bytesDone, uint64_t bytesTotal)>;
 
 // Throws SourceError when the source fails as a whole (process gone, no
-// permission). ranges must come from normalizeRanges(). table and grep may be
-// null; the table must outlive the call.
+// permission). ranges must come from normalizeRanges(). map and grep may be
+// null; the map must outlive the call.
 StringScanResult scanStrings(MemorySource& source, std::mutex& sourceLock, const std::vector<ScanRange>& ranges,
-                             const ChunkTable* table, StringGrep* grep, const StringScanOptions& options,
+                             const ChunkMap* map, StringGrep* grep, const StringScanOptions& options,
                              const ScanProgressFn& progress);
 
 }  // namespace arenascope

@@ -4,9 +4,9 @@
 
 namespace arenascope {
 
-StringTally::StringTally(size_t maxDistinct, size_t maxDistinctBytes, size_t samples, const ChunkTable* table,
+StringTally::StringTally(size_t maxDistinct, size_t maxDistinctBytes, size_t samples, const ChunkMap* map,
                          StringGrep* grep)
-    : table_(table), grep_(grep), histogram_(maxDistinct, maxDistinctBytes), sampler_(samples) {}
+    : attribute_(map != nullptr), grep_(grep), histogram_(maxDistinct, maxDistinctBytes), sampler_(samples), index_{ChunkIndex(map), ChunkIndex(map)} {}
 
 void StringTally::onRun(const StringRun& run) {
   if (run.encoding == StringEncoding::kUtf16le) {
@@ -40,22 +40,22 @@ void StringTally::count(const StringRun& run, const char* text, uint64_t hash) {
   ++stringsFound_;
   stringBytes_ += bytes;
   histogram_.add(text, len, hash, run.encoding, bytes, run.fullChars > len);
-  int64_t chunk = -1;
-  if (table_) {
-    chunk = table_->locate(run.address, &locateHint_[static_cast<size_t>(run.encoding)]);
-    if (chunk >= 0) {
-      const ChunkRecord& rec = (*table_)[static_cast<size_t>(chunk)];
-      StringTotals& sc = bySizeClass_[rec.size];
+  ChunkRef chunk;
+  bool found = false;
+  if (attribute_) {
+    found = index_[static_cast<size_t>(run.encoding)].locate(run.address, &chunk);
+    if (found) {
+      StringTotals& sc = bySizeClass_[chunk.size()];
       sc.stringBytes += bytes;
       ++sc.strings;
-      StringTotals& ar = byArena_[rec.arenaIndex];
+      StringTotals& ar = byArena_[chunk.arena];
       ar.stringBytes += bytes;
       ++ar.strings;
     } else {
       unattributedBytes_ += bytes;
     }
   }
-  sampler_.offer(run.address, text, len, run.fullChars, run.encoding, chunk);
+  sampler_.offer(run.address, text, len, run.fullChars, run.encoding, found ? &chunk : nullptr);
 }
 
 }  // namespace arenascope

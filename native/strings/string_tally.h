@@ -7,7 +7,7 @@
 #include <map>
 #include <unordered_map>
 
-#include "chunk_table.h"
+#include "chunk_index.h"
 #include "string_grep.h"
 #include "string_histogram.h"
 #include "string_runs.h"
@@ -22,8 +22,8 @@ struct StringTotals {
 
 class StringTally : public RunSink {
  public:
-  StringTally(size_t maxDistinct, size_t maxDistinctBytes, size_t samples, const ChunkTable* table,
-              StringGrep* grep);
+  // map: the walker's chunk map, for attribution (null: none).
+  StringTally(size_t maxDistinct, size_t maxDistinctBytes, size_t samples, const ChunkMap* map, StringGrep* grep);
 
   void onRun(const StringRun& run) override;
   void flush() override;
@@ -38,7 +38,7 @@ class StringTally : public RunSink {
   uint64_t grepRejected() const { return grepRejected_; }
 
  private:
-  const ChunkTable* table_;
+  bool attribute_;
   StringGrep* grep_;
   StringHistogram histogram_;
   StringSampler sampler_;
@@ -50,7 +50,9 @@ class StringTally : public RunSink {
   uint64_t grepRejected_ = 0;
   void count(const StringRun& run, const char* text, uint64_t hash);
 
-  size_t locateHint_[2] = {0, 0};  // one cursor per encoding: each scanner reports in address order
+  // One index per encoding: each scanner reports in address order, and the
+  // index keeps the last chunk it found.
+  ChunkIndex index_[2];
   char decoded_[kMaxKeptChars];
   // ASCII runs wait here in small batches: their hash-table slots are
   // prefetched when they arrive and probed when the batch is flushed, so the

@@ -9,6 +9,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   arenascope::InitProductionModules(env, exports);
   arenascope::InitTestingArenasModule(env, exports);
   arenascope::InitTestingFailuresModule(env, exports);
+  arenascope::InitTestingSourcesModule(env, exports);
+  arenascope::InitTestingResidencyModule(env, exports);
   return exports;
 }
 

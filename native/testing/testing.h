@@ -12,5 +12,9 @@ namespace arenascope {
 void InitTestingArenasModule(Napi::Env env, Napi::Object exports);
 // failingSource, errorCodes, leakCheck (testing_failures.cc).
 void InitTestingFailuresModule(Napi::Env env, Napi::Object exports);
+// changingImage (testing_sources.cc).
+void InitTestingSourcesModule(Napi::Env env, Napi::Object exports);
+// spanResidency (testing_residency.cc).
+void InitTestingResidencyModule(Napi::Env env, Napi::Object exports);
 
 }  // namespace arenascope

@@ -54,10 +54,11 @@ export const harnesses = {
   strings: {
     // written with the scanner (native/strings): counts checked against a byte-at-a-time scanner
     harness: 'native/fuzz/strings_scan_fuzz.cc',
-    sources: ['native/memory', 'native/strings'],
+    // chunk_map.cc: the walker's chunk map the scanner reads
+    sources: ['native/memory', 'native/strings', 'native/ptmalloc/chunk_map.cc'],
     defines: ['ARENASCOPE_LIBFUZZER'],
     maxLen: 16384,
-    about: 'scanStrings with random options, segments, chunk tables and grep against a naive scanner',
+    about: 'scanStrings with random options, segments, chunk maps and grep against a naive scanner',
   },
   grep: {
     harness: 'native/fuzz/fuzz_grep.cc',
@@ -114,6 +115,10 @@ function findClang() {
 function sourcesOf(spec) {
   const files = [spec.harness];
   for (const dir of spec.sources) {
+    if (dir.endsWith('.cc')) {
+      files.push(dir); // one file of another module
+      continue;
+    }
     for (const f of readdirSync(join(root, dir)).sort()) if (f.endsWith('.cc')) files.push(join(dir, f));
   }
   return files;

@@ -160,6 +160,26 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('chunks')
+    .description('Every chunk of every arena (or of one) as NDJSON on stdout, streamed as the walk meets them: arena, address, size, state')
+    .argument('<pid>', 'process id', parsePid)
+    .option('--arena <addr>', 'only the chunks of the arena at ADDR')
+    .option('--freeze', 'stop the target (ptrace) during the walk for an exact list')
+    .option('--no-debuginfo', 'ignore debug symbols: locate main_arena and mp_ symbol-free')
+    .option('--read-swapped', 'also read pages the target has in swap (this swaps them back in); by default they are counted and skipped')
+    .addHelpText(
+      'after',
+      examples([
+        'arenascope chunks 1234 | head',
+        "arenascope chunks 1234 --arena 0x7fd488000030 | jq -r 'select(.state==\"in-use\") | .size' | sort -n | uniq -c",
+      ]) + '\nStates: in-use, internal (malloc\'s own tcache struct), fastbin, tcache, unsorted, small-bin, large-bin, top.\n',
+    )
+    .action(async (pid: number, opts) => {
+      const { runChunks } = await import('../commands/chunks.js');
+      await runChunks(pid, opts);
+    });
+
+  program
     .command('report')
     .description(
       'Explain the RSS line by line (adds up exactly to smaps Rss), estimate what malloc_trim(0) would return now, ' +

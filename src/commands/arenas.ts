@@ -1,6 +1,7 @@
 // `arenascope arenas <pid>`: every glibc arena, exact, without debug symbols.
 import { freeBytes, readMallocSnapshot } from '../engine/malloc.js';
 import type { ArenaSnapshot, LocatedBy, MallocSnapshot } from '../model/snapshot.js';
+import { anomaliesJson, anomalyLines } from '../output/anomalies.js';
 import { readsNote } from '../output/readsNote.js';
 import { formatBytes, hex } from '../util/format.js';
 import { renderTable } from '../util/table.js';
@@ -34,7 +35,7 @@ function arenaJson(a: ArenaSnapshot) {
     rss: a.rss,
     identityHolds: a.identityHolds,
     approximate: a.approximate,
-    anomalies: a.anomalies.map((x) => ({ ...x, address: x.address === null ? null : hex(x.address) })),
+    ...anomaliesJson(a.anomalies),
     ...(a.bins ? { bins: a.bins } : {}),
     ...(a.tcaches ? { tcaches: a.tcaches.map((t) => ({ ...t, address: hex(t.address) })) } : {}),
     ...(a.histogram ? { histogram: a.histogram } : {}),
@@ -54,7 +55,7 @@ export function arenasJson(s: MallocSnapshot) {
     params: s.params,
     arenas: s.arenas.map(arenaJson),
     totals: s.totals,
-    anomalies: s.anomalies.map((x) => ({ ...x, address: x.address === null ? null : hex(x.address) })),
+    ...anomaliesJson(s.anomalies),
     freeze: s.freeze,
     reads: s.reads,
   };
@@ -72,7 +73,7 @@ function renderText(s: MallocSnapshot, opts: ArenasOptions): string {
     { header: 'Free', value: (a) => formatBytes(freeBytes(a)), align: 'right' },
     { header: 'Top', value: (a) => formatBytes(a.top.size), align: 'right' },
     { header: 'Threads', value: (a) => (a.attachedThreads === null ? '-' : String(a.attachedThreads)), align: 'right' },
-    { header: 'Anomalies', value: (a) => (a.anomalies.length ? String(a.anomalies.length) : ''), align: 'right' },
+    { header: 'Anomalies', value: (a) => (a.anomalies.total ? String(a.anomalies.total) : ''), align: 'right' },
   ]);
   const t = s.totals;
   const p = s.params;
@@ -89,10 +90,9 @@ function renderText(s: MallocSnapshot, opts: ArenasOptions): string {
   ];
   const note = readsNote(s.reads);
   if (note) lines.push(note);
-  if (rows.some((a) => a.approximate)) lines.push('~ arena changed while it was read (lock held); numbers approximate. Use --freeze for an exact snapshot.');
-  for (const a of rows) {
-    for (const an of a.anomalies.slice(0, 5)) lines.push(`anomaly in ${hex(a.address)}: ${an.kind}${an.address !== null ? ` at ${hex(an.address)}` : ''}: ${an.detail}`);
-  }
+  if (rows.some((a) => a.approximate && a.anomalies.torn.total === 0)) lines.push('~ arena changed while it was read (lock held); numbers approximate. Use --freeze for an exact snapshot.');
+  lines.push(...anomalyLines('the arena ring', s.anomalies));
+  for (const a of rows) lines.push(...anomalyLines(hex(a.address), a.anomalies));
   if (opts.bins) {
     for (const a of rows) {
       if (!a.bins?.length && !a.tcaches?.length) continue;

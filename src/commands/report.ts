@@ -2,12 +2,12 @@
 // would return, and advises with the numbers behind each claim.
 // buildReport() is also what the TUI overview runs for its advice (src/tui/sampling/useAdvice.ts).
 import { advise, type Advice, type AdviceInput } from '../analysis/advice.js';
-import { engineChunkData, layoutsFromSnapshot, type ArenaChunkData, type ChunkTableSource } from '../analysis/arenaData.js';
+import { layoutsFromSnapshot } from '../analysis/arenaLayouts.js';
 import { buildContext, defaultArenaLimit, isGlibcMalloc, type EffectiveParams, type ReportContext } from '../analysis/context.js';
 import { compareNmtWithRss, findLibjvm, inspectJvm, type JavaHeap, type JvmFlags, type NmtSummary, type NmtVersusRss } from '../analysis/jvm.js';
-import { analyzeResidency, sumResidency, type ArenaResidency } from '../analysis/residency.js';
+import { residencyRows, sumResidency, type ArenaLayout, type ArenaResidency } from '../analysis/residency.js';
 import { regionsToSplit, rssBreakdown, type BreakdownLine } from '../analysis/rssBreakdown.js';
-import { sampleProcessWithChunks } from '../engine/sample.js';
+import { sampleProcess } from '../engine/sample.js';
 import { detectAllocatorForPid } from '../glibc/allocator.js';
 import type { AllocatorInfo, ProcessSnapshot, ReadSummary } from '../model/snapshot.js';
 import { readsNote } from '../output/readsNote.js';
@@ -24,13 +24,10 @@ export interface ReportOptions {
   /** Run jcmd against a JVM with NMT on (attach API). Default true. */
   attach?: boolean;
   jcmdTimeoutMs?: number;
-  /** A snapshot already taken (tests pass their own), with its chunk table when it asked for one. */
+  /** A snapshot already taken (tests pass their own): its arenas carry residency when it was asked for. */
   snapshot?: ProcessSnapshot;
-  chunkTable?: Buffer | null;
   /** Stop the target (ptrace) during the arena walk, for an exact snapshot. */
   freeze?: boolean;
-  /** Chunk-level arena data; defaults to the arena engine's chunk table. */
-  chunkSource?: ChunkTableSource;
   /** Read swapped-out pages (swapping them in); by default they are not read. */
   readSwapped?: boolean;
 }
@@ -107,8 +104,8 @@ function targetIds(snapshot: ProcessSnapshot): { uid: number; gid: number } {
   return { uid, gid };
 }
 
-function arenaReport(ctx: ReportContext, rows: ArenaResidency[] | null, data: ArenaChunkData | null): ArenaReport | null {
-  if (rows && data) {
+function arenaReport(ctx: ReportContext, rows: ArenaResidency[] | null, source: string | null): ArenaReport | null {
+  if (rows && source) {
     const t = sumResidency(rows);
     return {
       count: rows.length,
@@ -119,7 +116,7 @@ function arenaReport(ctx: ReportContext, rows: ArenaResidency[] | null, data: Ar
       freeResident: t.freeResident,
       reclaimable: t.reclaimable,
       reclaimableWithoutConsolidation: rows.reduce((s, r) => s + r.reclaimableWithoutConsolidation.total, 0),
-      source: `${data.source}: chunk table joined with /proc/PID/pagemap`,
+      source,
       perArena: rows.map((r) => ({
         address: r.address,
         main: r.main,
@@ -184,16 +181,8 @@ export function adviceInput(ctx: ReportContext, rss: number, rows: ArenaResidenc
 
 export async function buildReport(pid: number, options: ReportOptions = {}): Promise<Report> {
   preflight(pid);
-  let snapshot: ProcessSnapshot;
-  let engineTable: Buffer | null = null;
-  if (options.snapshot) {
-    snapshot = options.snapshot;
-    engineTable = options.chunkTable ?? null;
-  } else {
-    const sample = await sampleProcessWithChunks(pid, { withChunks: true, freeze: Boolean(options.freeze), readSwapped: Boolean(options.readSwapped) });
-    snapshot = sample.snapshot;
-    engineTable = sample.chunkTable;
-  }
+  const snapshot =
+    options.snapshot ?? (await sampleProcess(pid, { withResidency: true, freeze: Boolean(options.freeze), readSwapped: Boolean(options.readSwapped) }));
   const maps = readMaps(pid);
   // Our own look (it also reads the libc banner and a static executable); the engine's version when it walked.
   const detected = detectAllocatorForPid(pid, maps);
@@ -201,17 +190,21 @@ export async function buildReport(pid: number, options: ReportOptions = {}): Pro
   const ctx = buildContext(pid, snapshot, allocator);
   const glibc = isGlibcMalloc(allocator);
 
-  let data: ArenaChunkData | null = null;
+  let rows: ArenaResidency[] | null = null;
+  let layouts: ArenaLayout[] | null = null;
+  let source: string | null = null;
   let arenaNote: string | null = null;
   if (glibc) {
-    data = options.chunkSource ? await options.chunkSource(pid, snapshot) : engineChunkData(snapshot, engineTable);
-    if (!data && snapshot.malloc) {
-      // The engine walked the arenas but gave no chunk table: layouts alone cannot split pages.
-      arenaNote = 'arena data unavailable: the arena engine returned no chunk table, so in use / free / reclaimable cannot be split';
-    } else if (!data) {
+    rows = snapshot.malloc ? residencyRows(snapshot.malloc) : null;
+    if (rows && snapshot.malloc) {
+      layouts = layoutsFromSnapshot(snapshot.malloc, snapshot.regions);
+      source = `arena engine (main_arena located by ${snapshot.malloc.locatedBy}): each chunk joined with /proc/PID/pagemap as the walk passed it`;
+    } else if (snapshot.malloc) {
+      // The walk ran without residency (pagemap unreadable): layouts alone cannot split pages.
+      arenaNote = 'arena data unavailable: the arena walk could not join page residency (pagemap unreadable), so in use / free / reclaimable cannot be split';
+    } else {
       arenaNote = `arena data unavailable${snapshot.mallocError ? ` (${snapshot.mallocError})` : ''}: arena count, reservation and residency come from heap_info and smaps; in use / free / malloc_trim estimates need the arena engine`;
     }
-    if (data && data.layouts.length === 0 && snapshot.malloc) data = { ...data, layouts: layoutsFromSnapshot(snapshot.malloc, snapshot.regions) };
   } else {
     arenaNote = `allocator is ${allocator.allocator} (${allocator.evidence}): glibc arenas do not apply`;
   }
@@ -226,11 +219,10 @@ export async function buildReport(pid: number, options: ReportOptions = {}): Pro
     : null;
   const javaRange = jvmInfo?.javaHeap && jvmInfo.javaHeap.start !== null && jvmInfo.javaHeap.end !== null ? { start: jvmInfo.javaHeap.start, end: jvmInfo.javaHeap.end } : null;
 
-  const toRead = [...regionsToSplit(snapshot.regions, data?.layouts ?? null, javaRange), ...(data ? data.layouts.flatMap((l) => l.ranges) : [])];
+  const toRead = [...regionsToSplit(snapshot.regions, layouts, javaRange), ...(layouts ? layouts.flatMap((l) => l.ranges) : [])];
   const residency: ResidencyMap | null = toRead.length ? readResidency(pid, toRead) : null;
-  const rows = data && residency ? analyzeResidency(data.table, residency, data.layouts, data.rules) : null;
-  const breakdown = rssBreakdown({ regions: snapshot.regions, residency, arenas: rows && data ? { rows, layouts: data.layouts } : null, javaHeap: javaRange });
-  const arenas = glibc ? arenaReport(ctx, rows, data) : null;
+  const breakdown = rssBreakdown({ regions: snapshot.regions, residency, arenas: rows && layouts ? { rows, layouts } : null, javaHeap: javaRange });
+  const arenas = glibc ? arenaReport(ctx, rows, source) : null;
 
   let jvm: JvmReport | null = null;
   if (jvmInfo) {

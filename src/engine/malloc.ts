@@ -9,9 +9,10 @@ import { layoutCandidates, withoutTcache, type MallocLayout } from '../glibc/lay
 import { findLibrary, libcName, loadBias, mallocDebugName, readBuildIdFromMemory, readGlibcVersion, readLibraryFile } from '../glibc/libc.js';
 import { locateMalloc, locateMethods } from '../glibc/locate.js';
 import { MemoryReader } from '../memory/reader.js';
-import type { AllocatorInfo, ArenaSnapshot, ArenaTotals, LocatedBy, MallocParams, MallocSnapshot } from '../model/snapshot.js';
+import type { AllocatorInfo, AnomalySummary, ArenaSnapshot, ArenaTotals, LocatedBy, MallocParams, MallocSnapshot } from '../model/snapshot.js';
+import { cancelTokenFor } from '../native/cancel.js';
 import { loadNative } from '../native/loader.js';
-import type { NativeArena, NativeWalkResult } from '../native/native.js';
+import type { NativeAnomalies, NativeArena, NativeChunkMap, NativeWalkOptions, NativeWalkResult } from '../native/native.js';
 import { readEnviron } from '../proc/status.js';
 import { defaultHeapMax, hugetlbHeapMaxes } from '../regions/heapInfo.js';
 import type { Region } from '../regions/kinds.js';
@@ -31,7 +32,16 @@ export interface MallocReadOptions {
   locate?: LocatedBy;
   withBins?: boolean;
   withHistogram?: boolean;
-  withChunks?: boolean;
+  /** Join page residency per arena and estimate malloc_trim(0) (the report). */
+  withResidency?: boolean;
+  /** The heap map of one arena, in this many cells (the TUI's arena detail). */
+  heapMap?: { arena: number; cells: number };
+  /** The chunk map (chunk starts and states, 1/64 of the heaps) for the string scanner. */
+  withChunkMap?: boolean;
+  /** Stream every chunk (of one arena, or all) to this file descriptor as NDJSON (`arenascope chunks`). */
+  listChunks?: { fd: number; arena?: number };
+  /** Aborting it cancels the walk (ECANCELED): the TUI leaving a view, quitting. */
+  signal?: AbortSignal;
   /** A region map already read for this refresh (saves a second smaps read). */
   regionMap?: RegionMap;
   /** Read swapped-out pages (swapping them in); by default they are not read. */
@@ -41,7 +51,10 @@ export interface MallocReadOptions {
 export interface MallocReadResult {
   snapshot: MallocSnapshot;
   regionMap: RegionMap;
-  chunkTable: Buffer | null;
+  /** withChunkMap only. */
+  chunkMap: NativeChunkMap | null;
+  /** listChunks only: lines written, errno of the first failed write (EPIPE: the reader left). */
+  listed: { chunks: number; writeError: number } | null;
 }
 
 /** DEFAULT_MMAP_THRESHOLD_MIN: where mp_.mmap_threshold starts (128 KiB). */
@@ -118,28 +131,29 @@ export async function readMallocSnapshot(pid: number, options: MallocReadOptions
   // 2.35-2.41: heap_max = 4 * hp_pagesize under glibc.malloc.hugetlb >= 2 (reference §2).
   const heapMaxSize = hpPagesize > 0 && version.minor >= 35 && version.minor <= 41 ? 4 * hpPagesize : defaultHeapMax;
   const globalMaxFast = debug?.symbols.get('global_max_fast');
-  const walk = async (): Promise<NativeWalkResult> => {
+  const walkOptions: NativeWalkOptions = {
+    mainArena: location.mainArena,
+    mp: location.mallocPar,
+    heapMaxSize,
+    ...(globalMaxFast && useDebuginfo ? { globalMaxFast: loadBias(lib, elf) + globalMaxFast.value } : {}),
+    withBins: Boolean(options.withBins),
+    withHistogram: Boolean(options.withHistogram),
+    withTcacheDetail: Boolean(options.withBins),
+    chunkMap: Boolean(options.withChunkMap),
+    // A frozen target does not move: its anomalies need no second read.
+    confirm: !options.freeze,
+    ...(options.withResidency ? { residency: residencyOptions(regionMap, reader, location.mallocPar, layout) } : {}),
+    ...(options.heapMap ? { heapMap: options.heapMap } : {}),
+    ...(options.listChunks ? { listChunks: options.listChunks } : {}),
+  };
+  const cancel = options.signal ? cancelTokenFor(options.signal) : undefined;
+  if (cancel) walkOptions.cancel = cancel;
+  const { result, freeze } = await withFreeze(pid, Boolean(options.freeze), async () => {
     try {
-      return await native.walkArenas(reader.native, layoutForNative(layout), {
-        mainArena: location.mainArena,
-        mp: location.mallocPar!,
-        heapMaxSize,
-        ...(globalMaxFast && useDebuginfo ? { globalMaxFast: loadBias(lib, elf) + globalMaxFast.value } : {}),
-        withBins: Boolean(options.withBins),
-        withHistogram: Boolean(options.withHistogram),
-        withChunks: Boolean(options.withChunks),
-        withTcacheDetail: Boolean(options.withBins),
-      });
+      return await native.walkArenas(reader.native, layoutForNative(layout), walkOptions);
     } catch (err) {
       throw toArenascopeError(err, { pid });
     }
-  };
-  const { result, freeze } = await withFreeze(pid, Boolean(options.freeze), async () => {
-    let r = await walk();
-    // Not frozen: an arena whose lock was held or whose state moved during the
-    // walk is read once more; if it still moves it stays flagged approximate.
-    if (!options.freeze && r.arenas.some((a) => a.approximate)) r = await walk();
-    return r;
   });
   const arenas = result.arenas.map((a) => toArenaSnapshot(a, regionMap.regions, heapMaxSize));
   const snapshot: MallocSnapshot = {
@@ -155,11 +169,40 @@ export async function readMallocSnapshot(pid: number, options: MallocReadOptions
     arenas,
     totals: totalsOf(arenas),
     freeze,
-    anomalies: result.anomalies.map((a) => ({ kind: a.kind, address: a.address, detail: a.detail })),
+    anomalies: anomaliesOf(result),
     reads: reader.counters(),
+    walkMemoryBytes: result.memoryBytes,
     takenAt: Date.now(),
   };
-  return { snapshot, regionMap, chunkTable: result.chunkTable ?? null };
+  return { snapshot, regionMap, chunkMap: result.chunkMap ?? null, listed: result.listed ?? null };
+}
+
+/**
+ * What the walk needs to join residency: [heap] (the main arena covers it
+ * whole, and systrim cuts top only when top ends at its end), mp_'s
+ * thp_pagesize (systrim rounds to it), and whether mtrim consolidates
+ * fastbins first (every version that has them, up to 2.42).
+ */
+function residencyOptions(regionMap: RegionMap, reader: MemoryReader, mallocPar: number, layout: MallocLayout) {
+  const brk = regionMap.regions.find((r) => r.kind === 'main-heap');
+  const thp = layout.mpThpPagesize >= 0 ? (reader.readU64(mallocPar + layout.mpThpPagesize) ?? 0) : 0;
+  return {
+    brkStart: brk?.start ?? 0,
+    brkEnd: brk?.end ?? 0,
+    thpPagesize: thp > 0 && (thp & (thp - 1)) === 0 ? thp : 0,
+    pad: 0,
+    consolidateFastbins: layout.nFastbins > 0,
+  };
+}
+
+function anomaliesOf(a: NativeAnomalies & { torn?: NativeArena['torn'] }): AnomalySummary {
+  return {
+    examples: a.anomalies.map((x) => ({ kind: x.kind, address: x.address, detail: x.detail })),
+    counts: a.anomalyCounts.map((c) => ({ kind: c.kind, count: c.count, consequence: c.consequence })),
+    total: a.anomalyTotal,
+    // Only an arena is read twice; the ring and discovery are read once.
+    torn: a.torn ? { total: a.torn.total, counts: a.torn.counts.map((c) => ({ kind: c.kind, count: c.count, consequence: c.consequence })) } : { total: 0, counts: [] },
+  };
 }
 
 export function layoutForNative(l: MallocLayout): Record<string, number> {
@@ -220,7 +263,9 @@ function toArenaSnapshot(a: NativeArena, regions: Region[], heapMaxSize: number)
     rss: arenaRss(a, regions),
     identityHolds: a.identityHolds,
     approximate: a.approximate,
-    anomalies: a.anomalies.map((x) => ({ kind: x.kind, address: x.address, detail: x.detail })),
+    anomalies: anomaliesOf(a),
+    ...(a.residency ? { residency: a.residency } : {}),
+    ...(a.heapMap ? { heapMap: { cellBytes: a.heapMap.cellBytes, bytes: new Float64Array(a.heapMap.bytes.buffer.slice(a.heapMap.bytes.byteOffset, a.heapMap.bytes.byteOffset + a.heapMap.bytes.byteLength)) } } : {}),
     ...(a.bins ? { bins: a.bins } : {}),
     ...(a.histogram ? { histogram: a.histogram } : {}),
     tcaches: a.tcaches.map((t) => ({ address: t.address, chunks: t.chunks, bytes: t.bytes })),

@@ -1,7 +1,8 @@
 // sampleProcess: one consistent look at a process for the TUI and the report:
 // the classified region map, and the malloc snapshot when the target uses
 // glibc malloc. A failing arena walk does not hide the regions: it becomes
-// mallocError. A vanished or forbidden target still throws (ESRCH, EPERM).
+// mallocError. A vanished or forbidden target still throws (ESRCH, EPERM),
+// and so does a cancelled walk (ECANCELED: the caller no longer wants it).
 import { toArenascopeError } from '../errors.js';
 import { detectAllocator } from '../glibc/allocator.js';
 import type { ProcessSnapshot } from '../model/snapshot.js';
@@ -13,37 +14,34 @@ export interface SampleOptions {
   freeze?: boolean;
   withBins?: boolean;
   withHistogram?: boolean;
-  /** Also return the packed chunk table (heap maps, residency joins, string attribution). */
-  withChunks?: boolean;
+  /** Page residency per arena and the malloc_trim estimate (the report). */
+  withResidency?: boolean;
+  /** The heap map of one arena (the TUI's arena detail). */
+  heapMap?: { arena: number; cells: number };
   useDebuginfo?: boolean;
   debugDirs?: string[];
   /** Read swapped-out pages (swapping them in); by default they are not read. */
   readSwapped?: boolean;
+  /** Aborting it cancels the walk. */
+  signal?: AbortSignal;
 }
 
-export interface ProcessSample {
-  snapshot: ProcessSnapshot;
-  chunkTable: Buffer | null;
-}
-
-export async function sampleProcessWithChunks(pid: number, options: SampleOptions = {}): Promise<ProcessSample> {
+export async function sampleProcess(pid: number, options: SampleOptions = {}): Promise<ProcessSnapshot> {
   const regionMap = readRegionMap(pid);
   const maps = regionMap.regions.map((r) => ({ start: r.start, end: r.end, perms: r.perms, offset: r.offset, dev: '', inode: 0, path: r.path }));
   let allocator = detectAllocator(maps, readEnviron(pid));
   let malloc: ProcessSnapshot['malloc'] = null;
   let mallocError: string | null = null;
-  let chunkTable: Buffer | null = null;
   try {
     const r = await readMallocSnapshot(pid, { ...options, regionMap });
     malloc = r.snapshot;
     allocator = r.snapshot.allocator;
-    chunkTable = r.chunkTable;
   } catch (err) {
     const e = toArenascopeError(err, { pid });
-    if (e.code === 'ESRCH' || e.code === 'EPERM' || e.code === 'EACCES') throw e;
+    if (e.code === 'ESRCH' || e.code === 'EPERM' || e.code === 'EACCES' || e.code === 'ECANCELED') throw e;
     mallocError = e.message;
   }
-  const snapshot: ProcessSnapshot = {
+  return {
     pid,
     takenAt: Date.now(),
     comm: readComm(pid),
@@ -56,10 +54,4 @@ export async function sampleProcessWithChunks(pid: number, options: SampleOption
     allocator,
     mallocError,
   };
-  return { snapshot, chunkTable };
 }
-
-export async function sampleProcess(pid: number, options: SampleOptions = {}): Promise<ProcessSnapshot> {
-  return (await sampleProcessWithChunks(pid, options)).snapshot;
-}
-

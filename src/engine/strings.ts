@@ -6,41 +6,21 @@ import { redact } from '../analysis/redact.js';
 import { MemoryReader } from '../memory/reader.js';
 import type { MallocSnapshot } from '../model/snapshot.js';
 import type { StringScanOptions, StringScanResult, StringSelection } from '../model/strings.js';
+import { cancelTokenFor } from '../native/cancel.js';
 import { loadNative } from '../native/loader.js';
-import type { NativeStringScanResult } from '../native/native.js';
+import type { NativeChunkMap, NativeStringScanResult } from '../native/native.js';
 import { readMaps } from '../proc/maps.js';
 import { regionContaining } from '../regions/kinds.js';
 import { arenaOwnersIn, mappingContaining } from '../target/heapOwners.js';
 import { preflight } from '../target/preflight.js';
 import type { RegionMap } from '../target/regionMap.js';
 
-/** Bytes of one chunk-table record: u64 start, u64 size, u32 arena index, u8 state, 3 pad. */
-export const chunkRecordSize = 24;
-/** Chunk states in the table (native/ptmalloc/chunk_format.h). */
-export const ChunkState = { inUse: 0, freeInBin: 1, fastbin: 2, tcache: 3, top: 4, internal: 5 } as const;
-
-export interface ChunkRecord {
-  start: number;
-  size: number;
-  arenaIndex: number;
-  state: number;
-}
-
-export function chunkAt(table: Buffer, index: number): ChunkRecord | null {
-  const off = index * chunkRecordSize;
-  if (index < 0 || off + chunkRecordSize > table.length) return null;
-  return {
-    start: Number(table.readBigUInt64LE(off)),
-    size: Number(table.readBigUInt64LE(off + 8)),
-    arenaIndex: table.readUInt32LE(off + 16),
-    state: table[off + 20]!,
-  };
-}
-
 export interface ScanContext {
   /** Resident bytes per heap start from an earlier look (the TUI's first refresh): ranks growth for --suspicious. */
   baseline?: Map<number, number>;
   regionMap?: RegionMap;
+  /** Aborting it cancels the walk and the scan (ECANCELED). */
+  signal?: AbortSignal;
 }
 
 type Range = { start: number; end: number };
@@ -81,7 +61,7 @@ export async function scanTargetStrings(
   const reader = MemoryReader.forProcess(pid, { readSwapped: options.readSwapped });
   let ranges: Range[] = [];
   let malloc: MallocSnapshot | null = null;
-  let chunkTable: Buffer | null = null;
+  let chunkMap: NativeChunkMap | null = null;
   let arenaAt: (address: number) => number | null;
   let map = context.regionMap;
   if (selection.kind === 'range' || selection.kind === 'region') {
@@ -103,9 +83,9 @@ export async function scanTargetStrings(
   }
   if (needsWalk(selection, options)) {
     const { readMallocSnapshot } = await import('./malloc.js');
-    const r = await readMallocSnapshot(pid, { regionMap: map, withChunks: true, readSwapped: options.readSwapped });
+    const r = await readMallocSnapshot(pid, { regionMap: map, withChunkMap: true, readSwapped: options.readSwapped, ...(context.signal ? { signal: context.signal } : {}) });
     malloc = r.snapshot;
-    chunkTable = r.chunkTable;
+    chunkMap = r.chunkMap;
   }
   switch (selection.kind) {
     case 'range':
@@ -137,7 +117,8 @@ export async function scanTargetStrings(
         top: options.top,
         samples: options.samples,
         ...(options.grep ? { grep: options.grep } : {}),
-        ...(chunkTable ? { chunkTable, chunkFilter: options.filter } : {}),
+        ...(chunkMap ? { chunkMap, chunkFilter: options.filter } : {}),
+        ...(context.signal ? { cancel: cancelTokenFor(context.signal) } : {}),
       },
       onProgress,
     );
@@ -159,13 +140,13 @@ export async function scanTargetStrings(
     approximate: native.approximate,
     strings: native.strings.map((s) => ({ text: clean(s.text), count: s.count, bytes: s.bytes })),
     samples: native.samples.map((s) => {
-      const chunk = chunkTable ? chunkAt(chunkTable, s.chunkIndex) : null;
-      const arena = chunk && malloc ? (malloc.arenas[chunk.arenaIndex]?.address ?? null) : arenaAt(s.address);
+      const arena = s.chunk && malloc && s.arenaIndex >= 0 ? (malloc.arenas[s.arenaIndex]?.address ?? null) : arenaAt(s.address);
       return {
         address: s.address,
         text: clean(s.text),
         length: s.length,
-        chunk: chunk ? { start: chunk.start, size: chunk.size, inUse: chunk.state === ChunkState.inUse || chunk.state === ChunkState.internal } : null,
+        // glibc's own chunks (the tcache struct) are in use too, by malloc itself.
+        chunk: s.chunk ? { start: s.chunk.start, size: s.chunk.size, inUse: s.chunk.state !== 'free' } : null,
         arena,
       };
     }),

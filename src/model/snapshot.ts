@@ -36,6 +36,52 @@ export interface Anomaly {
   detail: string;
 }
 
+export interface AnomalyCount {
+  kind: string;
+  count: number;
+  /** Follows from another anomaly (a chunk the walk never reached after a broken size, a bin check). */
+  consequence: boolean;
+}
+
+/**
+ * What a walk found inconsistent: every anomaly counted by kind, a few
+ * examples of each, root causes before what follows from them. On a live
+ * target an arena with anomalies is read twice: what only one read saw was
+ * the heap moving (torn reads), not corruption, and is counted apart.
+ */
+export interface AnomalySummary {
+  examples: Anomaly[];
+  counts: AnomalyCount[];
+  total: number;
+  torn: { total: number; counts: AnomalyCount[] };
+}
+
+/** An arena's resident pages by class, joined with the walk page by page (they add up to resident). */
+export interface ArenaResidencyTotals {
+  resident: number;
+  inUse: number;
+  free: number;
+  overhead: number;
+  /** Resident pages wholly inside the top chunk (part of free). */
+  top: number;
+  swapped: number;
+  /** Free chunks other than top; residentBytes: their bytes on resident pages. */
+  freeChunks: { count: number; bytes: number; residentBytes: number };
+  /** Free chunks too small to hold a page past their 0x30-byte header: malloc_trim never releases them. */
+  smallFreeChunks: { count: number; bytes: number };
+  /** What malloc_trim(0) would release now (mtrim from bins, systrim from main's top). */
+  reclaimable: { bins: number; top: number; total: number; chunks: number };
+  /** The same without fastbin consolidation: the conservative bound. */
+  reclaimableWithoutConsolidation: { bins: number; top: number; total: number; chunks: number };
+}
+
+/** The heap map of one arena: its heaps laid end to end in equal cells; bytes per cell by class. */
+export interface HeapMapCells {
+  cellBytes: number;
+  /** used, free, top bytes of cell 0, then cell 1, ... */
+  bytes: Float64Array;
+}
+
 export interface BinDetail {
   kind: 'fast' | 'unsorted' | 'small' | 'large';
   index: number;
@@ -82,7 +128,11 @@ export interface ArenaSnapshot {
   /** The accounting identity inUse + internal + free + top + overhead == systemMem held. */
   identityHolds: boolean;
   approximate: boolean;
-  anomalies: Anomaly[];
+  anomalies: AnomalySummary;
+  /** Page residency joined with the walk (withResidency only). */
+  residency?: ArenaResidencyTotals;
+  /** The heap map asked for (one arena only). */
+  heapMap?: HeapMapCells;
   bins?: BinDetail[];
   histogram?: SizeClassRow[];
   tcaches?: TcacheSnapshot[];
@@ -153,10 +203,12 @@ export interface MallocSnapshot {
   arenas: ArenaSnapshot[];
   totals: ArenaTotals;
   freeze: FreezeReport | null;
-  /** Global anomalies (ring, discovery), besides per-arena ones. */
-  anomalies: Anomaly[];
+  /** Global anomalies (ring, discovery, tcache structs), besides per-arena ones. */
+  anomalies: AnomalySummary;
   /** Pages spared while reading (discovery and walk). */
   reads: ReadSummary;
+  /** The most the native walk's own buffers and maps held (bytes): what must not grow with the chunk count. */
+  walkMemoryBytes: number;
   takenAt: number;
 }
 

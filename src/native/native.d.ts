@@ -18,7 +18,7 @@
  * ErrorCode of src/errors.ts with its own exit code; test/native/error-codes.test.ts
  * compares this list with the addon's and with errors.ts.
  */
-export type NativeErrorCode = 'EINVAL' | 'ESRCH' | 'EPERM' | 'EACCES' | 'EIO' | 'ENOSPC' | 'EDQUOT' | 'EBUSY' | 'ENOMEM' | 'EINTERNAL';
+export type NativeErrorCode = 'EINVAL' | 'ESRCH' | 'EPERM' | 'EACCES' | 'EIO' | 'ENOSPC' | 'EDQUOT' | 'EBUSY' | 'ENOMEM' | 'ECANCELED' | 'EINTERNAL';
 
 export interface NativeHole {
   start: number;
@@ -107,6 +107,7 @@ export interface NativeThawResult {
 
 export interface NativeAddon {
   MemorySource: NativeMemorySourceStatic;
+  CancelToken: NativeCancelTokenStatic;
   dumpRange(
     source: NativeMemorySource,
     start: number,
@@ -127,6 +128,29 @@ export interface NativeAddon {
 /** Struct offsets for one glibc version; see src/glibc/layouts.ts (-1 = field absent). */
 export type NativeMallocLayout = Record<string, number>;
 
+/** A native job's cancel flag (native/binding/cancel_token_js.h): cancel() makes the job reject with ECANCELED. */
+export interface NativeCancelToken {
+  cancel(): void;
+  readonly canceled: boolean;
+}
+
+export interface NativeCancelTokenStatic {
+  new (): NativeCancelToken;
+}
+
+/** Page residency joined with the walk, and malloc_trim(0)'s estimate (native/ptmalloc/residency.h). */
+export interface NativeResidencyOptions {
+  /** [heap] of the process (0 when none): the main arena's residency covers it whole. */
+  brkStart: number;
+  brkEnd: number;
+  /** mp_.thp_pagesize: systrim rounds to it when set (a power of two, or 0). */
+  thpPagesize: number;
+  /** malloc_trim's argument. */
+  pad: number;
+  /** Up to glibc 2.42 mtrim consolidates fastbins first. */
+  consolidateFastbins: boolean;
+}
+
 export interface NativeWalkOptions {
   mainArena: number;
   mp: number;
@@ -138,8 +162,17 @@ export interface NativeWalkOptions {
   withBins?: boolean;
   /** Adds NativeArena.histogram. */
   withHistogram?: boolean;
-  /** Adds NativeWalkResult.chunkTable. */
-  withChunks?: boolean;
+  /** Adds NativeWalkResult.chunkMap: chunk starts and states, 2 bits per 16 bytes of heap. */
+  chunkMap?: boolean;
+  /** Adds NativeArena.residency. */
+  residency?: NativeResidencyOptions;
+  /** Adds NativeArena.heapMap to the arena at this address, in `cells` cells (1..65536). */
+  heapMap?: { arena: number; cells: number };
+  /** Streams every chunk to this file descriptor as NDJSON lines (one arena: its address; 0 or absent: all); adds NativeWalkResult.listed. */
+  listChunks?: { fd: number; arena?: number };
+  /** Walk an arena whose walk found anomalies again, and keep only what both walks saw (default true; off when the target is frozen). */
+  confirm?: boolean;
+  cancel?: NativeCancelToken;
   /** Adds counts to each NativeArena.tcaches entry. */
   withTcacheDetail?: boolean;
   /** Ring length bound, 1..2^20 (default 4096). */
@@ -160,6 +193,48 @@ export interface NativeAnomaly {
   kind: string;
   address: number;
   detail: string;
+}
+
+export interface NativeAnomalyCount {
+  kind: string;
+  count: number;
+  /** The kind follows from another anomaly (a chunk the walk never reached, a bin check after a broken size). */
+  consequence: boolean;
+}
+
+/** Anomalies: a few examples per kind and every one counted, root causes first (native/ptmalloc/anomaly_log.h). */
+export interface NativeAnomalies {
+  anomalies: NativeAnomaly[];
+  anomalyCounts: NativeAnomalyCount[];
+  anomalyTotal: number;
+}
+
+export interface NativeReclaimable {
+  /** Resident bytes in bin chunks mtrim would release (MADV_DONTNEED). */
+  bins: number;
+  /** Resident bytes systrim would cut off the main arena's top. */
+  top: number;
+  total: number;
+  /** Free chunks (after consolidation) that would release a resident page. */
+  chunks: number;
+}
+
+/** An arena's resident pages by class, joined with the walk (they add up to resident). */
+export interface NativeResidency {
+  resident: number;
+  inUse: number;
+  free: number;
+  overhead: number;
+  /** Resident pages wholly inside the top chunk (part of free). */
+  top: number;
+  swapped: number;
+  /** Free chunks other than top: residentBytes counts their bytes on resident pages. */
+  freeChunks: { count: number; bytes: number; residentBytes: number };
+  /** Free chunks too small to hold a page past their header: never trimmed. */
+  smallFreeChunks: { count: number; bytes: number };
+  reclaimable: NativeReclaimable;
+  /** Without fastbin consolidation: the conservative bound. */
+  reclaimableWithoutConsolidation: NativeReclaimable;
 }
 
 export interface NativeHeap {
@@ -208,7 +283,7 @@ export interface NativeSizeClass {
   freeBytes: number;
 }
 
-export interface NativeArena {
+export interface NativeArena extends NativeAnomalies {
   address: number;
   main: boolean;
   /** malloc_state.mutex: 0 free, 1 taken, 2 contended. */
@@ -244,11 +319,14 @@ export interface NativeArena {
   tcaches: NativeTcache[];
   /** withHistogram only: chunks by size. */
   histogram?: NativeSizeClass[];
-  anomalies: NativeAnomaly[];
-  /** Anomalies past the per-arena cap (256), counted only. */
-  anomaliesSuppressed: number;
-  /** The arena's lock was held, or its state moved during the walk. */
+  /** The arena's lock was held, its state moved during the walk, or a read was torn. */
   approximate: boolean;
+  /** Seen by one of two reads of the arena only: the heap moved under the walk, not corruption. */
+  torn: { total: number; counts: NativeAnomalyCount[] };
+  /** options.residency only (null otherwise, or when pagemap could not be read). */
+  residency: NativeResidency | null;
+  /** options.heapMap's arena only: used, free and top bytes of each cell as little-endian doubles. */
+  heapMap?: { cellBytes: number; bytes: Buffer };
 }
 
 /** malloc_par (mp_); a field the glibc version lacks is null. */
@@ -275,7 +353,14 @@ export interface NativeMallocPar {
   tcacheUnsortedLimit: number | null;
 }
 
-export interface NativeWalkResult {
+/** Chunk starts and states: 2 bits per 16-byte granule of each span, spans one after the other (native/ptmalloc/chunk_map.h). */
+export interface NativeChunkMap {
+  /** words: 64-bit words of bits the span has, up to its last mark (granules past them are unmarked). */
+  spans: Array<{ start: number; end: number; arena: number; words: number }>;
+  bits: Buffer;
+}
+
+export interface NativeWalkResult extends NativeAnomalies {
   /** null when mp_ could not be read at the given address (an "mp-unreadable" anomaly says so). */
   mp: NativeMallocPar | null;
   /** The heap_max the walk used (the option, or derived from mp_). */
@@ -283,13 +368,14 @@ export interface NativeWalkResult {
   /** The next ring came back to main_arena within maxArenas. */
   ringClosed: boolean;
   arenas: NativeArena[];
-  /** withChunks only. Packed 24-byte records: u64 start, u64 size, u32 arenaIndex, u8 state, 3 pad; sorted by start. */
-  chunkTable?: Buffer;
-  /** Global anomalies (ring, mp_), besides the per-arena ones. */
-  anomalies: NativeAnomaly[];
-  anomaliesSuppressed: number;
+  /** options.chunkMap only. */
+  chunkMap?: NativeChunkMap;
+  /** options.listChunks only: lines written, and errno of the first failed write (EPIPE: the reader went away). */
+  listed?: { chunks: number; writeError: number };
   /** Bytes read from the source. */
   readBytes: number;
+  /** The most the walk's own buffers, maps and caches held: what must not grow with the chunk count. */
+  memoryBytes: number;
   /** Some arena is approximate. */
   approximate: boolean;
 }
@@ -334,9 +420,10 @@ export interface NativeStringScanOptions {
   /** ECMAScript regular expression (no back-references) a string must match. */
   grep?: string;
   grepIgnoreCase?: boolean;
-  /** Packed chunk table from walkArenas (24-byte records). */
-  chunkTable?: Buffer;
+  /** walkArenas' chunk map: names each string's chunk and arena; needed by chunkFilter live/free. */
+  chunkMap?: NativeChunkMap;
   chunkFilter?: 'all' | 'live' | 'free';
+  cancel?: NativeCancelToken;
 }
 
 export interface NativeStringCount {
@@ -357,8 +444,8 @@ export interface NativeStringSample {
   /** Length in characters, full. */
   length: number;
   encoding: 'ascii' | 'utf16le';
-  /** Index into the chunk table, -1 without one or outside every chunk. */
-  chunkIndex: number;
+  /** The chunk holding it (from the chunk map); null without one or outside every chunk. */
+  chunk: { start: number; size: number; state: 'live' | 'free' | 'internal' } | null;
   /** That chunk's arena index, -1 when unknown. */
   arenaIndex: number;
 }
@@ -386,15 +473,15 @@ export interface NativeStringScanResult {
   grepRegexRuns: number;
   /** The engine grep used; '' without grep. */
   grepEngine: '' | 'literal' | 'dfa' | 'std::regex';
-  /** With a chunkTable only: string bytes in no chunk of the table. */
+  /** With a chunkMap only: string bytes in no chunk of the map. */
   unattributedBytes?: number;
   /** The histogram's own size and budget. */
   histogram: { entries: number; capacity: number; keyBytes: number; keyByteBudget: number; memoryBytes: number };
   strings: NativeStringCount[];
   samples: NativeStringSample[];
-  /** By chunk size, ascending (with a chunkTable; otherwise empty). */
+  /** By chunk size, ascending (with a chunkMap; otherwise empty). */
   bySizeClass: Array<{ chunkSize: number; stringBytes: number; strings: number }>;
-  /** By arena index, ascending (with a chunkTable; otherwise empty). */
+  /** By arena index, ascending (with a chunkMap; otherwise empty). */
   byArena: Array<{ arenaIndex: number; stringBytes: number; strings: number }>;
 }
 

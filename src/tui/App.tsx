@@ -9,7 +9,7 @@ import type { KeyHandler } from './input.js';
 import { hintsFor } from './keys.js';
 import { useNavigation, type ViewName } from './navigation.js';
 import { arenaGrowth } from './sampling/growth.js';
-import { heapMapFromChunkTable } from './sampling/heapMapCells.js';
+import { heapMapFromCells } from './sampling/heapMapCells.js';
 import { useAdvice } from './sampling/useAdvice.js';
 import { useProcessSampler, type SamplerOptions } from './sampling/useProcessSampler.js';
 import type { ScanFunction } from './sampling/useStringScan.js';
@@ -58,13 +58,10 @@ export interface AppProps {
 export const minColumns = 60;
 export const minRows = 12;
 
-/** The arena's heap map, built from the chunk table of the sample. */
-export function heapMapOf(arena: ArenaSnapshot | null, arenas: ArenaSnapshot[], chunkTable: Buffer | null, cellCount: number): HeapMapData | undefined {
-  if (!arena) return undefined;
-  // Chunk records name their arena by its index in the walk, the order of snapshot.malloc.arenas.
-  const index = arenas.indexOf(arena);
-  if (!chunkTable || index < 0) return undefined;
-  return heapMapFromChunkTable(chunkTable, index, arena.heaps, cellCount);
+/** The arena's heap map, from the cells its walk built (the sample asks for the detail arena's). */
+export function heapMapOf(arena: ArenaSnapshot | null): HeapMapData | undefined {
+  if (!arena?.heapMap) return undefined;
+  return heapMapFromCells(arena.heapMap, arena.heaps.reduce((s, h) => s + h.reserved, 0));
 }
 
 export function App(props: AppProps): ReactNode {
@@ -85,14 +82,21 @@ function Session({ pid, intervalSeconds, freeze, size: pinnedSize, initialView, 
   const nav = useNavigation(initialView);
   const [paused, setPaused] = useState(false);
   const inDetail = nav.view === 'arenaDetail';
-  const sampler = useProcessSampler(pid, intervalSeconds, paused, { freeze, detail: inDetail, chunks: inDetail, sample });
+  // Eight rows of cells across the detail view's width.
+  const heapMapCells = Math.max(10, width - 2) * 8;
+  const [detailAddress, setDetailAddress] = useState<number | null>(null);
+  const sampler = useProcessSampler(pid, intervalSeconds, paused, {
+    freeze,
+    detail: inDetail,
+    ...(inDetail && detailAddress !== null ? { heapMap: { arena: detailAddress, cells: heapMapCells } } : {}),
+    sample,
+  });
   const snapshot = sampler.current;
   const advice = useAdvice(pid, nav.view === 'overview');
 
   // Views' state lives here so it survives switching views.
   const regions = useRegionsState(snapshot?.regions ?? []);
   const arenas = useArenasState(snapshot, sampler.first, sampler.previous);
-  const [detailAddress, setDetailAddress] = useState<number | null>(null);
   const detailArena = snapshot?.malloc?.arenas.find((a) => a.address === detailAddress) ?? null;
   const detailGrowth = useMemo(
     () => (snapshot && detailAddress !== null ? (arenaGrowth(sampler.first, sampler.previous, snapshot).get(detailAddress) ?? null) : null),
@@ -119,11 +123,7 @@ function Session({ pid, intervalSeconds, freeze, size: pinnedSize, initialView, 
     [snapshot, sampler.first, sampler.previous, sampler.cgroup, advice, width],
   );
   const overview = useOverviewState(overviewInput, bodyHeight);
-  // Eight rows of cells across the detail view's width.
-  const heapMap = useMemo(
-    () => heapMapOf(detailArena, snapshot?.malloc?.arenas ?? [], sampler.chunkTable, Math.max(10, width - 2) * 8),
-    [detailArena, snapshot, sampler.chunkTable, width],
-  );
+  const heapMap = useMemo(() => heapMapOf(detailArena), [detailArena]);
   const detailInput = useMemo(
     () => (detailArena ? { arena: detailArena, growth: detailGrowth, heapMap, width } : null),
     [detailArena, detailGrowth, heapMap, width],

@@ -108,7 +108,25 @@ async function exercise(): Promise<void> {
 
   // The walker: every option on, every option off, and mp_ at an unmapped address (mp: null).
   const where = { mainArena: snapshot.mainArena, mp: snapshot.mallocPar };
-  const full = await native.walkArenas(proc, layout, { ...where, withBins: true, withHistogram: true, withChunks: true, withTcacheDetail: true });
+  // Every option on: residency, the main arena's heap map, the chunk map, a chunk listing into a file.
+  const listFd = openSync(join(dir, 'chunks.ndjson'), 'w');
+  let full;
+  try {
+    full = await native.walkArenas(proc, layout, {
+      ...where,
+      withBins: true,
+      withHistogram: true,
+      withTcacheDetail: true,
+      chunkMap: true,
+      confirm: false,
+      residency: { brkStart: heap.start, brkEnd: heap.end, thpPagesize: 0, pad: 0, consolidateFastbins: true },
+      heapMap: { arena: snapshot.mainArena, cells: 64 },
+      listChunks: { fd: listFd, arena: 0 },
+      cancel: new native.CancelToken(),
+    });
+  } finally {
+    closeSync(listFd);
+  }
   prod.add('walkArenas', full);
   prod.add('walkArenas', await native.walkArenas(proc, layout, where));
   prod.add('walkArenas', await native.walkArenas(proc, layout, { ...where, mp: unmapped }));
@@ -117,13 +135,29 @@ async function exercise(): Promise<void> {
     const img = buildHeapImage(busyProcess(entry.layout).spec);
     prod.add('walkArenas', await native.walkArenas(native.MemorySource.fromImage(img.segments), entry.layout, { mainArena: img.mainArena, mp: img.mp }));
   }
+  // Anomalies an arena keeps (a size field broken in a synthetic heap, seen by
+  // both reads), and torn reads (the same heap broken for the first read only).
+  const entry = knownLayouts().at(-1)!;
+  const clean = buildHeapImage(busyProcess(entry.layout).spec);
+  const broken = buildHeapImage(busyProcess(entry.layout).spec);
+  broken.write64(broken.chunk.get('a1.tc')! + 8, 0x7ffffffffff1);
+  const at = { mainArena: clean.mainArena, mp: clean.mp };
+  const corrupt = await native.walkArenas(native.MemorySource.fromImage(broken.segments), entry.layout, at);
+  if (!corrupt.arenas.some((a) => a.anomalyTotal > 0)) throw new Error('the broken image walked clean');
+  prod.add('walkArenas', corrupt);
+  // The broken arena's malloc_state is read when the ring is walked and again after the arena: the heap mends in between.
+  const brokenArena = corrupt.arenas.find((a) => a.anomalyTotal > 0)!.address;
+  // The test addon's sources are its own class: its walkArenas (the production module, linked in again) reads them.
+  const moving = await testAddon.walkArenas(testAddon.changingImage(broken.segments, clean.segments, brokenArena, 2), entry.layout, at);
+  if (!moving.arenas.some((a) => a.torn.total > 0)) throw new Error('the changing image showed no torn read');
+  prod.add('walkArenas', moving);
   prod.add('scanForMainArena', await native.scanForMainArena(proc, libc.start, libc.end, layout, snapshot.heapMaxSize));
 
   // Strings: plain, and attributed to chunks with grep.
   const ranges = snapshot.arenas.flatMap((a) => a.heaps.map((h) => ({ start: h.start, end: h.start + h.size })));
   const options = { minLength: 6, encoding: 'both' as const, top: 20, samples: 20 };
   prod.add('scanStrings', await native.scanStrings(proc, ranges, options, (...args) => callbacks.push({ member: 'scanStrings', args })));
-  prod.add('scanStrings', await native.scanStrings(proc, ranges, { ...options, grep: 'SHAPE', chunkTable: full.chunkTable!, chunkFilter: 'live' }));
+  prod.add('scanStrings', await native.scanStrings(proc, ranges, { ...options, grep: 'SHAPE', chunkMap: full.chunkMap!, chunkFilter: 'live', cancel: new native.CancelToken() }));
 
   // The test addon's own entry points, on the same process (its own source object).
   const testProc: NativeMemorySource = testAddon.MemorySource.forProcess(pid);
@@ -138,6 +172,11 @@ async function exercise(): Promise<void> {
   tests.add('knownMallocLayouts', testAddon.knownMallocLayouts());
   tests.add('failingSource', testAddon.failingSource('bad_alloc'));
   tests.add('errorCodes', testAddon.errorCodes());
+  tests.add('changingImage', testAddon.changingImage([], [], 0, 0));
+  tests.add(
+    'spanResidency',
+    testAddon.spanResidency({ rangeStart: 0x10000, rangeEnd: 0x14000, absent: [3], swapped: [], chunks: [{ start: 0x10010, end: 0x14000, cls: 'top' }], thpPagesize: 0, pad: 0, consolidateFastbins: true, mainTopTrims: true }),
+  );
   // Present in sanitizer builds only (it is optional in the declaration).
   if (testAddon.leakCheck) tests.add('leakCheck', testAddon.leakCheck());
 }
@@ -160,7 +199,8 @@ afterAll(async () => {
 describe('native.d.ts against the production addon', () => {
   it('declares exactly the functions the addon exports, and each was called here', () => {
     expect(Object.keys(native).sort()).toEqual(production.members('NativeAddon'));
-    expect(prod.called()).toEqual(production.members('NativeAddon').filter((m) => m !== 'MemorySource'));
+    // The two classes are covered by their instances' methods (sources) and test/native/cancel.test.ts.
+    expect(prod.called()).toEqual(production.members('NativeAddon').filter((m) => m !== 'MemorySource' && m !== 'CancelToken'));
     expect(statics.called()).toEqual(production.members('NativeMemorySourceStatic'));
     expect(sources.called()).toEqual(production.members('NativeMemorySource'));
   });

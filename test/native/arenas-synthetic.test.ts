@@ -2,6 +2,7 @@
 // each number it reports must equal what the image builder planted.
 import { describe, expect, it } from 'vitest';
 
+import { chunkMark, markAt, withChunkListing } from '../helpers/chunkList.js';
 import { buildHeapImage, type BuiltImage, type ExpectedArena } from '../helpers/heapImage.js';
 import { busyProcess, noncontiguousMain, tcacheFoundBy, threeMainSegments, type LayoutEntry } from './scenarios.js';
 
@@ -9,21 +10,30 @@ import { addon } from './rawAddon.js';
 import { knownLayouts, testAddon } from './testAddon.js';
 const layouts: LayoutEntry[] = knownLayouts();
 
-const CHUNK_RECORD = 24;
-const STATE = { inUse: 0, freeInBin: 1, fastbin: 2, tcache: 3, top: 4, internal: 5 } as const;
-
 function walk(img: BuiltImage, layout: unknown, extra: Record<string, unknown> = {}) {
   const src = addon.MemorySource.fromImage(img.segments);
   return addon.walkArenas(src, layout, {
     mainArena: img.mainArena,
     mp: img.mp,
     withBins: true,
-    withChunks: true,
+    chunkMap: true,
     withHistogram: true,
     withTcacheDetail: true,
     ...extra,
   });
 }
+
+/** The listing's states as the chunk map marks them. */
+const markOfState: Record<string, number> = {
+  'in-use': chunkMark.live,
+  internal: chunkMark.other,
+  fastbin: chunkMark.free,
+  tcache: chunkMark.free,
+  unsorted: chunkMark.free,
+  'small-bin': chunkMark.free,
+  'large-bin': chunkMark.free,
+  top: chunkMark.free,
+};
 
 function expectArena(actual: any, exp: ExpectedArena) {
   expect(actual.address).toBe(exp.address);
@@ -54,7 +64,7 @@ describe.each(layouts.map((l) => [l.name, l] as const))('glibc %s synthetic imag
   it('reports exactly the planted arenas, bins, tcaches and chunks', async () => {
     const { spec, hints } = busyProcess(entry.layout);
     const img = buildHeapImage(spec);
-    const r = await walk(img, entry.layout, { tcacheStructs: hints.map((id) => img.chunk.get(id)! + 0x10) });
+    const { result: r, chunks: listed } = await withChunkListing((fd): Promise<any> => walk(img, entry.layout, { tcacheStructs: hints.map((id) => img.chunk.get(id)! + 0x10), listChunks: { fd } }));
     expect(r.anomalies).toEqual([]);
     expect(r.ringClosed).toBe(true);
     expect(r.approximate).toBe(false);
@@ -76,30 +86,20 @@ describe.each(layouts.map((l) => [l.name, l] as const))('glibc %s synthetic imag
     const byAddress = (x: { address: number }, y: { address: number }) => x.address - y.address;
     expect([...found].sort(byAddress)).toEqual([...expectedTcaches].sort(byAddress));
 
-    // Chunk table: sorted, one record per chunk, states as planned.
-    const table: Buffer = r.chunkTable;
-    expect(table.length % CHUNK_RECORD).toBe(0);
-    const records: { start: number; size: number; arena: number; state: number }[] = [];
-    for (let off = 0; off < table.length; off += CHUNK_RECORD) {
-      records.push({
-        start: Number(table.readBigUInt64LE(off)),
-        size: Number(table.readBigUInt64LE(off + 8)),
-        arena: table.readUInt32LE(off + 16),
-        state: table.readUInt8(off + 20),
-      });
-    }
-    for (let i = 1; i < records.length; i++) expect(records[i]!.start).toBeGreaterThan(records[i - 1]!.start);
+    // The listing: one line per chunk in address order, states as planned;
+    // the chunk map marks each chunk start the same way.
+    for (let i = 1; i < listed.length; i++) expect(listed[i]!.start).toBeGreaterThan(listed[i - 1]!.start);
+    for (const c of listed) expect(markAt(r.chunkMap, c.start)).toBe(markOfState[c.state]);
     img.expected.forEach((exp, k) => {
-      const mine = records.filter((c) => c.arena === k);
-      const sum = (state: number) => mine.filter((c) => c.state === state).reduce((s, c) => s + c.size, 0);
-      expect(sum(STATE.inUse)).toBe(exp.inUse.bytes);
-      expect(sum(STATE.internal)).toBe(exp.internal.bytes);
-      expect(sum(STATE.fastbin)).toBe(exp.fastbins.bytes);
-      expect(sum(STATE.tcache)).toBe(exp.tcache.bytes);
-      expect(sum(STATE.freeInBin)).toBe(exp.unsorted.bytes + exp.smallbins.bytes + exp.largebins.bytes);
-      expect(mine.filter((c) => c.state === STATE.top)).toEqual([
-        { start: exp.top.address, size: exp.top.size, arena: k, state: STATE.top },
-      ]);
+      const mine = listed.filter((c) => c.arena === exp.address);
+      const sum = (...states: string[]) => mine.filter((c) => states.includes(c.state)).reduce((s, c) => s + c.size, 0);
+      expect(sum('in-use')).toBe(exp.inUse.bytes);
+      expect(sum('internal')).toBe(exp.internal.bytes);
+      expect(sum('fastbin')).toBe(exp.fastbins.bytes);
+      expect(sum('tcache')).toBe(exp.tcache.bytes);
+      expect(sum('unsorted')).toBe(exp.unsorted.bytes);
+      expect(sum('small-bin', 'large-bin')).toBe(exp.smallbins.bytes + exp.largebins.bytes);
+      expect(mine.filter((c) => c.state === 'top')).toEqual([{ arena: exp.address, start: exp.top.address, size: exp.top.size, state: 'top' }]);
       // Histogram rows add up to the same totals (top excluded).
       const h = r.arenas[k].histogram;
       const inUse = h.reduce((s: number, row: any) => s + row.inUseBytes, 0);

@@ -23,7 +23,7 @@ export interface ScanResult {
   unattributedBytes?: number;
   histogram: { entries: number; capacity: number; keyBytes: number; keyByteBudget: number; memoryBytes: number };
   strings: { text: string; count: number; countError: number; bytes: number; encoding: Encoding; truncated: boolean }[];
-  samples: { address: number; text: string; length: number; encoding: Encoding; chunkIndex: number; arenaIndex: number }[];
+  samples: { address: number; text: string; length: number; encoding: Encoding; chunk: { start: number; size: number; state: string } | null; arenaIndex: number }[];
   bySizeClass: { chunkSize: number; stringBytes: number; strings: number }[];
   byArena: { arenaIndex: number; stringBytes: number; strings: number }[];
 }
@@ -117,24 +117,31 @@ export function resultCounts(r: ScanResult): Map<string, { count: number; bytes:
   return m;
 }
 
-export const ChunkState = { inUse: 0, freeInBin: 1, fastbin: 2, tcache: 3, top: 4, internal: 5 } as const;
-
-export interface ChunkRecord {
-  start: number;
-  size: number;
-  arenaIndex: number;
-  state: number;
-}
-
-export function packChunkTable(records: ChunkRecord[]): Buffer {
-  const b = Buffer.alloc(records.length * 24);
-  records.forEach((r, i) => {
-    b.writeBigUInt64LE(BigInt(r.start), i * 24);
-    b.writeBigUInt64LE(BigInt(r.size), i * 24 + 8);
-    b.writeUInt32LE(r.arenaIndex, i * 24 + 16);
-    b.writeUInt8(r.state, i * 24 + 20);
-  });
-  return b;
+/**
+ * A chunk map as the walker writes it (native/ptmalloc/chunk_map.h): for each
+ * span, 2 bits per 16-byte granule marking where a chunk starts and what it is.
+ */
+export function packChunkMap(
+  spanList: Array<{ start: number; end: number; arena: number }>,
+  chunks: Array<{ start: number; mark: number }>,
+): { spans: Array<{ start: number; end: number; arena: number; words: number }>; bits: Buffer } {
+  // Every span with words for all its granules (the walker stops at its last mark; both are valid).
+  const spans = spanList.map((s) => ({ ...s, words: Math.ceil(Math.floor((s.end - s.start) / 16) / 32) }));
+  const words = spans.map((s) => s.words);
+  const bits = Buffer.alloc(words.reduce((a, w) => a + w, 0) * 8);
+  for (const c of chunks) {
+    let first = 0;
+    const i = spans.findIndex((s, k) => {
+      if (c.start >= s.start && c.start < s.end) return true;
+      first += words[k]!;
+      return false;
+    });
+    if (i < 0) throw new Error(`chunk 0x${c.start.toString(16)} lies in no span`);
+    const g = Math.floor((c.start - spans[i]!.start) / 16);
+    const at = (first + Math.floor(g / 32)) * 8;
+    bits.writeBigUInt64LE(bits.readBigUInt64LE(at) | (BigInt(c.mark & 3) << BigInt((g % 32) * 2)), at);
+  }
+  return { spans, bits };
 }
 
 // Deterministic test-data generator: xorshift32 (Marsaglia, shifts 13/17/5).

@@ -5,16 +5,16 @@ import { describe, expect, it } from 'vitest';
 
 import {
   addon,
-  ChunkState,
   countsOf,
   imageSource,
-  packChunkTable,
+  packChunkMap,
   referenceRuns,
   resultCounts,
   rng,
   scan,
   type RefRun,
 } from './strings-helpers.js';
+import { chunkMark } from '../helpers/chunkList.js';
 
 const BASE = 0x7f1200000000; // 1 MiB aligned, like a real mapping
 const MiB = 1 << 20;
@@ -76,7 +76,7 @@ describe('scanStrings on images', () => {
     expect(r.stringsFound).toBe(1);
     expect(r.strings[0]).toMatchObject({ text, count: 1, bytes: text.length });
     expect(r.samples).toEqual([
-      { address: BASE + at, text, length: text.length, encoding: 'ascii', chunkIndex: -1, arenaIndex: -1 },
+      { address: BASE + at, text, length: text.length, encoding: 'ascii', chunk: null, arenaIndex: -1 },
     ]);
   });
 
@@ -296,7 +296,8 @@ describe('scanStrings on images', () => {
       { minLength: 1.5 },
       { blockSize: 5000 },
       { chunkFilter: 'live' },
-      { chunkTable: Buffer.alloc(23) },
+      { chunkMap: { spans: [], bits: Buffer.alloc(8) } },
+      { chunkMap: { spans: [{ start: BASE, end: BASE + 16, arena: 0 }], bits: Buffer.alloc(8) } },
       { grep: '(' },
       { grep: '(a)\\1' },
       { grep: 42 },
@@ -313,19 +314,20 @@ describe('scanStrings on images', () => {
   });
 });
 
-describe('scanStrings with a chunk table', () => {
+describe('scanStrings with a chunk map', () => {
   // A synthetic heap: chunk headers (prev_size, size|PREV_INUSE) and text the
-  // way glibc lays it out; the table says which chunk is in which state.
+  // way glibc lays it out; the map (as the walker writes it) says where each
+  // chunk starts and what it is. Two spans, one per arena.
   const H = BASE + 0x1000;
   const layout = [
-    { off: 0x100, size: 0x30, state: ChunkState.inUse, arena: 0, text: [[0x10, 'live-one-string']] },
-    { off: 0x130, size: 0x40, state: ChunkState.freeInBin, arena: 0, text: [[0x20, 'freed-text-remnant']] },
+    { off: 0x100, size: 0x30, mark: chunkMark.live, arena: 0, text: [[0x10, 'live-one-string']] },
+    { off: 0x130, size: 0x40, mark: chunkMark.free, arena: 0, text: [[0x20, 'freed-text-remnant']] },
     // 24 usable bytes: the text runs into the next chunk's prev_size field.
-    { off: 0x170, size: 0x20, state: ChunkState.inUse, arena: 0, text: [[0x10, 'tail-twenty2-chars-xyz']] },
-    { off: 0x190, size: 0x50, state: ChunkState.tcache, arena: 0, text: [[0x20, 'tcache-remnant-text']] },
-    { off: 0x1e0, size: 0x100, state: ChunkState.inUse, arena: 1, text: [[0x10, 'live-two-string'], [0x40, 'live-two-string']] },
-    { off: 0x2e0, size: 0x290, state: ChunkState.internal, arena: 1, text: [[0x10, 'internal-text-here']] },
-    { off: 0x570, size: 0x1000, state: ChunkState.top, arena: 1, text: [[0x30, 'top-chunk-garbage']] },
+    { off: 0x170, size: 0x20, mark: chunkMark.live, arena: 0, text: [[0x10, 'tail-twenty2-chars-xyz']] },
+    { off: 0x190, size: 0x50, mark: chunkMark.free, arena: 0, text: [[0x20, 'tcache-remnant-text']] },
+    { off: 0x1e0, size: 0x100, mark: chunkMark.live, arena: 1, text: [[0x10, 'live-two-string'], [0x40, 'live-two-string']] },
+    { off: 0x2e0, size: 0x290, mark: chunkMark.other, arena: 1, text: [[0x10, 'internal-text-here']] },
+    { off: 0x570, size: 0x1000, mark: chunkMark.free, arena: 1, text: [[0x30, 'top-chunk-garbage']] },
   ] as const;
   const heap = binary(0x2000, 20);
   for (const c of layout) {
@@ -334,12 +336,16 @@ describe('scanStrings with a chunk table', () => {
   }
   for (const c of layout) for (const [o, t] of c.text) heap.write(t, c.off + o, 'latin1');
   heap.write('outside-any-chunk', 0x20, 'latin1');
-  const table = packChunkTable(layout.map((c) => ({ start: H + c.off, size: c.size, arenaIndex: c.arena, state: c.state })));
+  const spans = [
+    { start: H + 0x100, end: H + 0x1e0, arena: 0 },
+    { start: H + 0x1e0, end: H + 0x1570, arena: 1 },
+  ];
+  const map = packChunkMap(spans, layout.map((c) => ({ start: H + c.off, mark: c.mark })));
   const src = imageSource([{ address: H, data: heap }]);
   const range = [{ start: H, end: H + heap.length }];
 
   it('attributes every string to its chunk and sums string bytes per chunk size', async () => {
-    const r = await scan(src, range, { chunkTable: table, samples: 100, top: 100 });
+    const r = await scan(src, range, { chunkMap: map, samples: 100, top: 100 });
     expect(r.stringsFound).toBe(9);
     const bySize = Object.fromEntries(r.bySizeClass.map((e) => [e.chunkSize, e.stringBytes]));
     expect(bySize).toEqual({
@@ -358,12 +364,13 @@ describe('scanStrings with a chunk table', () => {
       { arenaIndex: 1, stringBytes: 30 + 18 + 17, strings: 4 },
     ]);
     const tail = r.samples.find((s) => s.text === 'tail-twenty2-chars-xyz')!;
-    expect(tail).toMatchObject({ chunkIndex: 2, arenaIndex: 0, address: H + 0x180 });
-    expect(r.samples.find((s) => s.text === 'outside-any-chunk')).toMatchObject({ chunkIndex: -1, arenaIndex: -1 });
+    expect(tail).toMatchObject({ chunk: { start: H + 0x170, size: 0x20, state: 'live' }, arenaIndex: 0, address: H + 0x180 });
+    expect(r.samples.find((s) => s.text === 'internal-text-here')).toMatchObject({ chunk: { start: H + 0x2e0, size: 0x290, state: 'internal' }, arenaIndex: 1 });
+    expect(r.samples.find((s) => s.text === 'outside-any-chunk')).toMatchObject({ chunk: null, arenaIndex: -1 });
   });
 
   it('scans only in-use chunks with live, including the 8 bytes borrowed from the next header', async () => {
-    const r = await scan(src, range, { chunkTable: table, chunkFilter: 'live', top: 100 });
+    const r = await scan(src, range, { chunkMap: map, chunkFilter: 'live', top: 100 });
     expect(r.strings.map((s) => [s.text, s.count]).sort()).toEqual([
       ['live-one-string', 1],
       ['live-two-string', 2],
@@ -373,8 +380,8 @@ describe('scanStrings with a chunk table', () => {
     expect(r.unattributedBytes).toBe(0);
   });
 
-  it('scans only bin, fastbin, tcache and top chunks with free', async () => {
-    const r = await scan(src, range, { chunkTable: table, chunkFilter: 'free', top: 100 });
+  it('scans only free chunks (bins, fastbins, tcache, top) with free', async () => {
+    const r = await scan(src, range, { chunkMap: map, chunkFilter: 'free', top: 100 });
     expect(r.strings.map((s) => s.text).sort()).toEqual(['freed-text-remnant', 'tcache-remnant-text', 'top-chunk-garbage']);
     expect(r.bySizeClass.map((e) => e.chunkSize)).toEqual([0x40, 0x50, 0x1000]);
   });
@@ -382,20 +389,20 @@ describe('scanStrings with a chunk table', () => {
   it('intersects the filter with the requested ranges', async () => {
     // Start inside the second in-use string of the 0x100 chunk.
     const r = await scan(src, [{ start: H + 0x1e0 + 0x40 + 5, end: H + heap.length }], {
-      chunkTable: table,
+      chunkMap: map,
       chunkFilter: 'live',
     });
     expect(r.strings.map((s) => s.text)).toEqual(['two-string']);
   });
 
-  it('rejects malformed tables', () => {
-    const unsorted = packChunkTable([
-      { start: H + 0x200, size: 0x20, arenaIndex: 0, state: 0 },
-      { start: H + 0x100, size: 0x20, arenaIndex: 0, state: 0 },
-    ]);
-    const badState = packChunkTable([{ start: H, size: 0x20, arenaIndex: 0, state: 9 }]);
-    for (const chunkTable of [unsorted, badState, Buffer.alloc(25)]) {
-      expect(() => addon.scanStrings(src, range, { chunkTable })).toThrow(expect.objectContaining({ code: 'EINVAL' }));
+  it('rejects malformed maps', () => {
+    const overlapping = { spans: [spans[1]!, spans[0]!], bits: map.bits };
+    const short = { spans, bits: map.bits.subarray(0, map.bits.length - 8) };
+    const ragged = { spans, bits: Buffer.concat([map.bits, Buffer.alloc(3)]) };
+    const misaligned = { spans: [{ start: H + 8, end: H + 0x100, arena: 0, words: 1 }], bits: Buffer.alloc(8) };
+    const tooManyWords = { spans: [{ start: H, end: H + 0x100, arena: 0, words: 2 }], bits: Buffer.alloc(16) };
+    for (const chunkMap of [overlapping, short, ragged, misaligned, tooManyWords]) {
+      expect(() => addon.scanStrings(src, range, { chunkMap }), JSON.stringify(chunkMap.spans)).toThrow(expect.objectContaining({ code: 'EINVAL' }));
     }
   });
 });

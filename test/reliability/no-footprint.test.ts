@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { sampleProcessWithChunks } from '../../src/engine/sample.js';
+import { sampleProcess } from '../../src/engine/sample.js';
 import { scanTargetStrings } from '../../src/engine/strings.js';
 import { defaultStringScanOptions } from '../../src/model/strings.js';
 import { startTarget, type RunningTarget } from '../helpers/targets.js';
@@ -118,14 +118,16 @@ describe('a target whose arenas hold never-touched and trimmed pages', () => {
     }
   });
 
-  it('leaves them untouched: what the TUI samples (walk with chunks, bins, histogram; string scan)', async () => {
+  it('leaves them untouched: what the TUI samples (walk with bins, histogram and a heap map; the residency join; string scan)', async () => {
     let sampledArenas = 0;
     let scanned = 0;
     expectUntouched(
       await across(async () => {
-        const s = await sampleProcessWithChunks(target.pid, { withChunks: true, withBins: true, withHistogram: true });
-        expect(s.snapshot.mallocError).toBeNull();
-        sampledArenas = s.snapshot.malloc!.arenas.length;
+        const first = await sampleProcess(target.pid, { withBins: true, withHistogram: true, withResidency: true });
+        expect(first.mallocError).toBeNull();
+        const arena = first.malloc!.arenas.find((a) => !a.main)!.address;
+        const s = await sampleProcess(target.pid, { withBins: true, withHistogram: true, heapMap: { arena, cells: 800 } });
+        sampledArenas = s.malloc!.arenas.length;
         const r = await scanTargetStrings(target.pid, { kind: 'default' }, defaultStringScanOptions, undefined, { regionMap: undefined });
         scanned = r.scanned.bytes;
       }),

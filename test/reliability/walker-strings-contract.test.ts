@@ -1,39 +1,42 @@
-// The walker's chunk table feeds the string scanner. Every state the walker
-// writes must be one the scanner accepts: a walk of a busy, unfrozen target
-// finds chunks free by their neighbour's PREV_INUSE bit but on no list yet
-// (state 6, free-unlisted), and the scanner used to refuse the whole table
-// ("chunkTable record N has unknown state 6"): `strings` failed on any busy
-// process and the TUI's Strings view with it.
+// The walker's chunk map feeds the string scanner: whatever the walk marks
+// (live, free, glibc's own), the scanner takes it as it is, and a text stays
+// in its chunk's filter. Texts are planted in an in-use chunk and a free one
+// the walk itself listed, in a synthetic heap of the current layout; the map
+// of a second walk narrows the scan.
 import { describe, expect, it } from 'vitest';
-import { imageSource, packChunkTable, scan } from '../native/strings-helpers.js';
+import { withChunkListing } from '../helpers/chunkList.js';
+import { buildHeapImage } from '../helpers/heapImage.js';
+import { addon } from '../native/rawAddon.js';
+import { busyProcess } from '../native/scenarios.js';
+import { knownLayouts } from '../native/testAddon.js';
+import { scan } from '../native/strings-helpers.js';
 
-const freeUnlisted = 6; // native/ptmalloc/walk_types.h kStateFreeUnlisted
-
-describe('chunk states from the walker in the string scanner', () => {
-  const H = 0x7f3400001000;
-  const heap = Buffer.alloc(0x400);
-  const chunks = [
-    { off: 0x000, size: 0x100, state: 0, text: 'in-use-chunk-text' },
-    { off: 0x100, size: 0x100, state: freeUnlisted, text: 'being-freed-chunk-text' },
-    { off: 0x200, size: 0x200, state: 4, text: 'top-chunk-text' },
-  ];
-  for (const c of chunks) {
-    heap.writeBigUInt64LE(BigInt(c.size | 1), c.off + 8);
-    heap.write(c.text, c.off + 0x10, 'latin1');
-  }
-  const table = packChunkTable(chunks.map((c) => ({ start: H + c.off, size: c.size, arenaIndex: 0, state: c.state })));
-  const src = imageSource([{ address: H, data: heap }]);
-  const range = [{ start: H, end: H + heap.length }];
-  const texts = (r: Awaited<ReturnType<typeof scan>>) => r.strings.map((s) => s.text).sort();
-
-  it('accepts a free-unlisted chunk and counts it as free memory', async () => {
-    expect(texts(await scan(src, range, { chunkTable: table, chunkFilter: 'all' }))).toEqual(['being-freed-chunk-text', 'in-use-chunk-text', 'top-chunk-text']);
-    expect(texts(await scan(src, range, { chunkTable: table, chunkFilter: 'free' }))).toEqual(['being-freed-chunk-text', 'top-chunk-text']);
-    expect(texts(await scan(src, range, { chunkTable: table, chunkFilter: 'live' }))).toEqual(['in-use-chunk-text']);
-  });
-
-  it('still refuses states no walker writes', async () => {
-    const bad = packChunkTable([{ start: H, size: 0x100, arenaIndex: 0, state: 7 }]);
-    await expect(async () => scan(src, range, { chunkTable: bad })).rejects.toThrow(/unknown state 7/);
+describe('the walker chunk map in the string scanner', () => {
+  it('keeps a live chunk text to live, a free chunk text to free, and both in all', async () => {
+    const entry = knownLayouts().find((l) => l.name === '2.35-2.41')!;
+    const img = buildHeapImage(busyProcess(entry.layout).spec);
+    const walk = (extra: Record<string, unknown>) =>
+      addon.walkArenas(addon.MemorySource.fromImage(img.segments), entry.layout, { mainArena: img.mainArena, mp: img.mp, ...extra });
+    const { chunks } = await withChunkListing((fd) => walk({ listChunks: { fd } }));
+    const live = chunks.find((c) => c.state === 'in-use' && c.size >= 0x40)!;
+    const free = chunks.find((c) => c.state === 'small-bin' && c.size >= 0x40)!;
+    expect(live).toBeDefined();
+    expect(free).toBeDefined();
+    // Plant after the 16-byte header and, for the free chunk, after fd and bk.
+    const plant = (at: number, text: string) => {
+      const seg = img.segments.find((s) => at >= s.address && at + text.length <= s.address + s.data.length)!;
+      seg.data.write(text, at - seg.address, 'latin1');
+    };
+    plant(live.start + 0x10, 'LIVE-TEXT-IN-USE');
+    plant(free.start + 0x20, 'FREE-TEXT-IN-BIN');
+    const r = await walk({ chunkMap: true });
+    expect(r.anomalyTotal).toBe(0);
+    const src = addon.MemorySource.fromImage(img.segments);
+    const ranges = r.arenas.flatMap((a: { heaps: Array<{ start: number; size: number }> }) => a.heaps.map((h) => ({ start: h.start, end: h.start + h.size })));
+    const texts = async (chunkFilter: string) =>
+      (await scan(src, ranges, { chunkMap: r.chunkMap, chunkFilter, minLength: 10, top: 1000 })).strings.map((s) => s.text).filter((t) => /-TEXT-/.test(t)).sort();
+    expect(await texts('all')).toEqual(['FREE-TEXT-IN-BIN', 'LIVE-TEXT-IN-USE']);
+    expect(await texts('live')).toEqual(['LIVE-TEXT-IN-USE']);
+    expect(await texts('free')).toEqual(['FREE-TEXT-IN-BIN']);
   });
 });

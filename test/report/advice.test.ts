@@ -1,34 +1,32 @@
-// Advice rules on numbers measured from real targets (their own chunk tables
-// joined with pagemap, their real environment, threads and cgroup), then
-// moved across each rule's threshold to show the rule follows the evidence.
+// Advice rules on numbers measured from real targets (the walk's residency
+// join, their real environment, threads and cgroup), then moved across each
+// rule's threshold to show the rule follows the evidence.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { advise, suggestedArenaMax, type AdviceInput } from '../../src/analysis/advice.js';
 import { buildContext } from '../../src/analysis/context.js';
-import { analyzeResidency, defaultTrimRules } from '../../src/analysis/residency.js';
+import { residencyRows } from '../../src/analysis/residency.js';
 import { adviceInput, buildReport } from '../../src/commands/report.js';
 import { sampleProcess } from '../../src/engine/sample.js';
 import { detectAllocatorForPid } from '../../src/glibc/allocator.js';
 import { readMaps } from '../../src/proc/maps.js';
-import { readResidency } from '../../src/proc/pagemap.js';
-import { buildTarget, parseSelfReport, spawnTarget, stopAll } from './helpers.js';
+import { buildTarget, spawnTarget, stopAll } from './helpers.js';
 
 const MiB = 1024 * 1024;
 const rules = (a: AdviceInput): string[] => advise(a).map((x) => x.rule);
 
-/** Measures a target the way the report does, with its self-reported chunk table. */
+/** Measures a target the way the report does. */
 async function measure(args: string[], env: Record<string, string> = {}): Promise<{ input: AdviceInput; mmapFreed: number | null; live: boolean }> {
   const t = spawnTarget(buildTarget('trim_target'), args, { GLIBC_TUNABLES: 'glibc.malloc.tcache_count=0', ...env });
   expect(await t.nextLine()).toBe('ready');
   t.send('dump');
   const lines = await t.linesUntil('end');
-  const self = parseSelfReport(lines);
-  const snapshot = await sampleProcess(t.pid);
-  // The arena engine walked the target and read its mp_: the rules below need the live parameters.
+  const snapshot = await sampleProcess(t.pid, { withResidency: true });
+  // The arena engine walked the target, read its mp_ and joined residency: the rules below need all three.
   expect(snapshot.mallocError).toBeNull();
+  const rows = residencyRows(snapshot.malloc!);
+  expect(rows).not.toBeNull();
   const ctx = buildContext(t.pid, snapshot, detectAllocatorForPid(t.pid, readMaps(t.pid)));
-  const residency = readResidency(t.pid, self.arenas.flatMap((a) => a.ranges));
-  const rows = analyzeResidency(self.table, residency, self.arenas, defaultTrimRules);
-  const report = await buildReport(t.pid, { snapshot, chunkSource: async () => ({ table: self.table, layouts: self.arenas, rules: defaultTrimRules, source: 'self' }) });
+  const report = await buildReport(t.pid, { snapshot });
   const input = adviceInput(ctx, report.rss, rows, report.arenas);
   const freed = lines.find((l) => l.startsWith('mmapfreed '));
   await t.stop();

@@ -4,7 +4,7 @@ import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { encodeChunkTable, type ChunkRecord, type ChunkStateValue } from '../../src/analysis/chunkTable.js';
+import { encodeChunkTable, type ChunkRecord, type ChunkStateValue } from '../helpers/chunkTable.js';
 import type { ArenaLayout } from '../../src/analysis/residency.js';
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -1,14 +1,12 @@
 // buildReport on real targets: the breakdown adds up exactly to the RSS,
-// arena numbers come through (from the target's own chunk table until the
-// engine provides one), and the arena advice changes when the same target
-// runs under MALLOC_ARENA_MAX=2.
+// arena numbers come through from the walk's residency join, and the arena
+// advice changes when the same target runs under MALLOC_ARENA_MAX=2.
 import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ChunkTableSource } from '../../src/analysis/arenaData.js';
-import { defaultTrimRules } from '../../src/analysis/residency.js';
 import { breakdownNames } from '../../src/analysis/rssBreakdown.js';
 import { buildReport, reportJson } from '../../src/commands/report.js';
+import { sampleProcess } from '../../src/engine/sample.js';
 import { parseCgroupMounts } from '../../src/proc/cgroup.js';
 import { main } from '../../src/cli/main.js';
 import { buildTarget, parseSelfReport, smapsRssSum, spawnTarget, stopAll, type SelfReport, type Target } from './helpers.js';
@@ -21,10 +19,6 @@ afterAll(async () => {
   await stopAll();
   for (const c of cleanups.reverse()) c();
 });
-
-function selfSource(self: SelfReport): ChunkTableSource {
-  return async () => ({ table: self.table, layouts: self.arenas, rules: defaultTrimRules, source: 'target self-report' });
-}
 
 async function start(args: string[], env: Record<string, string> = {}): Promise<{ t: Target; self: SelfReport }> {
   const t = spawnTarget(buildTarget('trim_target'), args, { ...noTcache, ...env });
@@ -53,15 +47,16 @@ const sum = (lines: Array<{ bytes: number }>): number => lines.reduce((s, l) => 
 const line = (lines: Array<{ name: string; bytes: number }>, name: string): number => lines.find((l) => l.name === name)?.bytes ?? 0;
 
 describe('buildReport', () => {
-  it('without chunk data: breakdown sums exactly to RSS, arenas still counted, arena data marked unavailable', async () => {
+  it('without a residency join: breakdown sums exactly to RSS, arenas still counted, arena data marked unavailable', async () => {
     const { t, self } = await start(['--main-alt', '20', ...threadArgs(3, 20)]);
-    const noChunks: ChunkTableSource = async () => null;
-    // A first look faults libc pages the discovery reads into the target's page
-    // tables (process_vm_readv goes through the target's mm); after it the idle
-    // target's RSS holds still, and the smaps we read ourselves must agree.
-    await buildReport(t.pid, { chunkSource: noChunks });
+    // A snapshot walked without residency: the report cannot split arena pages.
+    const noResidency = () => sampleProcess(t.pid);
+    // A first look faults libc's file pages the discovery reads into the
+    // target's page tables (process_vm_readv goes through the target's mm);
+    // after it the idle target's RSS holds still, and our own smaps read must agree.
+    await buildReport(t.pid, { snapshot: await noResidency() });
     const rssBefore = smapsRssSum(t.pid);
-    const report = await buildReport(t.pid, { chunkSource: noChunks });
+    const report = await buildReport(t.pid, { snapshot: await noResidency() });
     expect(sum(report.breakdown)).toBe(report.rss);
     expect(report.rss).toBe(rssBefore);
     expect(smapsRssSum(t.pid)).toBe(rssBefore);
@@ -77,9 +72,9 @@ describe('buildReport', () => {
     await t.stop();
   });
 
-  it('with a chunk table: arena lines, exact sum, and the malloc_trim estimate the target then confirms', async () => {
-    const { t, self } = await start(['--main-alt', '40', ...threadArgs(2, 40)]);
-    const report = await buildReport(t.pid, { chunkSource: selfSource(self) });
+  it('with the residency join: arena lines, exact sum, and the malloc_trim estimate the target then confirms', async () => {
+    const { t } = await start(['--main-alt', '40', ...threadArgs(2, 40)]);
+    const report = await buildReport(t.pid);
     expect(sum(report.breakdown)).toBe(report.rss);
     const a = report.arenas!;
     expect(a.count).toBe(3);
@@ -99,7 +94,7 @@ describe('buildReport', () => {
   it('advises MALLOC_ARENA_MAX for many arenas, and stops once the same target runs under MALLOC_ARENA_MAX=2', async () => {
     const args = ['--main-alt', '80', ...threadArgs(8, 80)];
     const free = await start(args);
-    const before = await buildReport(free.t.pid, { chunkSource: selfSource(free.self) });
+    const before = await buildReport(free.t.pid);
     const rules = before.advice.map((x) => x.rule);
     expect(before.arenas!.count).toBe(9);
     expect(rules).toContain('too-many-arenas');
@@ -113,7 +108,7 @@ describe('buildReport', () => {
     await free.t.stop();
 
     const capped = await start(args, { MALLOC_ARENA_MAX: '2' });
-    const after = await buildReport(capped.t.pid, { chunkSource: selfSource(capped.self) });
+    const after = await buildReport(capped.t.pid);
     const afterRules = after.advice.map((x) => x.rule);
     expect(after.arenas!.count).toBe(2);
     expect(after.env.MALLOC_ARENA_MAX).toBe('2');

@@ -4,7 +4,6 @@
 import { readFileSync } from 'node:fs';
 import { render } from 'ink-testing-library';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sampleProcess } from '../../src/engine/sample.js';
 import type { ProcessSnapshot } from '../../src/model/snapshot.js';
 import { readCgroupMemory, type CgroupMemory } from '../../src/proc/cgroup.js';
 import { formatBytes, hex } from '../../src/util/format.js';
@@ -12,8 +11,8 @@ import { HeapMap, downsampleCells, heapMapMissingNote } from '../../src/tui/comp
 import type { CellState } from '../../src/tui/components/cells.js';
 import { ThemeProvider } from '../../src/tui/theme.js';
 import { arenaGrowth } from '../../src/tui/sampling/growth.js';
-import { heapMapFromChunkTable } from '../../src/tui/sampling/heapMapCells.js';
-import { sampleProcessWithChunks } from '../../src/engine/sample.js';
+import { heapMapFromCells } from '../../src/tui/sampling/heapMapCells.js';
+import { sampleProcess } from '../../src/engine/sample.js';
 import { ArenaDetail } from '../../src/tui/views/ArenaDetail/ArenaDetail.js';
 import { Arenas } from '../../src/tui/views/Arenas/Arenas.js';
 import { arenaRows } from '../../src/tui/views/Arenas/useArenasState.js';
@@ -198,44 +197,32 @@ describe('HeapMap', () => {
     expect(merged.cells).toEqual(Array(10).fill('used')); // two of each three are in use
   });
 
-  it('says it needs the chunk table when there are no cells', () => {
+  it('says the map is not in the snapshot when there are no cells', () => {
     expect(frame(<HeapMap width={40} height={3} />)).toContain(heapMapMissingNote);
   });
 });
 
-describe('heap map from the chunk table', () => {
-  function record(start: number, size: number, arena: number, state: number): Buffer {
-    const b = Buffer.alloc(24);
-    b.writeBigUInt64LE(BigInt(start), 0);
-    b.writeBigUInt64LE(BigInt(size), 8);
-    b.writeUInt32LE(arena, 16);
-    b.writeUInt8(state, 20);
-    return b;
-  }
-
-  it('cuts the heaps into cells by the state holding most bytes; uncovered bytes are not resident', () => {
-    const base = 0x7f0000000000;
+describe('heap map from the cells the walk counts', () => {
+  it('gives each cell the state holding most of its bytes; bytes no chunk covers are not resident', () => {
     const page = 4096;
-    const table = Buffer.concat([
-      record(base, 3 * page, 0, 0), // in use: cells 0-2
-      record(base + 3 * page, page + 100, 0, 1), // free: cell 3 and a sliver of 4
-      record(base + 4 * page + 100, page - 100, 0, 0), // in use: most of cell 4
-      record(base + 5 * page, 2 * page, 0, 4), // top: cells 5-6
-      record(base + 2 * page, page, 1, 1), // another arena: ignored
-    ]);
-    const map = heapMapFromChunkTable(table, 0, [{ start: base, reserved: 10 * page }], 10);
-    expect(map.cells).toEqual(['used', 'used', 'used', 'free', 'used', 'top', 'top', 'unmapped', 'unmapped', 'unmapped']);
+    // used, free, top bytes per cell, as the walk counts them.
+    const bytes = new Float64Array([page, 0, 0, 100, page - 100, 0, page - 100, 100, 0, 0, 0, page, 0, 0, 10, 0, 0, 0]);
+    const map = heapMapFromCells({ cellBytes: page, bytes }, 6 * page);
+    expect(map.cells).toEqual(['used', 'free', 'used', 'top', 'unmapped', 'unmapped']);
   });
 
-  it('matches the arena of a live demo: in use at the start, nothing past system_mem', async () => {
-    const { snapshot: s, chunkTable } = await sampleProcessWithChunks(demo.pid, { withChunks: true });
-    expect(chunkTable).not.toBeNull();
-    const index = s.malloc!.arenas.findIndex((a) => !a.main);
-    const arena = s.malloc!.arenas[index]!;
+  it('draws the map the walk built of a live demo arena: in use at the start, nothing past system_mem', async () => {
+    const first = await sampleProcess(demo.pid);
+    const address = first.malloc!.arenas.find((a) => !a.main)!.address;
     const cellCount = 512;
-    const { cells } = heapMapFromChunkTable(chunkTable!, index, arena.heaps, cellCount);
+    const s = await sampleProcess(demo.pid, { heapMap: { arena: address, cells: cellCount } });
+    const arena = s.malloc!.arenas.find((a) => a.address === address)!;
+    // Only the arena asked for carries a map.
+    expect(s.malloc!.arenas.filter((a) => a.heapMap)).toEqual([arena]);
     const reserved = arena.heaps.reduce((sum, h) => sum + h.reserved, 0);
+    const { cells } = heapMapFromCells(arena.heapMap!, reserved);
     const cellBytes = Math.max(4096, Math.ceil(reserved / cellCount / 4096) * 4096);
+    expect(arena.heapMap!.cellBytes).toBe(cellBytes);
     expect(cells).toHaveLength(Math.ceil(reserved / cellBytes));
     // heap_info, the arena itself and the tcache struct open the first heap (all in use).
     expect(cells[0]).toBe('used');

@@ -1,6 +1,7 @@
 // An arena's heaps drawn as cells, each cell one equal slice of address space
-// showing what it holds. The cells come from the engine's chunk table; there
-// is nothing truthful to draw without it, and the map says so. When there are
+// showing what it holds. The cells come from the arena walk (one arena's heap
+// map per sample, asked for by the arena detail); there is nothing truthful
+// to draw without it, and the map says so. When there are
 // more cells than fit, neighbouring cells are merged and the merged cell shows
 // the state most of them have.
 import { Box, Text } from 'ink';
@@ -13,7 +14,7 @@ export interface HeapMapData {
   cells: CellState[];
 }
 
-export const heapMapMissingNote = 'heap map needs the chunk table (not in this snapshot)';
+export const heapMapMissingNote = 'heap map not in this snapshot yet (it comes with the next sample)';
 
 /** At most maxCells cells, each the majority state of the cells it stands for. */
 export function downsampleCells(cells: CellState[], maxCells: number): { cells: CellState[]; perCell: number } {

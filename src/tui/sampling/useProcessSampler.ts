@@ -5,7 +5,7 @@
 // growth deltas. Errors become state (a message and a code), never a throw:
 // ESRCH means the target has gone, which stops sampling for good.
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { sampleProcess, sampleProcessWithChunks, type SampleOptions } from '../../engine/sample.js';
+import { sampleProcess, type SampleOptions } from '../../engine/sample.js';
 import { toArenascopeError, type ErrorCode } from '../../errors.js';
 import type { ProcessSnapshot } from '../../model/snapshot.js';
 import { readCgroupMemory, type CgroupMemory } from '../../proc/cgroup.js';
@@ -21,8 +21,6 @@ export interface SamplerState {
   previous: ProcessSnapshot | null;
   first: ProcessSnapshot | null;
   cgroup: CgroupMemory | null;
-  /** The engine's chunk table of the current snapshot, when chunks were asked for. */
-  chunkTable: Buffer | null;
   /** The last failure; cleared by the next good sample. */
   error: SamplerError | null;
   /** The target no longer exists (ESRCH); sampling has stopped. */
@@ -41,9 +39,9 @@ export interface SamplerOptions {
   freeze?: boolean;
   /** Ask the engine for per-bin detail and the size-class histogram (the arena detail view). */
   detail?: boolean;
-  /** Ask for the chunk table too (the arena detail's heap map). */
-  chunks?: boolean;
-  /** The sampling function; sampleProcess unless a caller substitutes one (which gets no chunk table). */
+  /** The heap map of this arena, in this many cells (the arena detail). */
+  heapMap?: { arena: number; cells: number };
+  /** The sampling function; sampleProcess unless a caller substitutes one. */
   sample?: (pid: number, options: SampleOptions) => Promise<ProcessSnapshot>;
 }
 
@@ -52,7 +50,6 @@ const initialState: SamplerState = {
   previous: null,
   first: null,
   cgroup: null,
-  chunkTable: null,
   error: null,
   gone: false,
   busy: false,
@@ -67,12 +64,13 @@ export function useProcessSampler(pid: number, intervalSeconds: number, paused: 
   const gone = useRef(false);
   const lastNonce = useRef(-1);
   const lastDetail = useRef(false);
-  const lastChunks = useRef(false);
+  const lastHeapMap = useRef('');
   const mounted = useRef(true);
   const sample = options.sample ?? sampleProcess;
   const freeze = Boolean(options.freeze);
   const detail = Boolean(options.detail);
-  const chunks = Boolean(options.chunks) && options.sample === undefined;
+  const heapMap = options.heapMap;
+  const heapMapKey = heapMap ? `${heapMap.arena}:${heapMap.cells}` : '';
   const intervalMs = Math.max(100, Math.round(intervalSeconds * 1000));
 
   useEffect(() => {
@@ -103,10 +101,8 @@ export function useProcessSampler(pid: number, intervalSeconds: number, paused: 
       setState((s) => ({ ...s, busy: true }));
       const t0 = performance.now();
       try {
-        const sampleOptions: SampleOptions = { freeze, withBins: detail, withHistogram: detail };
-        const { snapshot, chunkTable } = chunks
-          ? await sampleProcessWithChunks(pid, { ...sampleOptions, withChunks: true })
-          : { snapshot: await sample(pid, sampleOptions), chunkTable: null };
+        const sampleOptions: SampleOptions = { freeze, withBins: detail, withHistogram: detail, ...(heapMap ? { heapMap } : {}) };
+        const snapshot = await sample(pid, sampleOptions);
         const cgroup = readCgroupMemory(pid);
         if (mounted.current) {
           setState((s) => ({
@@ -115,7 +111,6 @@ export function useProcessSampler(pid: number, intervalSeconds: number, paused: 
             previous: s.current,
             first: s.first ?? snapshot,
             cgroup,
-            chunkTable,
             error: null,
             busy: false,
             samples: s.samples + 1,
@@ -141,16 +136,17 @@ export function useProcessSampler(pid: number, intervalSeconds: number, paused: 
     };
 
     // Sample at once on mount, on refresh(), on resume, and when detail is first asked for.
-    const forced = lastNonce.current !== refreshNonce || (detail && !lastDetail.current) || (chunks && !lastChunks.current);
+    const forced = lastNonce.current !== refreshNonce || (detail && !lastDetail.current) || (heapMapKey !== '' && heapMapKey !== lastHeapMap.current);
     lastNonce.current = refreshNonce;
     lastDetail.current = detail;
-    lastChunks.current = chunks;
+    lastHeapMap.current = heapMapKey;
     if (!paused || forced) void run();
     return () => {
       cancelled = true;
       if (timer) clearTimeout(timer);
     };
-  }, [pid, intervalMs, paused, freeze, detail, chunks, refreshNonce, sample]);
+    // heapMap is read through heapMapKey (a new object each render would resample).
+  }, [pid, intervalMs, paused, freeze, detail, heapMapKey, refreshNonce, sample]);
 
   const refresh = useCallback(() => setRefreshNonce((n) => n + 1), []);
   return { ...state, refresh };

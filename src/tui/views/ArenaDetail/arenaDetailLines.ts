@@ -2,6 +2,7 @@
 // lists, heaps, tcaches, size classes, bins.
 import { createElement } from 'react';
 import type { ArenaSnapshot, ChunkTotals, SizeClassRow } from '../../../model/snapshot.js';
+import { anomalyLines } from '../../../output/anomalies.js';
 import { formatBytes, hex } from '../../../util/format.js';
 import { FillBar, FillLegend } from '../../components/FillBar.js';
 import { heapMapLines, type HeapMapData } from '../../components/HeapMap.js';
@@ -83,9 +84,9 @@ export function arenaDetailLines({ arena: a, growth, heapMap, width }: ArenaDeta
   ]);
   lines.push([node(createElement(FillLegend, {}))]);
 
-  if (a.anomalies.length > 0) {
-    lines.push([], heading(`Anomalies (${a.anomalies.length})`));
-    for (const an of a.anomalies) lines.push([text(`  ${an.kind}${an.address !== null ? ' at ' + hex(an.address) : ''}: ${an.detail}`, 'bad')]);
+  if (a.anomalies.total > 0 || a.anomalies.torn.total > 0) {
+    lines.push([], heading(`Anomalies (${a.anomalies.total})`));
+    for (const l of anomalyLines(hex(a.address), a.anomalies)) lines.push([text(`  ${l}`, a.anomalies.total > 0 ? 'bad' : 'warn')]);
   }
 
   lines.push([], heading('Heap map'));

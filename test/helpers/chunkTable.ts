@@ -6,7 +6,7 @@
 //   +16 u32 arenaIndex  index into MallocSnapshot.arenas
 //   +20 u8  state       ChunkState
 //   +21 3 bytes padding
-import { ArenascopeError } from '../errors.js';
+import { ArenascopeError } from '../../src/errors.js';
 
 export const chunkRecordSize = 24;
 
