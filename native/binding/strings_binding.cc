@@ -34,14 +34,17 @@ class StringsWorker : public PromiseProgressWorker<ScanProgress> {
  public:
   StringsWorker(Napi::Env env, Napi::Function onProgress, std::shared_ptr<MemorySource> src,
                 std::shared_ptr<std::mutex> lock, std::vector<ScanRange> ranges, std::unique_ptr<ChunkMap> map,
-                std::unique_ptr<StringGrep> grep, StringScanOptions options)
+                std::unique_ptr<StringGrep> grep, StringScanOptions options, Napi::Buffer<uint8_t> mapBits)
       : PromiseProgressWorker<ScanProgress>(env, onProgress, "scanning strings"),
         src_(std::move(src)),
         lock_(std::move(lock)),
         ranges_(std::move(ranges)),
         map_(std::move(map)),
         grep_(std::move(grep)),
-        options_(options) {}
+        options_(options) {
+    // The map reads the Buffer's memory: keep it alive until the worker goes.
+    if (!mapBits.IsEmpty()) mapBits_ = Napi::Persistent(mapBits);
+  }
 
  protected:
   void run(const ExecutionProgress& progress) override {
@@ -137,6 +140,7 @@ class StringsWorker : public PromiseProgressWorker<ScanProgress> {
   std::shared_ptr<std::mutex> lock_;
   std::vector<ScanRange> ranges_;
   std::unique_ptr<ChunkMap> map_;
+  Napi::Reference<Napi::Buffer<uint8_t>> mapBits_;
   std::unique_ptr<StringGrep> grep_;
   StringScanOptions options_;
   StringScanResult result_;
@@ -228,9 +232,11 @@ Napi::Value ScanStrings(const Napi::CallbackInfo& info) {
     if (!refused.empty()) invalid(env, refused);
   }
 
-  // The walker's chunk map ({spans: [{start, end, arena}], bits}), copied
-  // now: the Buffer stays in JS hands while the scan runs.
+  // The walker's chunk map ({spans: [{start, end, arena}], bits}), read in
+  // place: the worker holds a reference to the Buffer until the scan ends
+  // (a misaligned Buffer, a slice of a pool, is copied instead).
   std::unique_ptr<ChunkMap> map;
+  Napi::Buffer<uint8_t> bits;
   Napi::Value m = opts.Get("chunkMap");
   if (!m.IsUndefined() && !m.IsNull()) {
     if (!m.IsObject()) invalid(env, "chunkMap must be {spans, bits}");
@@ -250,6 +256,11 @@ Napi::Value ScanStrings(const Napi::CallbackInfo& info) {
       span.end = toAddress(so.Get("end"), "chunkMap.spans[].end");
       span.arena = static_cast<uint32_t>(toAddress(so.Get("arena"), "chunkMap.spans[].arena"));
       span.words = toAddress(so.Get("words"), "chunkMap.spans[].words");
+      // firstWord: where the span's words start in bits (the walker's map);
+      // absent, the spans' words lie end to end.
+      Napi::Value fw = so.Get("firstWord");
+      span.firstWord = fw.IsUndefined() ? (spans.empty() ? 0 : spans.back().firstWord + spans.back().words)
+                                        : toAddress(fw, "chunkMap.spans[].firstWord");
       spans.push_back(span);
     }
     auto b = bv.As<Napi::Buffer<uint8_t>>();
@@ -257,10 +268,16 @@ Napi::Value ScanStrings(const Napi::CallbackInfo& info) {
     std::string err;
     bool parsed = false;
     runGuarded(env, "reading the chunk map", [&] {
-      std::vector<uint64_t> w(b.Length() / 8);
-      memcpy(w.data(), b.Data(), b.Length());
       map = std::make_unique<ChunkMap>();
-      parsed = ChunkMap::fromParts(std::move(spans), std::move(w), map.get(), &err);
+      if (reinterpret_cast<uintptr_t>(b.Data()) % alignof(uint64_t) == 0) {
+        parsed = ChunkMap::fromView(std::move(spans), reinterpret_cast<const uint64_t*>(b.Data()), b.Length() / 8,
+                                    map.get(), &err);
+        bits = b;
+      } else {
+        std::vector<uint64_t> w(b.Length() / 8);
+        memcpy(w.data(), b.Data(), b.Length());
+        parsed = ChunkMap::fromParts(std::move(spans), std::move(w), map.get(), &err);
+      }
     });
     if (!parsed) invalid(env, err);
   }
@@ -276,7 +293,8 @@ Napi::Value ScanStrings(const Napi::CallbackInfo& info) {
 
   Napi::Function cb = info[3].IsFunction() ? info[3].As<Napi::Function>()
                                            : Napi::Function::New(env, [](const Napi::CallbackInfo&) {});
-  return queue<StringsWorker>(env, cb, h->source(), h->lock(), std::move(ranges), std::move(map), std::move(grep), o);
+  return queue<StringsWorker>(env, cb, h->source(), h->lock(), std::move(ranges), std::move(map), std::move(grep), o,
+                             bits);
 }
 }  // namespace
 

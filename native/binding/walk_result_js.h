@@ -19,6 +19,7 @@ void setAnomalies(Napi::Env env, Napi::Object o, const ptmalloc::AnomalyReport& 
 // An arena's residency (NativeResidency).
 Napi::Object residencyToJs(Napi::Env env, const ptmalloc::ResidencyTotals& t);
 // {spans: [{start, end, arena}], bits: Buffer}.
-Napi::Object chunkMapToJs(Napi::Env env, const ptmalloc::ChunkMap& map);
+// Moves the map's words into the returned Buffer (the map keeps its spans only).
+Napi::Object chunkMapToJs(Napi::Env env, ptmalloc::ChunkMap& map);
 
 }  // namespace arenascope

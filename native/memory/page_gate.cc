@@ -104,22 +104,23 @@ PageAction PageGate::classify(uint64_t pageStart, uint64_t entry) {
 
 bool PageGate::actionFor(uint64_t pageStart, PageAction* action) {
   if (!open()) return false;
+  if (slots_.empty()) slots_.resize(kScatterSlots);
   const uint64_t page = pageStart / kPageSize;
-  const uint64_t window = page / kWindowPages;
+  const uint64_t window = page / kScatterWindowPages;
+  ScatterSlot& slot = slots_[window % kScatterSlots];
   const uint64_t now = nowNs();
-  if (window != cachedWindow_ || now - cachedAtNs_ > MappingIndex::kMaxAgeNs) {
-    cached_.resize(kWindowPages);
+  if (window != slot.window || now - slot.atNs > MappingIndex::kMaxAgeNs) {
     ssize_t got;
     do {
-      got = pread(fd_, cached_.data(), kWindowPages * sizeof(uint64_t), static_cast<off_t>(window * kWindowPages * sizeof(uint64_t)));
+      got = pread(fd_, slot.entries, sizeof slot.entries, static_cast<off_t>(window * sizeof slot.entries));
     } while (got < 0 && errno == EINTR);
-    cachedKnown_ = got > 0 ? static_cast<uint64_t>(got) / sizeof(uint64_t) : 0;
-    cachedWindow_ = window;
-    cachedAtNs_ = now;
+    slot.known = got > 0 ? static_cast<uint64_t>(got) / sizeof(uint64_t) : 0;
+    slot.window = window;
+    slot.atNs = now;
   }
-  const uint64_t i = page - window * kWindowPages;
+  const uint64_t i = page - window * kScatterWindowPages;
   // Past what pagemap answered (an exited process): read, and the read tells.
-  *action = i < cachedKnown_ ? classify(pageStart, cached_[i]) : PageAction::kRead;
+  *action = i < slot.known ? classify(pageStart, slot.entries[i]) : PageAction::kRead;
   return true;
 }
 

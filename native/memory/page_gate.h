@@ -99,12 +99,14 @@ class PageGate {
   bool plan(uint64_t start, uint64_t end, std::vector<PageRun>* runs);
   void invalidate() {
     index_.invalidate();
-    cachedWindow_ = UINT64_MAX;
+    for (ScatterSlot& slot : slots_) slot.window = UINT64_MAX;
   }
 
-  // The action for one page, from a cached window of pagemap entries (re-read
-  // after kMaxAgeNs, like the mapping index): scattered small reads (list
-  // walks) would otherwise cost a pagemap pread each. False when pagemap
+  // The action for one page, from a small cache of pagemap windows (each
+  // re-read after kMaxAgeNs, like the mapping index): scattered small reads
+  // (list walks) would otherwise cost a pagemap pread each. Windows are
+  // small (kScatterWindowPages) because such reads jump all over a heap: a
+  // miss then costs a 512-byte pread, not a 32 KiB one. False when pagemap
   // cannot be used.
   bool actionFor(uint64_t pageStart, PageAction* action);
 
@@ -115,6 +117,9 @@ class PageGate {
   // Pages looked up in pagemap per pread: 4096 pages (16 MiB of address
   // space) in a 32 KiB buffer.
   static constexpr uint64_t kWindowPages = 4096;
+  // actionFor()'s windows: 64 pages (256 KiB of address space), 16 of them.
+  static constexpr uint64_t kScatterWindowPages = 64;
+  static constexpr size_t kScatterSlots = 16;
 
  private:
   bool open();
@@ -129,11 +134,14 @@ class PageGate {
   bool readSwapped_ = false;
   MappingIndex index_;
   std::vector<uint64_t> entries_;
-  // actionFor()'s cache: the entries of one window of kWindowPages pages.
-  std::vector<uint64_t> cached_;
-  uint64_t cachedWindow_ = UINT64_MAX;
-  uint64_t cachedKnown_ = 0;
-  uint64_t cachedAtNs_ = 0;
+  // actionFor()'s cache: kScatterSlots windows, direct-mapped by window number.
+  struct ScatterSlot {
+    uint64_t window = UINT64_MAX;
+    uint64_t known = 0;  // entries pagemap answered
+    uint64_t atNs = 0;
+    uint64_t entries[kScatterWindowPages];
+  };
+  std::vector<ScatterSlot> slots_;
 };
 
 }  // namespace arenascope

@@ -19,7 +19,7 @@ constexpr size_t kMaxHeapsPerArena = 1u << 16;
 // only what jumps around: the unsorted bin, a bin walked after a failed hash
 // check, tcache structs, main-arena segment discovery. The chunk walk itself
 // reads through one window (window_reader.h), so no heap is ever held.
-constexpr uint64_t kSpanCacheBudget = 8ull << 20;
+constexpr uint64_t kSpanCacheBudget = 2ull << 20;
 // HEAP_MIN_SIZE = 32 KiB: no heap_max can be smaller.
 constexpr uint64_t kHeapMinSize = 32 * 1024;
 // Largest span whose residency is joined: 128 GiB, 32 MiB of page states.
@@ -284,7 +284,9 @@ void ArenaWalker::resetArena(uint32_t ai) {
   a.log = a.discoveryLog;
   a.members = 0;
   for (const Span& s : spans_) {
-    if (s.arena == ai) members_.clearRange(s.start, s.end);
+    if (s.arena != ai) continue;
+    members_.clearRange(s.start, s.end);
+    binMembers_.clearRange(s.start, s.end);
   }
 }
 
@@ -307,6 +309,14 @@ void ArenaWalker::listArena(uint32_t ai) {
 }
 
 void ArenaWalker::walkArena(uint32_t ai) {
+  if (walkArenaOnce(ai, true)) return;
+  // The fastbin members the chunk walk inferred were not the lists: walk the
+  // lists and the arena again.
+  resetArena(ai);
+  walkArenaOnce(ai, false);
+}
+
+bool ArenaWalker::walkArenaOnce(uint32_t ai, bool inferFast) {
   ArenaWork& a = *arenas_[ai];
   ArenaReport& r = a.report;
   if (O_.withHistogram) a.histSmall.assign(ArenaWork::kHistDirect >> 4, HistogramRow{});
@@ -315,7 +325,11 @@ void ArenaWalker::walkArena(uint32_t ai) {
     for (const HeapReport& h : r.heaps) heaps.emplace_back(h.start, h.reserved);
     a.cells.begin(heaps, O_.heapMapCells);
   }
-  walkFastbins(ai);
+  if (!inferFast || !beginFastInference(ai)) {
+    a.fast.on = false;
+    walkFastbins(ai);
+  }
+  initBinHashes(ai);
   walkUnsorted(ai);
   // Tcache entries are chunks of whichever arena they came from.
   for (const TcacheFound& t : tcaches_) {
@@ -324,7 +338,6 @@ void ArenaWalker::walkArena(uint32_t ai) {
       if (s >= 0 && spans_[static_cast<size_t>(s)].arena == ai) addMember(ai, e.first, kLabelTcache);
     }
   }
-  initBinHashes(ai);
   for (size_t i = 0; i < spans_.size(); ++i) {
     const Span& s = spans_[i];
     if (s.arena != ai) continue;
@@ -355,8 +368,10 @@ void ArenaWalker::walkArena(uint32_t ai) {
     if (spanResidency_.active()) spanResidency_.finish();
     noteMemory();
   }
+  if (a.fast.on && !a.fast.holds()) return false;
   checkBinHashes(ai);
   checkMembersMet(ai);
+  return true;
 }
 
 void ArenaWalker::confirmArena(uint32_t ai) {
@@ -436,7 +451,7 @@ void ArenaWalker::finishArena(uint32_t ai) {
 }
 
 void ArenaWalker::noteMemory() {
-  uint64_t bytes = window_.bufferBytes() + mem_.memoryBytes() + members_.memoryBytes() + pageStates_.capacity() +
+  uint64_t bytes = window_.bufferBytes() + mem_.memoryBytes() + members_.memoryBytes() + binMembers_.memoryBytes() + pageStates_.capacity() +
                    heuristicCandidates_.capacity() * sizeof(uint64_t);
   if (result_.chunkMap) bytes += result_.chunkMap->memoryBytes();
   for (const auto& a : arenas_) bytes += a->cells.bytes().capacity() * sizeof(double) + a->histLarge.size() * 64;

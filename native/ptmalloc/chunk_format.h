@@ -62,6 +62,11 @@ inline unsigned binIndex(uint64_t sz) {
   return sz < kMinLargeSize ? static_cast<unsigned>(sz >> 4) : largebinIndex(sz);
 }
 
+// NFASTBINS = fastbin_index(request2size(MAX_FAST_SIZE)) + 1 = 10 on 64-bit
+// (MAX_FAST_SIZE = 80 * SIZE_SZ / 4 = 160): the most any layout may name
+// (malloc_layout.cc checks it).
+constexpr size_t kMaxFastbins = 10;
+
 // fastbin_index(sz) = (sz >> 4) - 2. In 64 bits: sz is a remote size field and
 // may be anything, and (int)(sz >> 4) - 2 overflows for some of them.
 inline int64_t fastbinIndex(uint64_t sz) { return static_cast<int64_t>(sz >> 4) - 2; }

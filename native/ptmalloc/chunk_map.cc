@@ -1,6 +1,6 @@
 #include "chunk_map.h"
 
-#include <algorithm>
+#include <cstring>
 
 namespace arenascope {
 namespace ptmalloc {
@@ -10,45 +10,67 @@ void ChunkMap::addSpan(uint64_t start, uint64_t end, uint32_t arena) {
   s.start = start & ~15ull;
   s.end = std::max(end, s.start);
   s.arena = arena;
+  s.firstWord = reservedTotal_;
+  uint64_t want = wordsFor(s.start, s.end);
+  if ((reservedTotal_ + want) * 8 > kMaxReservedBytes) want = 0;  // hostile sizes: no marks for this span
+  reserved_.push_back(want);
+  reservedTotal_ += want;
   spans_.push_back(s);
-  building_.emplace_back();
-  current_ = spans_.size() - 1;
+}
+
+void ChunkMap::reserve() {
+  if (region_ || reservedTotal_ == 0) return;
+  // Sparse spans (a heap whose chunks are far apart) must not pay 2 MiB per
+  // touched word: no huge pages.
+  region_ = std::make_unique<LazyRegion>(static_cast<size_t>(reservedTotal_ * 8), false);
+  words_ = reinterpret_cast<const uint64_t*>(region_->data());
+  wordCount_ = static_cast<size_t>(reservedTotal_);
 }
 
 void ChunkMap::beginSpan(size_t i) {
-  if (i >= building_.size()) return;
+  if (i >= spans_.size()) return;
+  reserve();
   current_ = i;
-  building_[i].clear();
+  ChunkMapSpan& s = spans_[i];
+  if (s.words > 0) memset(region_->data() + s.firstWord * 8, 0, static_cast<size_t>(s.words * 8));
+  s.words = 0;
 }
 
 void ChunkMap::mark(uint64_t addr, uint8_t m) {
-  if (current_ >= building_.size()) return;
-  const ChunkMapSpan& s = spans_[current_];
+  if (current_ >= spans_.size() || !region_) return;
+  ChunkMapSpan& s = spans_[current_];
   if (addr < s.start || addr >= s.end) return;
   const uint64_t g = (addr - s.start) / 16;
-  std::vector<uint64_t>& w = building_[current_];
-  if (w.size() <= g / 32) w.resize(static_cast<size_t>(g / 32 + 1), 0);
-  uint64_t& word = w[g / 32];
+  if (g / 32 >= reserved_[current_]) return;
+  uint64_t& word = reinterpret_cast<uint64_t*>(region_->data())[s.firstWord + g / 32];
   const unsigned shift = static_cast<unsigned>((g % 32) * 2);
   word = (word & ~(3ull << shift)) | (static_cast<uint64_t>(m & 3) << shift);
+  if (g / 32 + 1 > s.words) s.words = g / 32 + 1;
 }
 
 void ChunkMap::pack() {
-  words_.clear();
-  for (size_t i = 0; i < spans_.size(); ++i) {
-    ChunkMapSpan& s = spans_[i];
-    s.firstWord = words_.size();
-    s.words = i < building_.size() ? building_[i].size() : 0;
-    if (i < building_.size()) words_.insert(words_.end(), building_[i].begin(), building_[i].end());
-  }
-  building_.clear();
-  building_.shrink_to_fit();
+  reserve();
+  current_ = SIZE_MAX;
 }
 
-bool ChunkMap::fromParts(std::vector<ChunkMapSpan> spans, std::vector<uint64_t> words, ChunkMap* out, std::string* error) {
-  uint64_t expect = 0;
+std::unique_ptr<ChunkMapWords> ChunkMap::releaseWords() {
+  auto w = std::make_unique<ChunkMapWords>();
+  w->data = words_;
+  w->count = wordCount_;
+  w->region = std::move(region_);
+  w->owned = std::move(owned_);
+  if (!w->owned.empty()) w->data = w->owned.data();
+  region_.reset();
+  owned_.clear();
+  words_ = nullptr;
+  wordCount_ = 0;
+  return w;
+}
+
+bool ChunkMap::checkParts(const std::vector<ChunkMapSpan>& spans, size_t count, std::string* error) {
   uint64_t lastEnd = 0;
-  for (ChunkMapSpan& s : spans) {
+  uint64_t nextWord = 0;
+  for (const ChunkMapSpan& s : spans) {
     if (s.end < s.start || (s.start & 15) != 0 || s.start < lastEnd) {
       *error = "chunk map spans overlap, are unsorted or misaligned";
       return false;
@@ -57,16 +79,34 @@ bool ChunkMap::fromParts(std::vector<ChunkMapSpan> spans, std::vector<uint64_t> 
       *error = "chunk map span has more words than granules";
       return false;
     }
-    s.firstWord = expect;
-    expect += s.words;
+    if (s.firstWord < nextWord || s.firstWord > count || s.words > count - s.firstWord) {
+      *error = "chunk map span's words lie outside the map's " + std::to_string(count) + " words or overlap";
+      return false;
+    }
+    nextWord = s.firstWord + s.words;
     lastEnd = s.end;
   }
-  if (expect != words.size()) {
-    *error = "chunk map has " + std::to_string(words.size()) + " words, its spans name " + std::to_string(expect);
-    return false;
-  }
+  return true;
+}
+
+bool ChunkMap::fromParts(std::vector<ChunkMapSpan> spans, std::vector<uint64_t> words, ChunkMap* out, std::string* error) {
+  if (!checkParts(spans, words.size(), error)) return false;
   out->spans_ = std::move(spans);
-  out->words_ = std::move(words);
+  out->owned_ = std::move(words);
+  out->region_.reset();
+  out->words_ = out->owned_.data();
+  out->wordCount_ = out->owned_.size();
+  return true;
+}
+
+bool ChunkMap::fromView(std::vector<ChunkMapSpan> spans, const uint64_t* words, size_t count, ChunkMap* out,
+                        std::string* error) {
+  if (!checkParts(spans, count, error)) return false;
+  out->spans_ = std::move(spans);
+  out->owned_.clear();
+  out->region_.reset();
+  out->words_ = words;
+  out->wordCount_ = count;
   return true;
 }
 
@@ -75,16 +115,6 @@ int ChunkMap::spanIndex(uint64_t addr) const {
   if (it == spans_.begin()) return -1;
   --it;
   return addr < it->end ? static_cast<int>(it - spans_.begin()) : -1;
-}
-
-uint64_t ChunkMap::nextMarked(const ChunkMapSpan& s, uint64_t g) const {
-  const uint64_t granules = std::min((s.end - s.start) / 16, s.words * 32);
-  while (g < granules) {
-    uint64_t w = words_[s.firstWord + g / 32] >> ((g % 32) * 2);
-    if (w != 0) return g + static_cast<uint64_t>(__builtin_ctzll(w)) / 2;
-    g = (g / 32 + 1) * 32;
-  }
-  return UINT64_MAX;
 }
 
 uint64_t ChunkMap::prevMarked(const ChunkMapSpan& s, uint64_t g) const {
@@ -100,7 +130,8 @@ uint64_t ChunkMap::prevMarked(const ChunkMapSpan& s, uint64_t g) const {
   }
 }
 
-bool ChunkMap::chunkAt(uint64_t addr, uint64_t* start, uint64_t* end, uint8_t* mark, uint32_t* arena) const {
+bool ChunkMap::chunkAt(uint64_t addr, uint64_t* start, uint64_t* end, uint8_t* mark, uint32_t* arena,
+                       size_t* span) const {
   const int i = spanIndex(addr);
   if (i < 0) return false;
   const ChunkMapSpan& s = spans_[static_cast<size_t>(i)];
@@ -111,10 +142,12 @@ bool ChunkMap::chunkAt(uint64_t addr, uint64_t* start, uint64_t* end, uint8_t* m
   *end = n == UINT64_MAX ? s.end : s.start + n * 16;
   *mark = markAt(s, g);
   *arena = s.arena;
+  if (span) *span = static_cast<size_t>(i);
   return true;
 }
 
-bool ChunkMap::nextChunk(uint64_t addr, uint64_t limit, uint64_t* start, uint64_t* end, uint8_t* mark, uint32_t* arena) const {
+bool ChunkMap::nextChunk(uint64_t addr, uint64_t limit, uint64_t* start, uint64_t* end, uint8_t* mark, uint32_t* arena,
+                         size_t* span) const {
   auto it = std::upper_bound(spans_.begin(), spans_.end(), addr, [](uint64_t a, const ChunkMapSpan& s) { return a < s.start; });
   if (it != spans_.begin() && addr < std::prev(it)->end) --it;
   for (; it != spans_.end() && it->start < limit; ++it) {
@@ -128,6 +161,7 @@ bool ChunkMap::nextChunk(uint64_t addr, uint64_t limit, uint64_t* start, uint64_
     *end = n == UINT64_MAX ? s.end : s.start + n * 16;
     *mark = markAt(s, g);
     *arena = s.arena;
+    if (span) *span = static_cast<size_t>(it - spans_.begin());
     return true;
   }
   return false;

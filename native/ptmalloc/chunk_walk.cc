@@ -2,8 +2,9 @@
 // once and folded into aggregates as it passes (nothing is kept per chunk).
 // PREV_INUSE of the next chunk says free or in use; the member map (fastbin,
 // tcache and unsorted members, from the list walks) singles out the chunks
-// that look in use but are cached, and the unsorted ones; every other free
-// chunk is in the bin its size names, which the bin hashes check. Overhead
+// that look in use but are cached; a free chunk is unsorted or in the bin its
+// size names, by whichever side the list walk named (walkUnsorted), and the
+// bin hashes check both. Overhead
 // (heap_info, malloc_state, alignment, fenceposts) is counted where the walk
 // meets it, from the layout, never as a remainder.
 #include <algorithm>
@@ -17,15 +18,16 @@ namespace {
 // How often the walk looks at the cancel flag (chunks).
 constexpr uint64_t kCancelEvery = 1u << 16;
 
-const char* stateName(uint8_t label, bool internal, bool inUse, unsigned bin) {
-  if (internal) return "internal";
-  switch (label) {
-    case kLabelFast: return "fastbin";
-    case kLabelTcache: return "tcache";
-    case kLabelUnsorted: return "unsorted";
+// What `chunks` prints for a chunk's state.
+const char* stateName(ChunkClass cls, uint8_t label, unsigned bin) {
+  switch (cls) {
+    case ChunkClass::kInternal: return "internal";
+    case ChunkClass::kFast: return "fastbin";
+    case ChunkClass::kTcache: return "tcache";
+    case ChunkClass::kInUse: return "in-use";
     default: break;
   }
-  if (inUse) return "in-use";
+  if (label == kLabelUnsorted || bin == 1) return "unsorted";
   return bin < kNSmallBins ? "small-bin" : "large-bin";
 }
 }  // namespace
@@ -166,22 +168,33 @@ void ArenaWalker::walkSpan(const Span& span) {
         cls = ChunkClass::kTcache;
       }
       if (!inUse) a.log.add("cached-chunk-marked-free", c, "fastbin/tcache chunk has PREV_INUSE clear after it");
-    } else if (label == kLabelUnsorted) {
-      r.unsorted.add(sz);
-      if (inUse) a.log.add("bin-chunk-marked-in-use", c, "chunk in the unsorted bin but the next chunk says it is in use");
-      cls = ChunkClass::kFreeBin;
-    } else if (!inUse) {
-      // Free and not unsorted: in the bin its size names (checked by the bin hashes).
-      bin = binIndex(sz);
+    } else if (label == kLabelUnsorted || !inUse) {
+      // Free: unsorted when the unsorted walk named it, or when the bins
+      // were the side listed and none named it; otherwise in the bin its
+      // size names. The bin hashes check both.
+      const bool binned = binMembers_.count() && binMembers_.take(c);
+      if (binned && label == kLabelUnsorted) a.log.add("chunk-on-two-lists", c, "chunk is on more than one free list");
+      const bool unsorted = label == kLabelUnsorted || (a.listed == ArenaWork::Listed::kBins && !binned);
+      bin = unsorted ? 1 : binIndex(sz);
       uint64_t links[2];  // fd, bk at chunk+0x10 (in the chunk's first 0x20 bytes, before next)
       if (!window_.read(c + kChunkHeader, links, sizeof links)) {
         a.log.add("chunk-unreadable", c, "free chunk's links unreadable");
         links[0] = links[1] = 0;
       }
       if (bin < kNBins) a.binHashes.bins[bin].node(c, links[0], links[1]);
-      (bin < kNSmallBins ? r.smallbins : r.largebins).add(sz);
-      if (withBins) binReport(span.arena, bin < kNSmallBins ? BinKind::kSmall : BinKind::kLarge, bin).add(sz, rawSize);
+      if (unsorted) {
+        r.unsorted.add(sz);
+        if (withBins) binReport(span.arena, BinKind::kUnsorted, 1).add(sz, rawSize);
+        if (inUse) a.log.add("bin-chunk-marked-in-use", c, "chunk in the unsorted bin but the next chunk says it is in use");
+      } else {
+        (bin < kNSmallBins ? r.smallbins : r.largebins).add(sz);
+        if (withBins) binReport(span.arena, bin < kNSmallBins ? BinKind::kSmall : BinKind::kLarge, bin).add(sz, rawSize);
+      }
       cls = ChunkClass::kFreeBin;
+    } else if (fastGuess(a, span, c, sz)) {
+      r.fastbins.add(sz);
+      if (withBins) binReport(span.arena, BinKind::kFast, static_cast<unsigned>(fastbinIndex(sz))).add(sz, rawSize);
+      cls = ChunkClass::kFast;
     } else {
       r.inUse.add(sz);
       cls = ChunkClass::kInUse;
@@ -198,11 +211,34 @@ void ArenaWalker::walkSpan(const Span& span) {
     if (residency) spanResidency_.chunk(c, next, cls);
     if (cells) cells->add(span.heapReport, c, next, isFree ? HeapCells::kFree : HeapCells::kUsed);
     if (chunkMap) chunkMap->mark(c, internal ? kMarkOther : isFree ? kMarkFree : kMarkLive);
-    if (sink) sink->chunk(r.address, c, sz, stateName(label, internal, !isFree, bin == 0 ? binIndex(sz) : bin));
+    if (sink) sink->chunk(r.address, c, sz, stateName(cls, label, bin));
     ++walked;
     c = next;
   }
   hr.chunksWalked += walked;
+}
+
+bool ArenaWalker::fastGuess(ArenaWork& a, const Span& span, uint64_t c, uint64_t sz) {
+  if (!a.fast.on) return false;
+  const int64_t fi = fastbinIndex(sz);
+  if (fi < 0 || fi >= L_.nFastbins) return false;
+  const size_t i = static_cast<size_t>(fi);
+  if (a.fast.heads[i] == 0) return false;
+  if (O_.globalMaxFast != 0 && sz > O_.globalMaxFast) return false;
+  uint64_t stored;  // fd at chunk+0x10: inside the chunk (sz >= MINSIZE = 0x20)
+  if (!window_.readU64(c + kChunkHeader, &stored)) return false;
+  const uint64_t next = revealPtr(c + kChunkHeader, stored);
+  if (next != 0) {
+    if ((next & kAlignMask) != 0) return false;
+    if (next < span.start || next >= span.end) {
+      const int s = arenaSpanOf(next, kMinSize);
+      if (s < 0 || spans_[static_cast<size_t>(s)].arena != span.arena) return false;
+    }
+  }
+  a.fast.nodes[i] += binHash(c);
+  a.fast.nexts[i] += binHash(next);
+  ++a.fast.count[i];
+  return true;
 }
 
 void ArenaWalker::checkMembersMet(uint32_t ai) {
@@ -214,6 +250,12 @@ void ArenaWalker::checkMembersMet(uint32_t ai) {
       const char* what = m.second == kLabelTcache ? "tcache" : m.second == kLabelFast ? "fastbin" : "unsorted-bin";
       arenas_[ai]->log.add("member-off-boundary", m.first, std::string(what) + " chunk is not on a walked chunk boundary");
       members_.take(m.first);
+    }
+    left.clear();
+    binMembers_.forEachIn(s.start, s.end, [&](uint64_t addr, uint8_t label) { left.emplace_back(addr, label); });
+    for (const auto& m : left) {
+      arenas_[ai]->log.add("member-off-boundary", m.first, "binned chunk is not on a walked chunk boundary");
+      binMembers_.take(m.first);
     }
   }
 }

@@ -1,14 +1,14 @@
-// The free lists of one arena. Fastbins and the unsorted bin are walked node
-// by node (their members cannot be told from other chunks by the chunk walk
-// alone) and their members go into the member map; every node is validated
-// (alignment, inside one of this arena's heaps, size matching the list, back
-// link) before it is trusted, and a bad node ends its list with an anomaly.
-// The fastbins of an arena are walked side by side, one node of each per
-// batch of reads, so a long list spread over the heap costs one syscall per
-// step of all lists rather than one per node. Small and large bins are not
-// walked unless their hash check (bin_hash.h) fails: then that bin's list is
-// walked to say what broke (a bad link, a cycle, a node outside the heap) or
-// how many chunks are on no list.
+// The free lists of one arena. Fastbins are walked node by node (their
+// members look in use to the chunk walk) and go into the member map; the
+// unsorted bin and the small and large bins are told apart by walking the
+// shorter side (walkUnsorted); every node is validated (alignment, inside
+// one of this arena's heaps, size matching the list, back link) before it is
+// trusted, and a bad node ends its list with an anomaly. Lists are walked
+// side by side, one node of each per batch of reads, so a long list spread
+// over the heap costs one syscall per step of all lists rather than one per
+// node. Every bin, the unsorted one included, is then checked by its hash
+// (bin_hash.h); a bin that fails is walked to say what broke (a bad link, a
+// cycle, a node outside the heap) or how many chunks are on no list.
 #include <algorithm>
 #include <functional>
 
@@ -148,18 +148,57 @@ void ArenaWalker::walkFastbins(uint32_t ai) {
     }
     live.swap(next);
   }
+  checkFastchunksHint(ai, anyFast);
+}
+
+void ArenaWalker::checkFastchunksHint(uint32_t ai, bool anyFast) {
   // The "may have fast chunks" hint must be on whenever a fastbin holds
   // something: <=2.26 keeps it as a clear FASTCHUNKS_BIT in flags, 2.27+ as
   // have_fastchunks; both are set by _int_free before the chunk is linked.
-  if (anyFast) {
-    bool hinted = true;
-    if (L_.fastchunksFlagInverted) {
-      hinted = (a.report.flags & kFastchunksBit) == 0;
-    } else if (L_.offHaveFastchunks >= 0) {
-      hinted = loadU32(a.state.data() + L_.offHaveFastchunks) != 0;
-    }
-    if (!hinted) a.log.add("fastchunks-flag", a.report.address, "fastbins hold chunks but the arena says it has none");
+  if (!anyFast) return;
+  ArenaWork& a = *arenas_[ai];
+  bool hinted = true;
+  if (L_.fastchunksFlagInverted) {
+    hinted = (a.report.flags & kFastchunksBit) == 0;
+  } else if (L_.offHaveFastchunks >= 0) {
+    hinted = loadU32(a.state.data() + L_.offHaveFastchunks) != 0;
   }
+  if (!hinted) a.log.add("fastchunks-flag", a.report.address, "fastbins hold chunks but the arena says it has none");
+}
+
+// Fastbins without walking them. A fastbin is a singly-linked list in
+// whatever order the program freed: walking one of millions of chunks is a
+// small read per node all over the heap. From 2.32 each fd is safe-linked
+// (PROTECT_PTR: stored = (&fd >> 12) ^ next), so the chunk walk can tell a
+// fastbin member by its first word: it reveals NULL or an aligned address in
+// this arena's heaps, which user data almost never does (the XOR with the
+// field's own page number scrambles any plain pointer or text). The guess is
+// then proved: with H a strong hash and sums over each list's candidates,
+//   H(head) + sum H(reveal(fd(n))) == H(NULL) + sum H(n)
+// holds when the candidates are exactly the list from its head to NULL, and
+// fails (but with probability 2^-64) when one is missing, extra or linked
+// elsewhere. A failure (an in-use chunk that kept a freed chunk's fd, a
+// corrupt list) sends the arena back to walking the lists.
+bool ArenaWalker::beginFastInference(uint32_t ai) {
+  ArenaWork& a = *arenas_[ai];
+  a.fast = ArenaWork::FastInference{};
+  if (!L_.hasFastbins() || L_.safeLinking <= 0) return false;
+  bool anyFast = false;
+  for (int i = 0; i < L_.nFastbins; ++i) {
+    // Heads are raw pointers to chunk headers, never mangled.
+    a.fast.heads[static_cast<size_t>(i)] = stateU64(a, L_.offFastbins + 8 * i);
+    anyFast = anyFast || a.fast.heads[static_cast<size_t>(i)] != 0;
+  }
+  a.fast.on = true;
+  checkFastchunksHint(ai, anyFast);
+  return true;
+}
+
+bool ArenaWork::FastInference::holds() const {
+  for (size_t i = 0; i < kMaxFastbins; ++i) {
+    if (binHash(heads[i]) + nexts[i] != binHash(0) + nodes[i]) return false;
+  }
+  return true;
 }
 
 namespace {
@@ -232,31 +271,173 @@ static uint64_t walkBinList(const MallocLayout& L, SpanReader& mem, AnomalyLog& 
   return steps;
 }
 
+// The unsorted bin against the small and large bins. A free chunk of the
+// chunk walk is either unsorted or in the bin its size names, and nothing in
+// the chunk says which: one side must be listed node by node, and each node
+// of a list is one small read somewhere in the heap (millions, on a heap that
+// freed millions of chunks and has not malloc'ed since). So the unsorted list
+// and every non-empty bin are walked side by side, one node of each per batch
+// of reads, until one side is complete: the unsorted list (then every other
+// free chunk is binned), or all the bins (then every other free chunk is
+// unsorted). Cost: the shorter side, not the longer. Both sides are then
+// checked by their bin hashes. The unsorted list's anomalies are logged here;
+// a bin's broken list only ends the bins' side (the bins' hash check walks
+// it again to say what broke).
 void ArenaWalker::walkUnsorted(uint32_t ai) {
   ArenaWork& a = *arenas_[ai];
-  const uint64_t head = binAt(L_, a.report.address, 1);
-  const int64_t slot = L_.offBins;
-  const uint64_t fd = stateU64(a, slot);
-  const uint64_t bk = stateU64(a, slot + 8);
-  if (fd == head && bk == head) return;
-  if ((fd == head) != (bk == head)) {
-    a.log.add("bin-half-empty", head, "the unsorted bin has one link pointing at itself");
+  a.listed = ArenaWork::Listed::kUnsorted;
+  a.unsortedBroken = false;
+  const BinHash& uh = a.binHashes.bins[1];
+  if (uh.empty()) return;
+  if ((uh.headFd == uh.head) != (uh.headBk == uh.head)) {
+    a.unsortedBroken = true;  // initBinHashes logged it
     return;
   }
-  uint64_t last = head;
-  bool closed = false;
-  auto spanOf = [this](uint64_t p) { return arenaSpanOf(p, kMinSize); };
-  walkBinList(L_, mem_, a.log, a.report.address, 1, fd, listBound(spans_, ai), spanOf, spans_, ai, &last, &closed,
-              [&](uint64_t p, uint64_t sz, uint64_t raw) {
-                addMember(ai, p, kLabelUnsorted);
-                binReport(ai, BinKind::kUnsorted, 1).add(sz, raw);
-              });
-  if (closed && bk != last) a.log.add("bin-tail-mismatch", head, "the unsorted bin: bk does not name the last chunk");
+  struct Cursor {
+    unsigned bin;
+    uint64_t head, p, prev;
+    CycleGuard guard;
+    uint64_t node[4] = {0, 0, 0, 0};  // prev_size, size, fd, bk
+    uint64_t steps = 0;
+    bool done = false, closed = false;
+    Cursor(unsigned b, uint64_t h, uint64_t fd) : bin(b), head(h), p(fd), prev(h), guard(h) {}
+  };
+  Cursor u(1, uh.head, uh.headFd);
+  std::vector<Cursor> bins;
+  for (unsigned i = 2; i < kNBins; ++i) {
+    const BinHash& h = a.binHashes.bins[i];
+    if (!h.empty() && (h.headFd == h.head) == (h.headBk == h.head)) bins.emplace_back(i, h.head, h.headFd);
+  }
+  if (bins.empty()) {
+    a.listed = ArenaWork::Listed::kBins;  // no bin holds anything: every free chunk is unsorted
+    return;
+  }
+  const uint64_t bound = listBound(spans_, ai);
+  bool binsViable = true;
+  // Checks before a node is read; false ends the cursor (why in *kind, *what).
+  auto usable = [&](Cursor& c, const char** kind, std::string* what) {
+    const std::string name = c.bin == 1 ? "the unsorted bin" : "bin " + std::to_string(c.bin);
+    if (c.guard.revisits(c.p)) {
+      *kind = "bin-cycle";
+      *what = name + " loops without returning to its head";
+    } else if (++c.steps > bound) {
+      *kind = "bin-too-long";
+      *what = name + " longer than the arena can hold";
+    } else if ((c.p & kAlignMask) != 0) {
+      *kind = "bin-misaligned";
+      *what = name + " node is not 16-aligned";
+    } else {
+      const int s = arenaSpanOf(c.p, kMinSize);
+      if (s >= 0 && spans_[static_cast<size_t>(s)].arena == ai) return true;
+      *kind = "bin-outside-heap";
+      *what = name + " node is outside this arena's heaps";
+    }
+    return false;
+  };
+  // Checks of a node read (as unlink_chunk would: fd->bk == node, size
+  // against the bin); false ends the cursor.
+  auto valid = [&](Cursor& c, const char** kind, std::string* what) {
+    const std::string name = c.bin == 1 ? "the unsorted bin" : "bin " + std::to_string(c.bin);
+    if (c.node[3] != c.prev) {
+      *kind = "bin-link-broken";
+      *what = name + ": chunk->bk = " + hex(c.node[3]) + ", expected " + hex(c.prev);
+      return false;
+    }
+    const uint64_t sz = chunkSize(c.node[1]);
+    const Span& span = spans_[static_cast<size_t>(arenaSpanOf(c.p, kMinSize))];
+    if (sz < kMinSize || (sz & kAlignMask) != 0 || c.p + sz > span.end || c.p + sz <= c.p ||
+        (c.bin != 1 && binIndex(sz) != c.bin)) {
+      *kind = "bin-size-mismatch";
+      *what = "size " + hex(c.node[1]) + " does not belong in " + name;
+      return false;
+    }
+    return true;
+  };
+  std::vector<Cursor*> live;
+  std::vector<ScatterRead> reads;
+  while (true) {
+    throwIfCanceled(O_.cancel);
+    const bool binsClosed = binsViable && std::all_of(bins.begin(), bins.end(), [](const Cursor& c) { return c.closed; });
+    if (u.done && u.closed) break;  // the unsorted list is complete: it is the listed side
+    if (binsClosed) {
+      a.listed = ArenaWork::Listed::kBins;
+      break;
+    }
+    if (u.done && !binsViable) break;  // neither side complete: the hash checks say what is wrong
+    live.clear();
+    const char* kind = nullptr;
+    std::string what;
+    if (!u.done) {
+      if (u.p == u.head) {
+        u.done = u.closed = true;
+        if (uh.headBk != u.prev) a.log.add("bin-tail-mismatch", u.head, "the unsorted bin: bk does not name the last chunk");
+      } else if (!usable(u, &kind, &what)) {
+        a.log.add(kind, u.p, what);
+        u.done = true;
+        a.unsortedBroken = true;
+      } else {
+        live.push_back(&u);
+      }
+    }
+    if (binsViable) {
+      for (Cursor& c : bins) {
+        if (c.done) continue;
+        if (c.p == c.head) {
+          c.done = c.closed = true;
+          if (a.binHashes.bins[c.bin].headBk != c.prev) binsViable = false;
+        } else if (!usable(c, &kind, &what)) {
+          binsViable = false;
+        } else {
+          live.push_back(&c);
+        }
+      }
+    }
+    if (live.empty()) continue;
+    reads.resize(live.size());
+    for (size_t k = 0; k < live.size(); ++k) {
+      reads[k].addr = live[k]->p;
+      reads[k].len = sizeof live[k]->node;
+      reads[k].dst = reinterpret_cast<uint8_t*>(live[k]->node);
+      reads[k].ok = false;
+    }
+    src_.readScatter(reads.data(), reads.size());
+    for (size_t k = 0; k < live.size(); ++k) {
+      Cursor& c = *live[k];
+      if (c.bin != 1 && !binsViable) continue;
+      bool ok = reads[k].ok;
+      if (!ok) {
+        kind = "bin-unreadable";
+        what = (c.bin == 1 ? std::string("the unsorted bin") : "bin " + std::to_string(c.bin)) + " node unreadable";
+      } else {
+        ok = valid(c, &kind, &what);
+      }
+      if (ok && c.bin != 1) ok = members_.get(c.p) == kLabelNone && binMembers_.set(c.p, 1);
+      if (!ok) {
+        if (c.bin == 1) {
+          a.log.add(kind, c.p, what);
+          a.unsortedBroken = true;
+        } else {
+          binsViable = false;
+        }
+        c.done = true;
+        continue;
+      }
+      if (c.bin == 1) addMember(ai, c.p, kLabelUnsorted);
+      c.prev = c.p;
+      c.p = c.node[2];
+    }
+  }
+  if (a.listed == ArenaWork::Listed::kUnsorted) {
+    // The bins' side lost: their members are the chunk walk's to place.
+    for (const Span& s : spans_) {
+      if (s.arena == ai) binMembers_.clearRange(s.start, s.end);
+    }
+  }
 }
 
 void ArenaWalker::initBinHashes(uint32_t ai) {
   ArenaWork& a = *arenas_[ai];
-  for (unsigned i = 2; i < kNBins; ++i) {
+  for (unsigned i = 1; i < kNBins; ++i) {
     const int64_t slot = L_.offBins + 16 * static_cast<int64_t>(i - 1);
     BinHash& h = a.binHashes.bins[i];
     h = BinHash{};
@@ -264,7 +445,8 @@ void ArenaWalker::initBinHashes(uint32_t ai) {
     h.headFd = stateU64(a, slot);
     h.headBk = stateU64(a, slot + 8);
     if ((h.headFd == h.head) != (h.headBk == h.head)) {
-      a.log.add("bin-half-empty", h.head, "bin " + std::to_string(i) + " has one link pointing at itself");
+      a.log.add("bin-half-empty", h.head,
+                (i == 1 ? std::string("the unsorted bin") : "bin " + std::to_string(i)) + " has one link pointing at itself");
     }
   }
 }
@@ -272,10 +454,11 @@ void ArenaWalker::initBinHashes(uint32_t ai) {
 void ArenaWalker::walkBinExplicitly(uint32_t ai, unsigned i) {
   ArenaWork& a = *arenas_[ai];
   BinHash& h = a.binHashes.bins[i];
+  const std::string name = i == 1 ? "the unsorted bin" : "bin " + std::to_string(i);
   if (h.empty()) {
     if (h.count > 0) {
       a.log.add("free-chunk-in-no-bin", h.head,
-                std::to_string(h.count) + " free chunk(s) of bin " + std::to_string(i) + "'s sizes, but the bin is empty");
+                std::to_string(h.count) + " free chunk(s) " + (i == 1 ? std::string("left for the unsorted bin") : "of bin " + std::to_string(i) + "'s sizes") + ", but the bin is empty");
     }
     return;
   }
@@ -287,22 +470,23 @@ void ArenaWalker::walkBinExplicitly(uint32_t ai, unsigned i) {
                                      &closed, [](uint64_t, uint64_t, uint64_t) {});
   if (!closed) return;  // the walk said what broke
   if (h.headBk != last) {
-    a.log.add("bin-tail-mismatch", h.head, "bin " + std::to_string(i) + ": bk does not name the last chunk");
+    a.log.add("bin-tail-mismatch", h.head, name + ": bk does not name the last chunk");
   } else if (nodes != h.count) {
     a.log.add(nodes < h.count ? "free-chunk-in-no-bin" : "bin-chunk-marked-in-use", h.head,
-              "bin " + std::to_string(i) + " lists " + std::to_string(nodes) + " chunk(s); the heap has " +
-                  std::to_string(h.count) + " free chunk(s) of its sizes");
+              name + " lists " + std::to_string(nodes) + " chunk(s); the heap has " + std::to_string(h.count) +
+                  " free chunk(s) the walk placed in it");
   } else {
-    a.log.add("bin-list-inconsistent", h.head,
-              "bin " + std::to_string(i) + ": its links do not match the free chunks the walk found");
+    a.log.add("bin-list-inconsistent", h.head, name + ": its links do not match the free chunks the walk found");
   }
 }
 
 void ArenaWalker::checkBinHashes(uint32_t ai) {
   ArenaWork& a = *arenas_[ai];
-  for (unsigned i = 2; i < kNBins; ++i) {
+  for (unsigned i = 1; i < kNBins; ++i) {
     const BinHash& h = a.binHashes.bins[i];
-    if (!h.holds()) walkBinExplicitly(ai, i);
+    if (h.holds()) continue;
+    if (i == 1 && a.unsortedBroken) continue;  // the list walk said what broke
+    walkBinExplicitly(ai, i);
   }
 }
 

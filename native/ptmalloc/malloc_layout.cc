@@ -1,5 +1,7 @@
 #include "malloc_layout.h"
 
+#include "chunk_format.h"
+
 namespace arenascope {
 namespace ptmalloc {
 
@@ -42,7 +44,7 @@ bool validateLayout(const MallocLayout& l, std::string* why) {
   if (!fieldFits(l.offFlags, 4, S, true)) return fail("offFlags does not fit malloc_state");
   if (!fieldFits(l.offHaveFastchunks, 4, S, false)) return fail("offHaveFastchunks does not fit malloc_state");
   // NFASTBINS is 10 on x86-64 (fastbin_index(request2size(160)) + 1).
-  if (l.nFastbins < 0 || l.nFastbins > 10) return fail("nFastbins out of range");
+  if (l.nFastbins < 0 || l.nFastbins > static_cast<int64_t>(kMaxFastbins)) return fail("nFastbins out of range");
   if (l.nFastbins > 0 && !fieldFits(l.offFastbins, 8, S, true)) return fail("offFastbins does not fit malloc_state");
   if (l.nFastbins > 0 && l.offFastbins + 8 * l.nFastbins > S) return fail("fastbinsY does not fit malloc_state");
   if (l.nFastbins == 0 && l.offFastbins != -1) return fail("offFastbins given with nFastbins 0");

@@ -1,6 +1,7 @@
 // Shared state of one walkArenas() run. Internal to native/ptmalloc.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -48,7 +49,29 @@ struct ArenaWork {
   // Members the explicit list walks named in this arena (for the chunk walk's
   // check that it met them all).
   uint64_t members = 0;
+  // Bin hashes: [1] the unsorted bin, [2..127] the small and large bins.
   BinHashes binHashes;
+  // Which side of "unsorted or binned" the list walk named (free_lists.cc):
+  // kUnsortedListed: every unsorted member is in members_ (kLabelUnsorted),
+  // any other free chunk is in the bin its size names. kBinsListed: every
+  // small- and large-bin member is in binMembers_, any other free chunk is
+  // unsorted (some of them also labelled, from the walk's first steps).
+  enum class Listed : uint8_t { kUnsorted, kBins };
+  Listed listed = Listed::kUnsorted;
+  // The unsorted list broke during the walk (its anomaly already logged).
+  bool unsortedBroken = false;
+  // Fastbin members found by the chunk walk itself (free_lists.cc,
+  // inferFastbins): a chunk that looks in use, of a fastbin's size, whose
+  // safe-linked fd reveals 0 or a chunk address of this arena. Each list's
+  // candidates are checked as one list from its head by a hash (a singly
+  // linked list maps head and nodes one-to-one onto nodes and NULL).
+  struct FastInference {
+    bool on = false;
+    std::array<uint64_t, kMaxFastbins> heads{};
+    std::array<uint64_t, kMaxFastbins> nodes{}, nexts{}, count{};
+    bool holds() const;
+  };
+  FastInference fast;
   // Exact-size histogram: direct slots for sizes below kHistDirect, a map
   // above, bounded by kHistLargeMax distinct sizes (the rest in one row).
   static constexpr uint64_t kHistDirect = 1u << 16;
@@ -124,6 +147,10 @@ class ArenaWalker {
   void discoverNonMainHeaps(uint32_t arenaIndex);
   void discoverMainSegments(uint32_t arenaIndex);
   void walkArena(uint32_t arenaIndex);
+  // One walk of the arena; inferFast: fastbin members from the chunk walk
+  // (false when the inference's hash check failed: the lists are walked).
+  // False when the inference failed.
+  bool walkArenaOnce(uint32_t arenaIndex, bool inferFast);
   void resetArena(uint32_t arenaIndex);
   void listArena(uint32_t arenaIndex);
   void confirmArena(uint32_t arenaIndex);
@@ -140,6 +167,10 @@ class ArenaWalker {
   bool findSegmentBelow(uint64_t target, bool targetIsChunk, uint64_t budget, uint64_t* start);
   // free_lists.cc
   void walkFastbins(uint32_t arenaIndex);
+  // Sets up inference of fastbin members by the chunk walk (instead of
+  // walking the lists); false when the layout does not allow it.
+  bool beginFastInference(uint32_t arenaIndex);
+  void checkFastchunksHint(uint32_t arenaIndex, bool anyFast);
   void walkUnsorted(uint32_t arenaIndex);
   void initBinHashes(uint32_t arenaIndex);
   void checkBinHashes(uint32_t arenaIndex);
@@ -155,6 +186,9 @@ class ArenaWalker {
   void reportTcaches();
   // chunk_walk.cc
   void walkSpan(const Span& span);
+  // Whether in-use-looking chunk c of size sz is a fastbin member by its fd
+  // (ArenaWork::FastInference); counts it into the list's hash if so.
+  bool fastGuess(ArenaWork& a, const Span& span, uint64_t c, uint64_t sz);
   void checkMembersMet(uint32_t arenaIndex);
 
   AnomalyLog& globalLog() { return globalLog_; }
@@ -169,6 +203,9 @@ class ArenaWalker {
   std::vector<std::unique_ptr<ArenaWork>> arenas_;
   std::vector<Span> spans_;  // sorted by start once discovery is done
   MemberMap members_;
+  // Small- and large-bin members, when the bins were the shorter side
+  // (ArenaWork::Listed::kBins); label 1.
+  MemberMap binMembers_;
   std::unordered_set<uint64_t> internalChunks_;  // tcache_perthread_struct chunks
   std::vector<TcacheFound> tcaches_;
   // In-use chunks of the tcache struct's size, to check as tcaches after the

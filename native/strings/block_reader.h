@@ -10,7 +10,7 @@
 #include <thread>
 #include <vector>
 
-#include "lazy_region.h"
+#include "memory/lazy_region.h"
 #include "memory/memory_source.h"
 #include "scan_segments.h"
 #include "string_runs.h"

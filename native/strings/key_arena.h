@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "lazy_region.h"
+#include "memory/lazy_region.h"
 
 namespace arenascope {
 

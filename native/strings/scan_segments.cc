@@ -52,13 +52,20 @@ bool SegmentCursor::next(ScanSegment* out) {
       }
     }
     if (!have) {
-      if (!index_.next(cursor_, r.end, &c)) {
+      // Chunks are visited in order: the next one starts where the last one
+      // ended, found from that mark alone; a search only at span and range ends.
+      if (haveLast_ && last_.end < r.end && index_.after(last_, &c)) {
+        have = true;
+      } else if (!index_.next(cursor_, r.end, &c)) {
         ++range_;
         started_ = false;
+        haveLast_ = false;
         continue;
       }
       cursor_ = c.start + 16;  // the next start is past this one (MINSIZE is 0x20)
     }
+    last_ = c;
+    haveLast_ = true;
     if (!chunkPassesFilter(c.mark, filter_)) continue;
     // Overlapping ranges were merged; lastEnd_ keeps a byte from counting twice.
     const uint64_t s = std::max({c.userStart(), r.start, lastEnd_});

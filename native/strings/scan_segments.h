@@ -54,6 +54,8 @@ class SegmentCursor {
   bool started_ = false;  // the chunk straddling the current range's start was looked at
   uint64_t cursor_ = 0;   // where the next chunk start is looked for
   uint64_t lastEnd_ = 0;
+  ChunkRef last_;  // the last chunk visited in this range
+  bool haveLast_ = false;
 };
 
 }  // namespace arenascope

@@ -18,12 +18,12 @@ StringHistogram::StringHistogram(size_t maxEntries, size_t maxKeyBytes)
       slots_(slotsFor(maxEntries_)),
       slotMask_(slots_.capacity() - 1),
       entries_(maxEntries_),
-      heap_(maxEntries_),
+      scratch_(maxEntries_),
       keys_(maxKeyBytes) {}
 
 size_t StringHistogram::probe(const char* text, size_t len, uint64_t hash, StringEncoding encoding, bool* found) const {
   const uint64_t tag = hash >> 32;
-  size_t i = static_cast<size_t>(hash) & slotMask_;
+  size_t i = home(hash);
   for (;;) {
     uint64_t s = slots_[i];
     if (s == 0) {
@@ -64,14 +64,12 @@ uint32_t StringHistogram::allocateKey(size_t len, uint8_t* cls) {
         return ref;
       }
     }
-    if (!approximate_) enterApproximate();
-    if (heapSize_ == 0) {
+    if (!evictBatch()) {
       // Everything was evicted yet the free blocks are all too small: start
       // the slabs over. The budget is at least one slab, so this succeeds.
       keys_.reset();
       return keys_.allocate(*cls);
     }
-    evictMin();
   }
 }
 
@@ -85,20 +83,16 @@ void StringHistogram::add(const char* text, size_t len, uint64_t hash, StringEnc
     ++e.count;
     e.bytes += bytes;
     e.truncated = e.truncated || truncated;
-    if (approximate_) siftDown(e.heapPos);
     return;
   }
   const size_t liveBefore = liveEntries_;
-  if (liveEntries_ >= maxEntries_) {
-    if (!approximate_) enterApproximate();
-    while (heapSize_ > 0 && liveEntries_ >= maxEntries_) evictMin();
-  }
+  if (liveEntries_ >= maxEntries_) evictBatch();
   uint8_t cls = 0;
   uint32_t ref = allocateKey(len, &cls);
   if (ref == KeyArena::kNone) return;  // budget below one key: cannot happen with the enforced minimum
   // Any key outside the table occurred at most floor_ times so far.
-  const uint64_t inherited = approximate_ ? floor_ : 0;
-  // Deletion shifts slots back: the empty slot found above may be stale.
+  const uint64_t inherited = floor_;
+  // An eviction rebuilt the slots: the empty slot found above is stale.
   if (liveEntries_ != liveBefore) slot = probe(text, len, hash, encoding, &found);
 
   uint32_t idx = newEntry();
@@ -115,90 +109,42 @@ void StringHistogram::add(const char* text, size_t len, uint64_t hash, StringEnc
   e.truncated = truncated;
   slots_[slot] = ((hash >> 32) << 32) | (static_cast<uint64_t>(idx) + 1);
   ++liveEntries_;
-  if (approximate_) heapPush(idx);
 }
 
-void StringHistogram::heapPush(uint32_t idx) {
-  entries_[idx].heapPos = static_cast<uint32_t>(heapSize_);
-  heap_[heapSize_++] = idx;
-  siftUp(heapSize_ - 1);
-}
-
-void StringHistogram::enterApproximate() {
+bool StringHistogram::evictBatch() {
+  if (liveEntries_ == 0) return false;
   approximate_ = true;
-  heapSize_ = 0;
+  size_t n = 0;
   for (uint32_t i = 0; i < entryCount_; ++i) {
-    if (entries_[i].count == 0) continue;
-    entries_[i].heapPos = static_cast<uint32_t>(heapSize_);
-    heap_[heapSize_++] = i;
+    if (entries_[i].count > 0) scratch_[n++] = entries_[i].count;
   }
-  for (size_t i = heapSize_ / 2; i-- > 0;) siftDown(i);
-}
-
-void StringHistogram::eraseSlotOf(uint32_t index) {
-  const uint64_t want = static_cast<uint64_t>(index) + 1;
-  size_t i = static_cast<size_t>(entries_[index].hash) & slotMask_;
-  while (static_cast<uint32_t>(slots_[i]) != want) i = (i + 1) & slotMask_;
-  // Backward-shift deletion: pull later members of the probe run into the
-  // gap when their home slot allows it, so lookups never need tombstones.
-  size_t j = i;
-  for (;;) {
-    j = (j + 1) & slotMask_;
-    uint64_t s = slots_[j];
-    if (s == 0) break;
-    size_t home = static_cast<size_t>(entries_[static_cast<uint32_t>(s) - 1].hash) & slotMask_;
-    if (((j - home) & slotMask_) >= ((j - i) & slotMask_)) {
-      slots_[i] = s;
-      i = j;
-    }
+  // The median count (the lower one of an even number): at least half the
+  // entries are at or below it.
+  const size_t mid = (n - 1) / 2;
+  std::nth_element(&scratch_[0], &scratch_[mid], &scratch_[0] + n);
+  floor_ = std::max(floor_, scratch_[mid]);
+  for (uint32_t i = 0; i < entryCount_; ++i) {
+    Entry& e = entries_[i];
+    if (e.count == 0 || e.count > floor_) continue;
+    keys_.release(e.keyRef, e.keyClass);
+    e.keyRef = KeyArena::kNone;
+    e.count = 0;
+    freeEntries_.push_back(i);
+    --liveEntries_;
   }
-  slots_[i] = 0;
-}
-
-void StringHistogram::evictMin() {
-  uint32_t idx = heap_[0];
-  Entry& e = entries_[idx];
-  floor_ = std::max(floor_, e.count);
-  eraseSlotOf(idx);
-  keys_.release(e.keyRef, e.keyClass);
-  e.keyRef = KeyArena::kNone;
-  e.count = 0;
-  freeEntries_.push_back(idx);
-  --liveEntries_;
-  heap_[0] = heap_[--heapSize_];
-  entries_[heap_[0]].heapPos = 0;
-  if (heapSize_ > 0) siftDown(0);
-}
-
-void StringHistogram::heapSwap(size_t a, size_t b) {
-  uint32_t t = heap_[a];
-  heap_[a] = heap_[b];
-  heap_[b] = t;
-  entries_[heap_[a]].heapPos = static_cast<uint32_t>(a);
-  entries_[heap_[b]].heapPos = static_cast<uint32_t>(b);
-}
-
-void StringHistogram::siftDown(size_t pos) {
-  const size_t n = heapSize_;
-  for (;;) {
-    size_t l = 2 * pos + 1;
-    if (l >= n) return;
-    size_t smallest = pos;
-    if (heapLess(l, smallest)) smallest = l;
-    if (l + 1 < n && heapLess(l + 1, smallest)) smallest = l + 1;
-    if (smallest == pos) return;
-    heapSwap(pos, smallest);
-    pos = smallest;
+  // Rebuilt rather than erased slot by slot: one sequential pass.
+  slots_.zero();
+  for (uint32_t i = 0; i < entryCount_; ++i) {
+    if (entries_[i].count > 0) insertSlot(i);
   }
+  return true;
 }
 
-void StringHistogram::siftUp(size_t pos) {
-  while (pos > 0) {
-    size_t parent = (pos - 1) / 2;
-    if (!heapLess(pos, parent)) return;
-    heapSwap(pos, parent);
-    pos = parent;
-  }
+void StringHistogram::insertSlot(uint32_t idx) {
+  const uint64_t hash = entries_[idx].hash;
+  size_t i = home(hash);
+  while (slots_[i] != 0) i = (i + 1) & slotMask_;
+  slots_[i] = ((hash >> 32) << 32) | (static_cast<uint64_t>(idx) + 1);
 }
 
 uint64_t StringHistogram::distinct() const {
@@ -209,7 +155,7 @@ uint64_t StringHistogram::distinct() const {
 size_t StringHistogram::memoryBytes() const {
   // Upper bound: what the tables reserve (fixed by the caps) plus the key
   // memory touched so far.
-  return slots_.reservedBytes() + entries_.reservedBytes() + heap_.reservedBytes() +
+  return slots_.reservedBytes() + entries_.reservedBytes() + scratch_.reservedBytes() +
          freeEntries_.capacity() * sizeof(uint32_t) + keys_.bytesTouched() + DistinctEstimator::kRegisters;
 }
 

@@ -2,11 +2,17 @@
 //
 // Exact while the number of distinct keys stays within maxEntries and their
 // text within maxKeyBytes. After that it becomes Space-Saving (Metwally,
-// Agrawal, El Abbadi 2005): the table keeps maxEntries counters; a new key
-// replaces the entry with the smallest count and inherits that count as its
-// possible overestimate. Every reported count is >= the true count and
-// count - error <= true count, and any key whose true count exceeds the
-// largest evicted count is guaranteed to be in the table.
+// Agrawal, El Abbadi 2005) with evictions in batches, which is Misra-Gries
+// (1982) by another name: when the table is full, a floor is raised to the
+// median count and every entry at or below it goes at once; a new key enters
+// with count floor + 1 and error floor. Every reported count is >= the true
+// count and count - error <= true count, and any key whose true count
+// exceeds the floor is in the table. (Proof: a key's occurrences are its
+// count since it entered plus what the floor took from it, and the floor
+// only ever takes as much from every entry as it rose.) Evicting one minimum
+// at a time needs a heap whose sifts miss the cache on every new key of a
+// heap full of distinct strings; a batch costs one pass over the entries per
+// maxEntries / 2 new keys.
 #pragma once
 
 #include <cstddef>
@@ -16,7 +22,7 @@
 
 #include "distinct_estimator.h"
 #include "key_arena.h"
-#include "lazy_region.h"
+#include "memory/lazy_region.h"
 #include "string_runs.h"
 
 namespace arenascope {
@@ -38,7 +44,7 @@ class StringHistogram {
   void add(const char* text, size_t len, uint64_t hash, StringEncoding encoding, uint64_t bytes, bool truncated);
 
   // Starts loading the slot a key with this hash probes first.
-  void prefetch(uint64_t hash) const { __builtin_prefetch(&slots_[static_cast<size_t>(hash) & slotMask_]); }
+  void prefetch(uint64_t hash) const { __builtin_prefetch(&slots_[home(hash)]); }
 
   bool approximate() const { return approximate_; }
   size_t entries() const { return liveEntries_; }
@@ -62,7 +68,6 @@ class StringHistogram {
     uint64_t count = 0;  // 0 marks a free entry
     uint64_t error = 0;
     uint64_t bytes = 0;
-    uint32_t heapPos = 0;
     uint32_t keyRef = KeyArena::kNone;
     uint16_t keyLen = 0;
     uint8_t keyClass = 0;
@@ -70,6 +75,9 @@ class StringHistogram {
     bool truncated = false;
   };
   static constexpr uint32_t kNoEntry = UINT32_MAX;
+  // A key's first slot comes from the hash's high half, the half each slot
+  // keeps: deletion finds every slot's home without reading its entry.
+  size_t home(uint64_t hash) const { return static_cast<size_t>(hash >> 32) & slotMask_; }
 
   // Slot index holding the key, or the empty slot where it would go (*found false).
   size_t probe(const char* text, size_t len, uint64_t hash, StringEncoding encoding, bool* found) const;
@@ -78,18 +86,16 @@ class StringHistogram {
   // the budget is used up. kNone only when nothing is left to evict.
   uint32_t allocateKey(size_t len, uint8_t* cls);
   uint32_t newEntry();
-  void enterApproximate();
-  void evictMin();
-  void siftDown(size_t pos);
-  void siftUp(size_t pos);
-  bool heapLess(size_t a, size_t b) const { return entries_[heap_[a]].count < entries_[heap_[b]].count; }
-  void heapPush(uint32_t idx);
-  void heapSwap(size_t a, size_t b);
+  // Raises the floor to the median count and drops every entry at or below
+  // it (at least half of them); false when the table is empty.
+  bool evictBatch();
+  // Puts entry idx into the slot table.
+  void insertSlot(uint32_t idx);
 
   size_t maxEntries_;
-  // Open addressing, linear probing, 2 * maxEntries slots rounded up to a
-  // power of two, so load stays <= 1/2. A slot is
-  // (hash >> 32) << 32 | (entry index + 1); 0 is empty. The high half lets most
+  // Open addressing, linear probing from home(hash), 2 * maxEntries slots
+  // rounded up to a power of two (at most 2^23), so load stays <= 1/2. A slot
+  // is (hash >> 32) << 32 | (entry index + 1); 0 is empty. The high half lets most
   // probes skip the entry without touching it. All tables are LazyArrays
   // sized for the caps: nothing is copied on growth and only touched pages
   // cost memory.
@@ -98,8 +104,7 @@ class StringHistogram {
   LazyArray<Entry> entries_;
   size_t entryCount_ = 0;  // entries ever used; free ones are on freeEntries_
   std::vector<uint32_t> freeEntries_;
-  LazyArray<uint32_t> heap_;  // min-heap on count, approximate mode only
-  size_t heapSize_ = 0;
+  LazyArray<uint64_t> scratch_;  // counts, for the median of a batch eviction
   size_t liveEntries_ = 0;
   KeyArena keys_;
   bool approximate_ = false;

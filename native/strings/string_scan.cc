@@ -66,20 +66,36 @@ class BlockStream {
   size_t hole_ = 0;
 };
 
-uint64_t totalSegmentBytes(const std::vector<ScanRange>& ranges, const ChunkMap* map, ChunkFilter filter) {
-  SegmentCursor cursor(&ranges, map, filter);
-  ScanSegment seg;
-  uint64_t total = 0;
-  while (cursor.next(&seg)) total += seg.end - seg.start;
-  return total;
-}
+// Progress is the scan's position in its ranges (bytes of address space
+// passed): known without a pass over the chunk map before the scan.
+class RangeProgress {
+ public:
+  explicit RangeProgress(const std::vector<ScanRange>& ranges) : ranges_(ranges) {
+    for (const ScanRange& r : ranges) total_ += r.end - r.start;
+  }
+  uint64_t total() const { return total_; }
+  // Bytes of the ranges below addr (addresses arrive in increasing order).
+  uint64_t at(uint64_t addr) {
+    while (i_ < ranges_.size() && addr >= ranges_[i_].end) {
+      before_ += ranges_[i_].end - ranges_[i_].start;
+      ++i_;
+    }
+    if (i_ == ranges_.size()) return total_;
+    return before_ + (addr > ranges_[i_].start ? addr - ranges_[i_].start : 0);
+  }
+
+ private:
+  const std::vector<ScanRange>& ranges_;
+  uint64_t total_ = 0, before_ = 0;
+  size_t i_ = 0;
+};
 }  // namespace
 
 StringScanResult scanStrings(MemorySource& source, std::mutex& sourceLock, const std::vector<ScanRange>& ranges,
                              const ChunkMap* map, StringGrep* grep, const StringScanOptions& options,
                              const ScanProgressFn& progress) {
   StringScanResult out;
-  out.bytesTotal = totalSegmentBytes(ranges, map, options.filter);
+  RangeProgress position(ranges);
 
   auto tally = std::make_unique<StringTally>(options.maxDistinct, options.maxDistinctBytes, options.samples, map, grep);
   std::vector<std::unique_ptr<RunScanner>> owned;
@@ -95,6 +111,7 @@ StringScanResult scanStrings(MemorySource& source, std::mutex& sourceLock, const
   ScanSegment seg;
   uint64_t lastReport = 0;
   while (cursor.next(&seg)) {
+    out.bytesTotal += seg.end - seg.start;
     // Segments can be a few bytes (small chunks); report progress at block
     // granularity so callers see steady movement without a flood.
     uint64_t at = seg.start;
@@ -105,16 +122,15 @@ StringScanResult scanStrings(MemorySource& source, std::mutex& sourceLock, const
       throwIfCanceled(options.cancel);
       stream.scan(at, step, &out);
       at = step;
-      uint64_t done = out.bytesScanned + out.holeBytes;
-      if (progress && done - lastReport >= kProgressEvery) {
-        lastReport = done;
-        progress(done, out.bytesTotal);
+      if (progress && out.bytesScanned + out.holeBytes - lastReport >= kProgressEvery) {
+        lastReport = out.bytesScanned + out.holeBytes;
+        progress(position.at(at), position.total());
       }
     }
     stream.endSegment();
   }
   tally->flush();
-  if (progress) progress(out.bytesScanned + out.holeBytes, out.bytesTotal);
+  if (progress) progress(position.total(), position.total());
 
   const StringHistogram& h = tally->histogram();
   out.stringsFound = tally->stringsFound();
@@ -135,8 +151,6 @@ StringScanResult scanStrings(MemorySource& source, std::mutex& sourceLock, const
   out.strings = h.top(options.top);
   out.samples = tally->sampler().sortedByAddress();
   for (const auto& kv : tally->bySizeClass()) out.bySizeClass.push_back({kv.first, kv.second.stringBytes, kv.second.strings});
-  std::sort(out.bySizeClass.begin(), out.bySizeClass.end(),
-            [](const SizeClassTotal& a, const SizeClassTotal& b) { return a.chunkSize < b.chunkSize; });
   for (const auto& kv : tally->byArena()) out.byArena.push_back({kv.first, kv.second.stringBytes, kv.second.strings});
   return out;
 }

@@ -74,7 +74,9 @@ struct StringScanResult {
   std::vector<ArenaTotal> byArena;          // by arena index, ascending
 };
 
-// Called from the scanning thread, at most every few MiB and once at the end.
+// Called from the scanning thread, at most every few MiB and once at the end,
+// with the scan's position in its ranges: bytes of address space passed of
+// all the ranges hold (live/free filters skip some of them).
 using ScanProgressFn = std::function<void(uint64_t bytesDone, uint64_t bytesTotal)>;
 
 // Throws SourceError when the source fails as a whole (process gone, no

@@ -1,12 +1,30 @@
 #include "string_tally.h"
 
+#include <algorithm>
+
 #include "string_hash.h"
 
 namespace arenascope {
 
 StringTally::StringTally(size_t maxDistinct, size_t maxDistinctBytes, size_t samples, const ChunkMap* map,
                          StringGrep* grep)
-    : attribute_(map != nullptr), grep_(grep), histogram_(maxDistinct, maxDistinctBytes), sampler_(samples), index_{ChunkIndex(map), ChunkIndex(map)} {}
+    : attribute_(map != nullptr),
+      grep_(grep),
+      histogram_(maxDistinct, maxDistinctBytes),
+      sampler_(samples),
+      smallSizes_(map ? kDirectSizes >> 4 : 0),
+      index_{ChunkIndex(map), ChunkIndex(map)} {}
+
+std::vector<std::pair<uint64_t, StringTotals>> StringTally::bySizeClass() const {
+  std::vector<std::pair<uint64_t, StringTotals>> out;
+  for (size_t i = 0; i < smallSizes_.size(); ++i) {
+    if (smallSizes_[i].strings > 0) out.emplace_back(static_cast<uint64_t>(i) << 4, smallSizes_[i]);
+  }
+  std::vector<std::pair<uint64_t, StringTotals>> large(largeSizes_.begin(), largeSizes_.end());
+  std::sort(large.begin(), large.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  out.insert(out.end(), large.begin(), large.end());
+  return out;
+}
 
 void StringTally::onRun(const StringRun& run) {
   if (run.encoding == StringEncoding::kUtf16le) {
@@ -45,7 +63,7 @@ void StringTally::count(const StringRun& run, const char* text, uint64_t hash) {
   if (attribute_) {
     found = index_[static_cast<size_t>(run.encoding)].locate(run.address, &chunk);
     if (found) {
-      StringTotals& sc = bySizeClass_[chunk.size()];
+      StringTotals& sc = sizeTotals(chunk.size());
       sc.stringBytes += bytes;
       ++sc.strings;
       StringTotals& ar = byArena_[chunk.arena];

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <map>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "chunk_index.h"
 #include "string_grep.h"
@@ -30,7 +32,8 @@ class StringTally : public RunSink {
 
   const StringHistogram& histogram() const { return histogram_; }
   const StringSampler& sampler() const { return sampler_; }
-  const std::unordered_map<uint64_t, StringTotals>& bySizeClass() const { return bySizeClass_; }
+  // Totals by chunk size, ascending.
+  std::vector<std::pair<uint64_t, StringTotals>> bySizeClass() const;
   const std::map<uint32_t, StringTotals>& byArena() const { return byArena_; }
   uint64_t stringsFound() const { return stringsFound_; }
   uint64_t stringBytes() const { return stringBytes_; }
@@ -42,7 +45,16 @@ class StringTally : public RunSink {
   StringGrep* grep_;
   StringHistogram histogram_;
   StringSampler sampler_;
-  std::unordered_map<uint64_t, StringTotals> bySizeClass_;
+  // By chunk size: a slot per 16-byte size below kDirectSizes, a map above.
+  // Chunks tile the heap, so a heap of H bytes holds at most sqrt(H / 8)
+  // distinct sizes (16 + 32 + ... + 16d <= H): the map stays small (20k
+  // sizes for 3 GiB) whatever the chunk count.
+  static constexpr uint64_t kDirectSizes = 64 * 1024;
+  std::vector<StringTotals> smallSizes_;
+  std::unordered_map<uint64_t, StringTotals> largeSizes_;
+  StringTotals& sizeTotals(uint64_t size) {
+    return size < kDirectSizes ? smallSizes_[size >> 4] : largeSizes_[size];
+  }
   std::map<uint32_t, StringTotals> byArena_;
   uint64_t stringsFound_ = 0;
   uint64_t stringBytes_ = 0;

@@ -355,8 +355,12 @@ export interface NativeMallocPar {
 
 /** Chunk starts and states: 2 bits per 16-byte granule of each span, spans one after the other (native/ptmalloc/chunk_map.h). */
 export interface NativeChunkMap {
-  /** words: 64-bit words of bits the span has, up to its last mark (granules past them are unmarked). */
-  spans: Array<{ start: number; end: number; arena: number; words: number }>;
+  /**
+   * firstWord: where the span's words start in bits (the walker sets it; absent, spans lie end to end).
+   * words: 64-bit words of bits the span has, up to its last mark (granules past them are unmarked).
+   */
+  spans: Array<{ start: number; end: number; arena: number; firstWord?: number; words: number }>;
+  /** Two bits per 16-byte granule (native/ptmalloc/chunk_map.h); the walker's own memory, never copied. */
   bits: Buffer;
 }
 

@@ -44,14 +44,16 @@ export const chunkMark = { none: 0, live: 1, free: 2, other: 3 } as const;
 export function markAt(map: NativeChunkMap, address: number): number | null {
   let word = 0;
   for (const s of map.spans) {
+    // The walker names where each span's words start; without firstWord they lie end to end.
+    const first = s.firstWord ?? word;
     if (address >= s.start && address < s.end) {
       const g = Math.floor((address - s.start) / 16);
       // Past the span's words (after its last mark) nothing is marked.
       if (Math.floor(g / 32) >= s.words) return chunkMark.none;
-      const w = map.bits.readBigUInt64LE((word + Math.floor(g / 32)) * 8);
+      const w = map.bits.readBigUInt64LE((first + Math.floor(g / 32)) * 8);
       return Number((w >> BigInt((g % 32) * 2)) & 3n);
     }
-    word += s.words;
+    word = first + s.words;
   }
   return null;
 }

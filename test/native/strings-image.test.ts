@@ -296,7 +296,7 @@ describe('scanStrings on images', () => {
       { minLength: 1.5 },
       { blockSize: 5000 },
       { chunkFilter: 'live' },
-      { chunkMap: { spans: [], bits: Buffer.alloc(8) } },
+      { chunkMap: { spans: [{ start: BASE, end: BASE + 1024, arena: 0, firstWord: 1, words: 1 }], bits: Buffer.alloc(8) } },
       { chunkMap: { spans: [{ start: BASE, end: BASE + 16, arena: 0 }], bits: Buffer.alloc(8) } },
       { grep: '(' },
       { grep: '(a)\\1' },
@@ -395,13 +395,46 @@ describe('scanStrings with a chunk map', () => {
     expect(r.strings.map((s) => s.text)).toEqual(['two-string']);
   });
 
+  it('reads spans whose words lie apart, each from its firstWord (the walker reserves every span its whole length)', async () => {
+    // The same marks with two unused words before each span.
+    const first0 = 2;
+    const first1 = first0 + map.spans[0]!.words + 2;
+    const apart = Buffer.alloc((first1 + map.spans[1]!.words) * 8, 0);
+    map.bits.copy(apart, first0 * 8, 0, map.spans[0]!.words * 8);
+    map.bits.copy(apart, first1 * 8, map.spans[0]!.words * 8);
+    // Marks in the unused words would be chunks nowhere: they must not be read.
+    apart.fill(0xff, 0, first0 * 8);
+    apart.fill(0xff, (first0 + map.spans[0]!.words) * 8, first1 * 8);
+    const laidApart = {
+      spans: [
+        { ...map.spans[0]!, firstWord: first0 },
+        { ...map.spans[1]!, firstWord: first1 },
+      ],
+      bits: apart,
+    };
+    for (const filter of ['all', 'live', 'free'] as const) {
+      const packed = await scan(src, range, { chunkMap: map, chunkFilter: filter, samples: 100, top: 100 });
+      const spread = await scan(src, range, { chunkMap: laidApart, chunkFilter: filter, samples: 100, top: 100 });
+      expect(spread.stringsFound, filter).toBeGreaterThan(0);
+      expect(spread, filter).toEqual(packed);
+    }
+  });
+
   it('rejects malformed maps', () => {
     const overlapping = { spans: [spans[1]!, spans[0]!], bits: map.bits };
     const short = { spans, bits: map.bits.subarray(0, map.bits.length - 8) };
     const ragged = { spans, bits: Buffer.concat([map.bits, Buffer.alloc(3)]) };
     const misaligned = { spans: [{ start: H + 8, end: H + 0x100, arena: 0, words: 1 }], bits: Buffer.alloc(8) };
     const tooManyWords = { spans: [{ start: H, end: H + 0x100, arena: 0, words: 2 }], bits: Buffer.alloc(16) };
-    for (const chunkMap of [overlapping, short, ragged, misaligned, tooManyWords]) {
+    // The walker names each span's first word; words of two spans must not overlap.
+    const sharedWords = {
+      spans: [
+        { start: H, end: H + 0x400, arena: 0, firstWord: 0, words: 2 },
+        { start: H + 0x1000, end: H + 0x1400, arena: 0, firstWord: 1, words: 1 },
+      ],
+      bits: Buffer.alloc(32),
+    };
+    for (const chunkMap of [overlapping, short, ragged, misaligned, tooManyWords, sharedWords]) {
       expect(() => addon.scanStrings(src, range, { chunkMap }), JSON.stringify(chunkMap.spans)).toThrow(expect.objectContaining({ code: 'EINVAL' }));
     }
   });

@@ -14,7 +14,7 @@ import { buildC, procStatus, startNative, type RunningTarget } from '../support/
 
 /**
  * The stated bound on the inspector's peak RSS: Node itself (~50 MiB) plus the
- * dump pipeline's read-ahead (16 chunks of 4 MiB, native/binding/dump_binding.cc)
+ * dump pipeline's read-ahead (8 chunks of 4 MiB, native/binding/dump_binding.cc)
  * with room to spare, and far below any target worth inspecting.
  */
 export const inspectorRssCapKiB = 256 * 1024;

@@ -195,7 +195,7 @@ describe('with --freeze, every way out leaves the target running and untraced', 
     mkdirSync(mnt);
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt]);
     try {
-      // The first 4 MiB chunk cannot be written; the reader, 64 MiB ahead at most, has not finished reading.
+      // The first 4 MiB chunk cannot be written; the reader, 32 MiB ahead at most, has not finished reading.
       const { r } = await interruptFrozenDump(target, join(mnt, 'f.bin'), () => {});
       expect(r.code, r.stderr).toBe(9);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <type_traits>
 
 namespace arenascope {
@@ -14,7 +15,9 @@ namespace arenascope {
 class LazyRegion {
  public:
   LazyRegion() = default;
-  explicit LazyRegion(size_t bytes);
+  // hugePages: advise transparent huge pages (dense tables); false for
+  // sparse ones, where a 2 MiB page would make one touched word cost 2 MiB.
+  explicit LazyRegion(size_t bytes, bool hugePages = true);
   ~LazyRegion();
   LazyRegion(LazyRegion&& o) noexcept;
   LazyRegion& operator=(LazyRegion&& o) noexcept;
@@ -46,6 +49,9 @@ class LazyArray {
   size_t capacity() const { return n_; }
   size_t reservedBytes() const { return region_.size(); }
   void clear() { region_.clear(); }
+  // Zeroes every element in place (pages stay resident: cheaper than clear()
+  // for a table that is about to be filled again).
+  void zero() { memset(region_.data(), 0, region_.size()); }
 
  private:
   LazyRegion region_;

@@ -12,7 +12,7 @@ namespace {
 constexpr size_t kHugePage = size_t{2} << 20;
 }  // namespace
 
-LazyRegion::LazyRegion(size_t bytes) : bytes_(bytes) {
+LazyRegion::LazyRegion(size_t bytes, bool hugePages) : bytes_(bytes) {
   if (bytes == 0) return;
   // Over-allocate by one huge page so the usable part can start aligned.
   mappingBytes_ = bytes + kHugePage;
@@ -21,7 +21,7 @@ LazyRegion::LazyRegion(size_t bytes) : bytes_(bytes) {
   mapping_ = static_cast<char*>(p);
   base_ = reinterpret_cast<char*>((reinterpret_cast<uintptr_t>(mapping_) + kHugePage - 1) & ~(kHugePage - 1));
   // Advice only: without THP the kernel uses 4 KiB pages as usual.
-  madvise(base_, bytes_, MADV_HUGEPAGE);
+  if (hugePages) madvise(base_, bytes_, MADV_HUGEPAGE);
 }
 
 LazyRegion::~LazyRegion() {
