@@ -125,6 +125,10 @@ Napi::Object arenaToJs(Napi::Env env, const ArenaReport& r, const WalkOptions& o
   o.Set("next", num(env, r.next));
   o.Set("nextFree", num(env, r.nextFree));
   o.Set("attachedThreads", numOrNull(env, r.attachedThreads));
+  Napi::Object lists = Napi::Object::New(env);
+  lists.Set("fastbins", Napi::String::New(env, r.fastbinsBy));
+  lists.Set("unsorted", Napi::String::New(env, r.unsortedBy));
+  o.Set("listsReadBy", lists);
   o.Set("heaps", arrayToJs(env, r.heaps, [](Napi::Env env, const HeapReport& h) {
     Napi::Object ho = Napi::Object::New(env);
     ho.Set("start", num(env, h.start));

@@ -14,7 +14,7 @@ bool isConsequence(const std::string& kind) {
   static const char* const kConsequences[] = {
       "free-chunk-in-no-bin", "bin-chunk-marked-in-use", "member-off-boundary", "walk-missed-top",
       "top-end-mismatch",     "chunk-at-heap-end",       "cached-chunk-marked-free", "bin-list-inconsistent",
-      "fastchunks-flag",      "tcache-list-broken",
+      "fastchunks-flag",
   };
   for (const char* k : kConsequences) {
     if (kind == k) return true;

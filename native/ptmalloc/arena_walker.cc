@@ -369,6 +369,8 @@ bool ArenaWalker::walkArenaOnce(uint32_t ai, bool inferFast) {
     noteMemory();
   }
   if (a.fast.on && !a.fast.holds()) return false;
+  r.fastbinsBy = !L_.hasFastbins() ? "none" : a.fast.on ? "inferred" : "walked";
+  r.unsortedBy = a.listed == ArenaWork::Listed::kBins ? "remainder" : "walked";
   checkBinHashes(ai);
   checkMembersMet(ai);
   return true;

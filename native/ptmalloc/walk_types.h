@@ -153,6 +153,12 @@ struct ArenaReport {
   ResidencyTotals residency;
   bool hasHeapMap = false;
   HeapMapReport heapMap;
+  // How the free lists were read (free_lists.cc). Fastbins: "none" (no
+  // fastbins in this layout), "inferred" (from safe-linked fds, proved by
+  // hash), "walked" (node by node). Unsorted: "walked" (the list itself) or
+  // "remainder" (every free chunk the small and large bins did not name).
+  const char* fastbinsBy = "none";
+  const char* unsortedBy = "walked";
 };
 
 struct WalkResult {

@@ -31,6 +31,7 @@ function arenaJson(a: ArenaSnapshot) {
     inUse: a.inUse,
     internal: a.internal,
     free: a.free,
+    listsReadBy: a.listsReadBy,
     overhead: a.overhead,
     rss: a.rss,
     identityHolds: a.identityHolds,

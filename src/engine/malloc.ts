@@ -254,6 +254,7 @@ function toArenaSnapshot(a: NativeArena, regions: Region[], heapMaxSize: number)
     systemMem: a.systemMem,
     maxSystemMem: a.maxSystemMem,
     attachedThreads: a.attachedThreads,
+    listsReadBy: a.listsReadBy,
     top: a.top,
     lastRemainder: a.lastRemainder,
     inUse: a.inUse,

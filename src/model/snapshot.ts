@@ -116,6 +116,8 @@ export interface ArenaSnapshot {
   systemMem: number;
   maxSystemMem: number;
   attachedThreads: number | null;
+  /** How the walk read the free lists: members inferred and proved, or walked node by node. */
+  listsReadBy: { fastbins: 'none' | 'inferred' | 'walked'; unsorted: 'walked' | 'remainder' };
   top: { address: number; size: number };
   lastRemainder: number;
   inUse: ChunkTotals;

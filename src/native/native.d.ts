@@ -283,6 +283,16 @@ export interface NativeSizeClass {
   freeBytes: number;
 }
 
+/**
+ * fastbins: "none" (the layout has none), "inferred" (members told by their safe-linked fd and
+ * proved by hash), "walked" (node by node). unsorted: "walked" (the list), or "remainder" (the free
+ * chunks the small and large bins, walked instead as the shorter side, did not name).
+ */
+export interface ListsReadBy {
+  fastbins: 'none' | 'inferred' | 'walked';
+  unsorted: 'walked' | 'remainder';
+}
+
 export interface NativeArena extends NativeAnomalies {
   address: number;
   main: boolean;
@@ -293,6 +303,8 @@ export interface NativeArena extends NativeAnomalies {
   nextFree: number;
   /** null where the glibc version has no attached_threads. */
   attachedThreads: number | null;
+  /** How the free lists were read (native/ptmalloc/free_lists.cc). */
+  listsReadBy: ListsReadBy;
   heaps: NativeHeap[];
   systemMem: number;
   maxSystemMem: number;

@@ -19,6 +19,12 @@ interface Scenario {
   when?: (version: string) => boolean;
   /** The oracle's per-thread list predictions hold (each thread its own fresh arena, default tunables, no bulk phase). */
   predicts?: boolean;
+  /**
+   * How the walk must read the free lists of every arena (ArenaSnapshot.listsReadBy): with stale
+   * safe-linked pointers in live chunks the fastbin inference must fail its proof and fall back to
+   * walking; a long unsorted bin must be taken as what the bins do not name.
+   */
+  lists?: { fastbins: 'inferred' | 'walked'; unsorted: 'walked' | 'remainder' };
 }
 
 const minor = (v: string) => Number(v.split('.')[1]);
@@ -28,11 +34,17 @@ const scenarios: Scenario[] = [
     name: 'threads with their own arenas, tcache full and partial, fastbins, sorted bins, mmapped chunks',
     args: ['--threads', '4', '--keep', '40', '--size', '200', '--free-pattern', 'tcache-full,tcache-partial,fastbin,bins,mmapped'],
     predicts: true,
+    lists: { fastbins: 'inferred', unsorted: 'walked' },
   },
   {
     name: 'shared arenas beyond arena_max (MALLOC_ARENA_MAX=2)',
     args: ['--threads', '5', '--keep', '30', '--size', '100', '--free-pattern', 'tcache-full,fastbin,bins'],
     env: { MALLOC_ARENA_MAX: '2' },
+  },
+  {
+    name: 'a long unsorted bin beside a short large bin, and chunks taken back unwritten from the tcache and fastbins',
+    args: ['--threads', '2', '--keep', '10', '--size', '64', '--free-pattern', 'unsorted-long,stale-links'],
+    lists: { fastbins: 'walked', unsorted: 'remainder' },
   },
   {
     name: 'an arena grown past one heap',
@@ -110,6 +122,9 @@ for (const version of testedGlibcVersions()) {
             expect(s.chunks).toBe(a.free.smallbins.chunks);
             expect(l.chunks).toBe(a.free.largebins.chunks);
             expect({ count: 1 + u.chunks + s.chunks + l.chunks, size: a.top.size + u.raw + s.raw + l.raw }).toEqual(m.rest);
+            // The unsorted bin on its own (malloc_info's <unsorted> line, absent when empty).
+            const mu = m.sizes.find((x) => x.kind === 'unsorted');
+            expect({ count: u.chunks, total: u.raw }).toEqual({ count: mu?.count ?? 0, total: mu?.total ?? 0 });
             expect(a.systemMem).toBe(m.systemCurrent);
             expect(a.maxSystemMem).toBe(m.systemMax);
             if (!a.main) {
@@ -162,6 +177,18 @@ for (const version of testedGlibcVersions()) {
           // mallinfo's in-use total counts tcache and fastbin chunks as used (uordblks = system - free lists in bins - top)
           const system = withSyms.arenas.reduce((t, a) => t + a.systemMem, 0);
           expect(system).toBe(truth.mallinfo.arena);
+        });
+
+        const lists = sc.lists;
+        if (lists) it(`reads the lists as planned: fastbins ${lists.fastbins} (glibc 2.32+), unsorted ${lists.unsorted}`, () => {
+          // Safe-linking (2.32+) is what lets fastbin members be inferred; before it they are walked.
+          const fastbins = minor(version) >= 32 ? lists.fastbins : 'walked';
+          const patterned = withSyms.arenas.filter((a) => a.free.fastbins.chunks + a.free.unsorted.chunks > 0);
+          expect(patterned.length).toBeGreaterThan(0);
+          for (const a of patterned) {
+            expect(a.listsReadBy.fastbins, `arena 0x${a.address.toString(16)}`).toBe(a.free.fastbins.chunks > 0 ? fastbins : a.listsReadBy.fastbins);
+            if (a.free.unsorted.chunks > 0) expect(a.listsReadBy.unsorted, `arena 0x${a.address.toString(16)}`).toBe(lists.unsorted);
+          }
         });
 
         if (sc.predicts) it('matches the per-thread tcache and bin predictions', () => {

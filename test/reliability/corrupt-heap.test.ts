@@ -72,6 +72,52 @@ describe('a heap its own process corrupted', () => {
     expect(text.stdout).toMatch(/numbers approximate\. Use --freeze/);
   });
 
+  it('counts every anomaly by kind, root causes before what follows from them, examples capped per kind', async () => {
+    // The chunk walk stops at the huge size; every tcache and fastbin member
+    // past it is then "off the walked chunks": a cascade of consequences.
+    target = await startTarget('corrupt', ['--mode', 'size-huge,smallbin-cycle,fastbin-wild,fastbin-cycle,tcache-wild', '--arena', 'thread']);
+    const r = await runCli(['arenas', String(target.pid), '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    interface Counted {
+      kind: string;
+      count: number;
+      consequence: boolean;
+    }
+    const out = JSON.parse(r.stdout) as {
+      anomalies: Anomaly[];
+      anomalyCounts: Counted[];
+      arenas: Array<{ anomalies: Anomaly[]; anomalyCounts: Counted[]; anomalyTotal: number }>;
+    };
+    const arena = out.arenas.find((a) => a.anomalyTotal > 0)!;
+    const counts = arena.anomalyCounts;
+    // Every root cause planted in this arena is there, each counted.
+    for (const kind of ['chunk-size-invalid', 'bin-link-broken', 'fastbin-outside-heap', 'fastbin-cycle']) {
+      const c = counts.find((x) => x.kind === kind);
+      expect(c, kind).toBeDefined();
+      expect(c!.consequence, kind).toBe(false);
+    }
+    // The tcache entry pointing outside every heap is a root cause too (found with the tcache, outside any arena).
+    expect(out.anomalyCounts.find((x) => x.kind === 'tcache-list-broken')).toMatchObject({ consequence: false });
+    // The cascade is counted in full but shows at most four examples.
+    const cascade = counts.find((x) => x.kind === 'member-off-boundary')!;
+    expect(cascade.consequence).toBe(true);
+    expect(cascade.count).toBeGreaterThan(4);
+    expect(arena.anomalies.filter((a) => a.kind === 'member-off-boundary')).toHaveLength(4);
+    expect(counts.reduce((t, c) => t + c.count, 0)).toBe(arena.anomalyTotal);
+    // Root causes first, in the counts and in the examples.
+    const firstConsequence = counts.findIndex((c) => c.consequence);
+    expect(counts.slice(firstConsequence).every((c) => c.consequence)).toBe(true);
+    const kinds = new Map(counts.map((c) => [c.kind, c.consequence]));
+    const exampleOrder = arena.anomalies.map((a) => kinds.get(a.kind));
+    expect(exampleOrder.indexOf(true)).toBeGreaterThan(0);
+    expect(exampleOrder.slice(exampleOrder.indexOf(true)).every((c) => c === true)).toBe(true);
+    // The text report names every kind with its count, root causes as their own lines.
+    const text = await runCli(['arenas', String(target.pid)]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(new RegExp(`\\n  then in 0x[0-9a-f]+: ${cascade.count} member-off-boundary first at`));
+    expect(text.stdout).toMatch(/anomaly in 0x[0-9a-f]+: 1 chunk-size-invalid first at/);
+  });
+
   for (const glibc of ['2.31', '2.41']) {
     it(`every kind of damage at once under glibc ${glibc}`, async () => {
       target = await startTarget('corrupt', ['--mode', modes.map((m) => m.mode).join(','), '--arena', 'thread'], { glibc });

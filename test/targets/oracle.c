@@ -68,7 +68,7 @@ struct options {
   size_t size;
   int keep_in;
   int pattern_in;
-  int tcache_full, tcache_partial, fastbin, bins, mmapped;
+  int tcache_full, tcache_partial, fastbin, bins, mmapped, unsorted_long, stale_links;
   size_t resident_free;
   int second_heap;
   int plant_in; /* SEL_MAIN, SEL_WORKERS ("spread") or an index */
@@ -89,7 +89,9 @@ static void usage(void) {
       "  --threads N              worker threads (index 1..N; main is 0)\n"
       "  --keep K --size S        keep K chunks of S bytes in each keep thread\n"
       "  --keep-in SEL            all|main|workers|<index> (default all)\n"
-      "  --free-pattern LIST      comma list: tcache-full,tcache-partial,fastbin,bins,mmapped\n"
+      "  --free-pattern LIST      comma list: tcache-full,tcache-partial,fastbin,bins,mmapped,\n"
+      "                           unsorted-long (400 unsorted chunks beside 8 in their large bin),\n"
+      "                           stale-links (20 freed to tcache and fastbin, 10 taken back unwritten)\n"
       "  --pattern-in SEL         threads running the patterns (default all)\n"
       "  --resident-free BYTES    free ~BYTES in 60000-byte chunks between kept ones (pattern threads)\n"
       "  --second-heap INDEX      worker INDEX allocates 70 MB below the mmap threshold\n"
@@ -155,6 +157,8 @@ static void parse_patterns(char *list) {
     else if (strcmp(tok, "fastbin") == 0) opt.fastbin = 1;
     else if (strcmp(tok, "bins") == 0) opt.bins = 1;
     else if (strcmp(tok, "mmapped") == 0) opt.mmapped = 1;
+    else if (strcmp(tok, "unsorted-long") == 0) opt.unsorted_long = 1;
+    else if (strcmp(tok, "stale-links") == 0) opt.stale_links = 1;
     else raw_die("unknown --free-pattern");
   }
 }
@@ -514,6 +518,13 @@ static void run_scenario(int t) {
   if (patterns && opt.tcache_full) for (int i = 0; i < 7; i++) tc_full[i] = alloc_guarded(40, KIND_PATTERN);
   if (patterns && opt.tcache_partial) for (int i = 0; i < 3; i++) tc_partial[i] = alloc_guarded(88, KIND_PATTERN);
   if (patterns && opt.fastbin) for (int i = 0; i < 12; i++) fast[i] = alloc_guarded(56, KIND_PATTERN);
+  static struct guarded long_binned[MAX_WORKERS + 1][8], long_unsorted[MAX_WORKERS + 1][400], stale[MAX_WORKERS + 1][20];
+  if (patterns && opt.unsorted_long) {
+    /* 0x510 chunks: above the tcache, in one large bin. */
+    for (int i = 0; i < 8; i++) long_binned[t][i] = alloc_guarded(0x510 - 8, KIND_PATTERN);
+    for (int i = 0; i < 400; i++) long_unsorted[t][i] = alloc_guarded(0x510 - 8, KIND_PATTERN);
+  }
+  if (patterns && opt.stale_links) for (int i = 0; i < 20; i++) stale[t][i] = alloc_guarded(40, KIND_PATTERN);
 
   /* Phase B: frees, in an order where nothing later disturbs what is already binned. */
   if (patterns && opt.bins) {
@@ -548,6 +559,32 @@ static void run_scenario(int t) {
       expect_free(e, chunk_size_of(fast[i].p));
       free_logged(fast[i].p, fast[i].req, t, i < 7 ? "fastbin-tcache" : "fastbin");
     }
+  }
+  if (patterns && opt.unsorted_long) {
+    /* Eight sorted into their large bin, then 400 more of the same size left
+     * unsorted: the unsorted list is the long side, the bins the short one. */
+    for (int i = 0; i < 8; i++) {
+      e->layout_ok &= guarded_layout_ok(&long_binned[t][i]);
+      expect_free(e, chunk_size_of(long_binned[t][i].p));
+      free_logged(long_binned[t][i].p, long_binned[t][i].req, t, "unsorted-long-binned");
+    }
+    alloc_tagged(0x3000, KIND_GUARD);
+    expect_sort_unsorted(e);
+    for (int i = 0; i < 400; i++) {
+      e->layout_ok &= guarded_layout_ok(&long_unsorted[t][i]);
+      expect_free(e, chunk_size_of(long_unsorted[t][i].p));
+      free_logged(long_unsorted[t][i].p, long_unsorted[t][i].req, t, "unsorted-long");
+    }
+  }
+  if (patterns && opt.stale_links) {
+    /* 7 to the tcache, 13 to the 0x30 fastbin; then 10 taken back and never
+     * written: each keeps the safe-linked next pointer free() left in it,
+     * which reads like a fastbin link (not predicted: no expect_free). */
+    for (int i = 0; i < 20; i++) {
+      e->layout_ok &= guarded_layout_ok(&stale[t][i]);
+      free_logged(stale[t][i].p, stale[t][i].req, t, "stale-links");
+    }
+    for (int i = 0; i < 10; i++) alloc_tagged(40, KIND_PATTERN);
   }
   for (size_t i = 0; i < n_resident; i++) {
     /* Touch every page so the freed memory is resident (malloc_trim can then release it). */
