@@ -130,7 +130,7 @@ class WalkWorker : public SourceJobWorker {
       l.Set("writeError", num(env, static_cast<uint64_t>(listError_)));
       o.Set("listed", l);
     }
-    setAnomalies(env, o, result_.anomalies, false);
+    setAnomalies(env, o, result_.anomalies, true);
     o.Set("readBytes", num(env, result_.readBytes));
     o.Set("memoryBytes", num(env, result_.memoryBytes));
     o.Set("approximate", Napi::Boolean::New(env, result_.approximate));

@@ -22,11 +22,12 @@ bool isConsequence(const std::string& kind) {
   return false;
 }
 
-uint64_t AnomalyLog::signatureKey(const std::string& kind, uint64_t address) {
-  // FNV-1a of the kind, mixed with the address (splitmix64 finalizer).
+uint64_t AnomalyLog::signatureKey(const std::string& kind, uint64_t address, uint64_t context) {
+  // FNV-1a of the kind, mixed with the address and the context (splitmix64 finalizer).
   uint64_t h = 1469598103934665603ull;
   for (char c : kind) h = (h ^ static_cast<uint8_t>(c)) * 1099511628211ull;
-  uint64_t z = h ^ (address + 0x9e3779b97f4a7c15ull);
+  uint64_t c = context * 0xbf58476d1ce4e5b9ull;
+  uint64_t z = h ^ (address + 0x9e3779b97f4a7c15ull) ^ (c ^ (c >> 31));
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
   return z ^ (z >> 31);
@@ -41,7 +42,16 @@ AnomalyLog::Kind* AnomalyLog::kindEntry(const char* kind) {
   return &kinds_.back();
 }
 
-void AnomalyLog::add(const char* kind, uint64_t address, std::string detail) {
+uint64_t AnomalyLog::detailHash(const std::string& detail) {
+  // FNV-1a: the same finding read twice is described by the same words.
+  uint64_t h = 1469598103934665603ull;
+  for (char c : detail) h = (h ^ static_cast<uint8_t>(c)) * 1099511628211ull;
+  return h;
+}
+
+void AnomalyLog::add(const char* kind, uint64_t address, std::string detail, uint64_t context) {
+  if (context == 0) context = detailHash(detail);
+  context ^= salt_;
   ++total_;
   Kind* k = kindEntry(kind);
   if (!k) {
@@ -49,15 +59,15 @@ void AnomalyLog::add(const char* kind, uint64_t address, std::string detail) {
     return;
   }
   ++k->count;
-  if (k->examples.size() < kExamplesPerKind) k->examples.push_back({kind, address, std::move(detail)});
+  if (k->examples.size() < kExamplesPerKind) k->examples.push_back({kind, address, std::move(detail), context});
   if (signatures_.size() < kMaxSignatures) {
-    signatures_.insert(signatureKey(k->kind, address));
-    records_.emplace_back(static_cast<size_t>(k - kinds_.data()), address);
+    signatures_.insert(signatureKey(k->kind, address, context));
+    records_.push_back({static_cast<size_t>(k - kinds_.data()), address, context});
   }
 }
 
-bool AnomalyLog::saw(const std::string& kind, uint64_t address) const {
-  return signatures_.count(signatureKey(kind, address)) != 0;
+bool AnomalyLog::saw(const std::string& kind, uint64_t address, uint64_t context) const {
+  return signatures_.count(signatureKey(kind, address, context)) != 0;
 }
 
 std::vector<AnomalyCount> AnomalyLog::counts() const {
@@ -88,9 +98,9 @@ AnomalyLog AnomalyLog::confirmedBy(const AnomalyLog& earlier) const {
   AnomalyLog out;
   // Exact where both logs kept every signature of a kind: the records.
   std::vector<uint64_t> confirmedPerKind(kinds_.size(), 0);
-  for (const auto& rec : records_) {
-    const Kind& k = kinds_[rec.first];
-    if (earlier.saw(k.kind, rec.second)) ++confirmedPerKind[rec.first];
+  for (const Record& rec : records_) {
+    const Kind& k = kinds_[rec.kind];
+    if (earlier.saw(k.kind, rec.address, rec.context)) ++confirmedPerKind[rec.kind];
   }
   for (size_t i = 0; i < kinds_.size(); ++i) {
     const Kind& k = kinds_[i];
@@ -109,13 +119,39 @@ AnomalyLog AnomalyLog::confirmedBy(const AnomalyLog& earlier) const {
     dst->count = confirmed;
     out.total_ += confirmed;
     for (const Anomaly& a : k.examples) {
-      if (dst->examples.size() < kExamplesPerKind && earlier.saw(a.kind, a.address)) dst->examples.push_back(a);
+      if (dst->examples.size() < kExamplesPerKind && earlier.saw(a.kind, a.address, a.context)) dst->examples.push_back(a);
     }
   }
   return out;
 }
 
+void AnomalyLog::append(const AnomalyLog& other) {
+  for (const Kind& k : other.kinds_) {
+    Kind* dst = kindEntry(k.kind.c_str());
+    total_ += k.count;
+    if (!dst) {
+      overflowKinds_ += k.count;
+      continue;
+    }
+    dst->count += k.count;
+    for (const Anomaly& a : k.examples) {
+      if (dst->examples.size() < kExamplesPerKind) dst->examples.push_back(a);
+    }
+  }
+  total_ += other.overflowKinds_;
+  overflowKinds_ += other.overflowKinds_;
+  for (const Record& r : other.records_) {
+    if (signatures_.size() >= kMaxSignatures) break;
+    const std::string& kind = other.kinds_[r.kind].kind;
+    Kind* dst = kindEntry(kind.c_str());
+    if (!dst) continue;
+    signatures_.insert(signatureKey(kind, r.address, r.context));
+    records_.push_back({static_cast<size_t>(dst - kinds_.data()), r.address, r.context});
+  }
+}
+
 void AnomalyLog::clear() {
+  salt_ = 0;
   kinds_.clear();
   total_ = 0;
   overflowKinds_ = 0;

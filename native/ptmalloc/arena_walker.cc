@@ -78,16 +78,7 @@ void ArenaWalker::walkRing() {
     ArenaReport& r = w->report;
     r.address = addr;
     r.main = addr == O_.mainArena;
-    r.mutex = loadU32(w->state.data());
-    r.flags = loadU32(w->state.data() + L_.offFlags);
-    r.next = stateU64(*w, L_.offNext);
-    r.nextFree = stateU64(*w, L_.offNextFree);
-    r.attachedThreads = L_.offAttachedThreads >= 0 ? static_cast<int64_t>(stateU64(*w, L_.offAttachedThreads)) : -1;
-    r.systemMem = stateU64(*w, L_.offSystemMem);
-    r.maxSystemMem = stateU64(*w, L_.offMaxSystemMem);
-    r.topAddress = stateU64(*w, L_.offTop);
-    r.lastRemainder = stateU64(*w, L_.offLastRemainder);
-    if (r.mutex != 0) r.approximate = true;  // a thread is inside malloc on this arena
+    applyState(*w);
     uint64_t next = r.next;
     arenas_.push_back(std::move(w));
     if (next == O_.mainArena) {
@@ -109,6 +100,29 @@ void ArenaWalker::walkRing() {
     }
     addr = next;
   }
+}
+
+void ArenaWalker::applyState(ArenaWork& w) {
+  ArenaReport& r = w.report;
+  r.mutex = loadU32(w.state.data());
+  r.flags = loadU32(w.state.data() + L_.offFlags);
+  r.next = stateU64(w, L_.offNext);
+  r.nextFree = stateU64(w, L_.offNextFree);
+  r.attachedThreads = L_.offAttachedThreads >= 0 ? static_cast<int64_t>(stateU64(w, L_.offAttachedThreads)) : -1;
+  r.systemMem = stateU64(w, L_.offSystemMem);
+  r.maxSystemMem = stateU64(w, L_.offMaxSystemMem);
+  r.topAddress = stateU64(w, L_.offTop);
+  r.lastRemainder = stateU64(w, L_.offLastRemainder);
+  if (r.mutex != 0) r.approximate = true;  // a thread is inside malloc on this arena
+}
+
+bool ArenaWalker::refreshArenaState(uint32_t ai) {
+  ArenaWork& a = *arenas_[ai];
+  std::vector<uint8_t> now(a.state.size());
+  if (!src_.readExact(a.report.address, now.data(), now.size())) return false;
+  a.state = std::move(now);
+  applyState(a);
+  return true;
 }
 
 void ArenaWalker::discoverHeaps(uint32_t i) {
@@ -261,10 +275,12 @@ bool ArenaWalker::compareAfter(uint32_t ai) {
   std::vector<uint8_t> after(a.state.size());
   if (!src_.readExact(a.report.address, after.data(), after.size())) {
     a.report.approximate = true;
+    a.lockedAfter = false;
     a.log.add("arena-unreadable-after", a.report.address, "malloc_state unreadable after the walk");
     return false;
   }
-  const bool moved = loadU32(after.data()) != 0 || after != a.state;
+  a.lockedAfter = loadU32(after.data()) != 0;
+  const bool moved = a.lockedAfter || after != a.state;
   if (moved) a.report.approximate = true;
   return !moved;
 }
@@ -319,6 +335,9 @@ void ArenaWalker::walkArena(uint32_t ai) {
 bool ArenaWalker::walkArenaOnce(uint32_t ai, bool inferFast) {
   ArenaWork& a = *arenas_[ai];
   ArenaReport& r = a.report;
+  mem_.forget();  // each walk reads the heap afresh
+  // Everything this walk finds was judged against this malloc_state.
+  a.log.setSalt(AnomalyLog::detailHash(std::string(a.state.begin(), a.state.end())) | 1);
   if (O_.withHistogram) a.histSmall.assign(ArenaWork::kHistDirect >> 4, HistogramRow{});
   if (O_.heapMapArena != 0 && O_.heapMapArena == r.address) {
     std::vector<std::pair<uint64_t, uint64_t>> heaps;
@@ -378,30 +397,60 @@ bool ArenaWalker::walkArenaOnce(uint32_t ai, bool inferFast) {
 
 void ArenaWalker::confirmArena(uint32_t ai) {
   ArenaWork& a = *arenas_[ai];
-  // The first read's anomalies, then a second read of the same arena: what
-  // both saw is in the heap; what only one saw was the heap moving.
-  AnomalyLog first = a.log;
-  resetArena(ai);
-  walkArena(ai);
-  const bool still = compareAfter(ai);
-  AnomalyLog confirmed = a.log.confirmedBy(first);
-  std::vector<AnomalyCount> torn;
-  uint64_t tornTotal = 0;
+  // The first read's anomalies, then more reads of the same arena: what every
+  // read saw is in the heap; what one missed was the heap moving. Each re-read
+  // starts from the arena's state and tcaches as they are then (list heads
+  // read a while ago point at chunks since handed out again) and from nothing
+  // cached. Two reads are not always enough on a busy arena: _int_malloc sets
+  // the next chunk's PREV_INUSE before it unlinks the victim, so a chunk that
+  // is taken, freed and taken again can read "binned but marked in use" twice
+  // in a row; each further read makes such a coincidence rarer, and a real
+  // corruption is seen by every one.
+  constexpr int kReads = 3;
+  std::vector<std::vector<AnomalyCount>> seenCounts{a.log.counts()};
+  AnomalyLog confirmed = a.log;
+  // A thread holding the arena's mutex through every read (always so when the
+  // process is frozen inside malloc) may be halfway through an unlink or a
+  // split (malloc.c unlink_chunk, _int_malloc): what the reads saw is that
+  // update in flight, not corruption, so it counts as torn.
+  bool lockedThroughout = a.report.mutex != 0 && a.lockedAfter;
+  bool still = true;
+  for (int read = 1; read < kReads && !confirmed.empty(); ++read) {
+    refreshArenaState(ai);
+    lockedThroughout = lockedThroughout && a.report.mutex != 0;
+    refreshTcaches();
+    resetArena(ai);
+    walkArena(ai);
+    still = compareAfter(ai) && still;
+    lockedThroughout = lockedThroughout && a.lockedAfter;
+    seenCounts.push_back(a.log.counts());
+    confirmed = a.log.confirmedBy(confirmed);
+  }
+  if (lockedThroughout) confirmed = AnomalyLog();
+  keepConfirmed(ai, seenCounts, std::move(confirmed), still);
+}
+
+void ArenaWalker::keepConfirmed(uint32_t ai, const std::vector<std::vector<AnomalyCount>>& seenCounts, AnomalyLog confirmed,
+                                bool still) {
+  ArenaWork& a = *arenas_[ai];
   auto countOf = [](const std::vector<AnomalyCount>& v, const std::string& k) -> uint64_t {
     for (const auto& c : v) {
       if (c.kind == k) return c.count;
     }
     return 0;
   };
-  const std::vector<AnomalyCount> c1 = first.counts(), c2 = a.log.counts(), cc = confirmed.counts();
+  const std::vector<AnomalyCount> cc = confirmed.counts();
   std::vector<std::string> kinds;
-  for (const auto& v : {c1, c2}) {
+  for (const auto& v : seenCounts) {
     for (const auto& c : v) {
       if (std::find(kinds.begin(), kinds.end(), c.kind) == kinds.end()) kinds.push_back(c.kind);
     }
   }
+  std::vector<AnomalyCount> torn;
+  uint64_t tornTotal = 0;
   for (const auto& k : kinds) {
-    const uint64_t seen = std::max(countOf(c1, k), countOf(c2, k));
+    uint64_t seen = 0;
+    for (const auto& v : seenCounts) seen = std::max(seen, countOf(v, k));
     const uint64_t kept = countOf(cc, k);
     if (seen > kept) {
       torn.push_back({k, seen - kept, isConsequence(k)});
@@ -522,10 +571,19 @@ WalkResult ArenaWalker::run() {
     heuristicCandidates_.clear();
   }
   for (uint32_t i = 0; i < arenas_.size(); ++i) {
-    const bool still = compareAfter(i);
-    (void)still;  // a moved arena is flagged approximate by compareAfter itself
-    if (O_.confirm && !arenas_[i]->log.empty()) confirmArena(i);
+    const bool still = compareAfter(i);  // a moved arena is flagged approximate by compareAfter itself
+    ArenaWork& a = *arenas_[i];
+    if (a.log.empty()) continue;
+    if (O_.confirm) {
+      confirmArena(i);
+    } else if (a.report.mutex != 0 && a.lockedAfter) {
+      // Not re-read (a frozen process reads the same twice), but a thread
+      // stopped inside malloc holds this arena's lock: its anomalies are
+      // that update in flight (see confirmArena).
+      keepConfirmed(i, {a.log.counts()}, AnomalyLog(), still);
+    }
   }
+  if (O_.confirm && !tcacheLog_.empty()) confirmTcaches();
   if (O_.chunkSink) {
     for (uint32_t i = 0; i < arenas_.size(); ++i) listArena(i);
   }
@@ -533,6 +591,7 @@ WalkResult ArenaWalker::run() {
   reportTcaches();
   for (uint32_t i = 0; i < arenas_.size(); ++i) finishArena(i);
   for (auto& a : arenas_) result_.arenas.push_back(std::move(a->report));
+  globalLog_.append(tcacheLog_);
   result_.anomalies.examples = globalLog_.examples();
   result_.anomalies.counts = globalLog_.counts();
   result_.anomalies.total = globalLog_.total();

@@ -78,7 +78,7 @@ void ArenaWalker::walkSpan(const Span& span) {
   bool haveHeader = false;  // sizeField already holds c's size (read as "next" last round)
   while (true) {
     if (c == span.end) {
-      if (span.holdsTop) a.log.add("walk-missed-top", c, "heap walk reached the heap end without meeting top");
+      if (span.holdsTop) a.log.add("walk-missed-top", c, "heap walk reached the heap end without meeting top", top);
       break;
     }
     if (walked >= O_.maxChunksPerHeap) {
@@ -97,7 +97,7 @@ void ArenaWalker::walkSpan(const Span& span) {
       r.topSize = sz;
       ++walked;
       if (c + sz != span.end) {
-        a.log.add("top-end-mismatch", c, "top ends at " + hex(c + sz) + ", its heap at " + hex(span.end));
+        a.log.add("top-end-mismatch", c, "top ends at " + hex(c + sz) + ", its heap at " + hex(span.end), sz ^ span.end);
       }
       const uint64_t end = std::min(c + sz, span.end);
       if (residency) spanResidency_.chunk(c, end, ChunkClass::kTop);
@@ -248,7 +248,18 @@ void ArenaWalker::checkMembersMet(uint32_t ai) {
     members_.forEachIn(s.start, s.end, [&](uint64_t addr, uint8_t label) { left.emplace_back(addr, label); });
     for (const auto& m : left) {
       const char* what = m.second == kLabelTcache ? "tcache" : m.second == kLabelFast ? "fastbin" : "unsorted-bin";
-      arenas_[ai]->log.add("member-off-boundary", m.first, std::string(what) + " chunk is not on a walked chunk boundary");
+      // A tcache entry is judged against its struct as read (the arena's
+      // state does not change when a thread's tcache does).
+      uint64_t context = 0;
+      if (m.second == kLabelTcache) {
+        for (const TcacheFound& t : tcaches_) {
+          if (std::any_of(t.entries.begin(), t.entries.end(), [&](const auto& e) { return e.first == m.first; })) {
+            context = AnomalyLog::detailHash(std::string(t.image.begin(), t.image.end()));
+            break;
+          }
+        }
+      }
+      arenas_[ai]->log.add("member-off-boundary", m.first, std::string(what) + " chunk is not on a walked chunk boundary", context);
       members_.take(m.first);
     }
     left.clear();

@@ -163,7 +163,12 @@ void ArenaWalker::checkFastchunksHint(uint32_t ai, bool anyFast) {
   } else if (L_.offHaveFastchunks >= 0) {
     hinted = loadU32(a.state.data() + L_.offHaveFastchunks) != 0;
   }
-  if (!hinted) a.log.add("fastchunks-flag", a.report.address, "fastbins hold chunks but the arena says it has none");
+  if (!hinted) {
+    // Judged from the flags and the fastbin heads as read.
+    uint64_t context = binHash(a.report.flags);
+    for (int i = 0; i < L_.nFastbins; ++i) context ^= binHash(stateU64(a, L_.offFastbins + 8 * i) + static_cast<uint64_t>(i));
+    a.log.add("fastchunks-flag", a.report.address, "fastbins hold chunks but the arena says it has none", context);
+  }
 }
 
 // Fastbins without walking them. A fastbin is a singly-linked list in
@@ -455,10 +460,14 @@ void ArenaWalker::walkBinExplicitly(uint32_t ai, unsigned i) {
   ArenaWork& a = *arenas_[ai];
   BinHash& h = a.binHashes.bins[i];
   const std::string name = i == 1 ? "the unsorted bin" : "bin " + std::to_string(i);
+  // Judged from the head's links and the free chunks the walk placed in the
+  // bin: a bin that changed between two reads is not the same finding.
+  const uint64_t context = h.nodes ^ binHash(h.headFd) ^ binHash(h.headBk + 1) ^ h.count;
   if (h.empty()) {
     if (h.count > 0) {
       a.log.add("free-chunk-in-no-bin", h.head,
-                std::to_string(h.count) + " free chunk(s) " + (i == 1 ? std::string("left for the unsorted bin") : "of bin " + std::to_string(i) + "'s sizes") + ", but the bin is empty");
+                std::to_string(h.count) + " free chunk(s) " + (i == 1 ? std::string("left for the unsorted bin") : "of bin " + std::to_string(i) + "'s sizes") + ", but the bin is empty",
+                context);
     }
     return;
   }
@@ -470,13 +479,14 @@ void ArenaWalker::walkBinExplicitly(uint32_t ai, unsigned i) {
                                      &closed, [](uint64_t, uint64_t, uint64_t) {});
   if (!closed) return;  // the walk said what broke
   if (h.headBk != last) {
-    a.log.add("bin-tail-mismatch", h.head, name + ": bk does not name the last chunk");
+    a.log.add("bin-tail-mismatch", h.head, name + ": bk does not name the last chunk", context);
   } else if (nodes != h.count) {
     a.log.add(nodes < h.count ? "free-chunk-in-no-bin" : "bin-chunk-marked-in-use", h.head,
               name + " lists " + std::to_string(nodes) + " chunk(s); the heap has " + std::to_string(h.count) +
-                  " free chunk(s) the walk placed in it");
+                  " free chunk(s) the walk placed in it",
+              context);
   } else {
-    a.log.add("bin-list-inconsistent", h.head, name + ": its links do not match the free chunks the walk found");
+    a.log.add("bin-list-inconsistent", h.head, name + ": its links do not match the free chunks the walk found", context);
   }
 }
 

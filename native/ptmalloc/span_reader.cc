@@ -14,11 +14,7 @@ void SpanReader::setSpans(std::vector<AddressRange> spans) {
   sortAndMergeRanges(&spans, Touching::kMerge);
   spans_ = std::move(spans);
   // Block keys include the span index, which just changed.
-  blocks_.clear();
-  index_.clear();
-  pages_.clear();
-  last_ = nullptr;
-  lastMissPage_ = UINT64_MAX;
+  forget();
 }
 
 int SpanReader::spanOf(uint64_t addr, uint64_t len) const {

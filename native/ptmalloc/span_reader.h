@@ -38,8 +38,17 @@ class SpanReader {
   SpanReader(MemorySource* src, uint64_t budgetBytes);
 
   // Replaces the readable spans (need not be sorted; overlaps are merged).
-  // Cached blocks stay valid: memory does not change between calls.
+  // Drops every cached block.
   void setSpans(std::vector<AddressRange> spans);
+  // Drops every cached block and page: a live target's memory moves, and a
+  // second look (a confirming walk) must read it again, not the first look.
+  void forget() {
+    blocks_.clear();
+    index_.clear();
+    pages_.clear();
+    last_ = nullptr;
+    lastMissPage_ = UINT64_MAX;
+  }
   const std::vector<AddressRange>& spans() const { return spans_; }
 
   // Index of the span holding [addr, addr+len), or -1.

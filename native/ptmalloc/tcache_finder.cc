@@ -15,13 +15,52 @@ namespace ptmalloc {
 
 
 bool ArenaWalker::tryTcache(uint64_t user, const char* foundBy, bool strict, std::string* why) {
+  for (const auto& t : tcaches_) {
+    if (t.user == user) {
+      if (why) *why = "already known";
+      return false;
+    }
+  }
+  TcacheFound t;
+  std::vector<std::string> problems;
+  if (!parseTcache(user, strict, &t, &problems, why)) return false;
+  t.foundBy = foundBy;
+  // Judged against the struct as read: a tcache its thread changed in
+  // between confirms nothing.
+  const uint64_t image = AnomalyLog::detailHash(std::string(t.image.begin(), t.image.end()));
+  for (const auto& p : problems) tcacheLog_.add("tcache-list-broken", user, p, AnomalyLog::detailHash(p) ^ image);
+  tcaches_.push_back(std::move(t));
+  addTcacheMembers(tcaches_.size() - 1);
+  return true;
+}
+
+void ArenaWalker::refreshTcaches(AnomalyLog* problemsLog) {
+  for (size_t i = 0; i < tcaches_.size(); ++i) {
+    TcacheFound fresh;
+    std::vector<std::string> problems;
+    const bool ok = parseTcache(tcaches_[i].user, false, &fresh, &problems, nullptr);
+    if (problemsLog) {
+      const uint64_t image = AnomalyLog::detailHash(std::string(fresh.image.begin(), fresh.image.end()));
+      for (const auto& p : problems) problemsLog->add("tcache-list-broken", tcaches_[i].user, p, AnomalyLog::detailHash(p) ^ image);
+    }
+    if (!ok) {
+      // No longer a tcache (its thread exited, the chunk was freed): empty.
+      tcaches_[i].entries.clear();
+      std::fill(tcaches_[i].counts.begin(), tcaches_[i].counts.end(), 0);
+    } else {
+      fresh.foundBy = tcaches_[i].foundBy;
+      tcaches_[i] = std::move(fresh);
+    }
+    addTcacheMembers(i);
+  }
+}
+
+bool ArenaWalker::parseTcache(uint64_t user, bool strict, TcacheFound* out, std::vector<std::string>* problemsOut,
+                              std::string* why) {
   auto reject = [why](const std::string& m) {
     if (why) *why = m;
     return false;
   };
-  for (const auto& t : tcaches_) {
-    if (t.user == user) return reject("already known");
-  }
   const uint64_t chunk = user - kChunkHeader;
   const uint64_t csize = static_cast<uint64_t>(L_.tcacheChunkSize);
   if ((user & kAlignMask) != 0 || user < kChunkHeader) return reject("misaligned");
@@ -38,15 +77,14 @@ bool ArenaWalker::tryTcache(uint64_t user, const char* foundBy, bool strict, std
   std::vector<uint8_t> image(structLen);
   if (!mem_.read(user, image.data(), structLen)) return reject("struct unreadable");
 
-  TcacheFound t;
+  TcacheFound& t = *out;
   t.user = user;
-  t.foundBy = foundBy;
   t.counts.assign(bins, 0);
   std::vector<std::pair<uint64_t, uint64_t>> entries;  // (chunk, size)
   std::unordered_set<uint64_t> seen;
   uint64_t sharedKey = 0;
   bool anyEntry = false;
-  std::vector<std::string> problems;
+  std::vector<std::string>& problems = *problemsOut;
   for (size_t i = 0; i < bins; ++i) {
     uint64_t raw = L_.tcacheCountWidth == 1 ? image[i] : static_cast<uint64_t>(image[2 * i] | (image[2 * i + 1] << 8));
     uint64_t n;
@@ -113,12 +151,9 @@ bool ArenaWalker::tryTcache(uint64_t user, const char* foundBy, bool strict, std
   // trust that at a known place. 2.42's free-slot counters make an empty
   // tcache distinctive (every num_slots == tcache_count), so it may stand.
   if (strict && !anyEntry && !L_.tcacheCountsAreFreeSlots) return reject("empty");
-  for (const auto& p : problems) globalLog_.add("tcache-list-broken", user, p);
   t.image = std::move(image);
   t.entries = std::move(entries);
   t.arena = spans_[static_cast<size_t>(arenaSpanOf(chunk, csize + kChunkHeader))].arena;
-  tcaches_.push_back(std::move(t));
-  addTcacheMembers(tcaches_.size() - 1);
   return true;
 }
 
@@ -166,6 +201,25 @@ bool ArenaWalker::checkHeuristicCandidates() {
   }
   heuristicCandidates_.clear();
   return added;
+}
+
+void ArenaWalker::confirmTcaches() {
+  // As for an arena: the tcaches read again; a problem the second read does
+  // not have was a thread moving entries in and out while the first read ran.
+  AnomalyLog second;
+  refreshTcaches(&second);
+  AnomalyLog confirmed = second.confirmedBy(tcacheLog_);
+  for (const AnomalyCount& c : tcacheLog_.counts()) {
+    uint64_t kept = 0;
+    for (const AnomalyCount& k : confirmed.counts()) {
+      if (k.kind == c.kind) kept = k.count;
+    }
+    if (c.count > kept) {
+      result_.anomalies.tornCounts.push_back({c.kind, c.count - kept, c.consequence});
+      result_.anomalies.torn += c.count - kept;
+    }
+  }
+  tcacheLog_ = std::move(confirmed);
 }
 
 void ArenaWalker::reportTcaches() {

@@ -42,6 +42,8 @@ struct ArenaWork {
   ArenaReport report;
   std::map<std::pair<int, unsigned>, BinReport> binDetail;  // (kind, index) -> totals
   std::vector<uint8_t> state;  // malloc_state as read before the walk
+  // malloc_state.mutex was held when the state was read again after the walk.
+  bool lockedAfter = false;
   AnomalyLog log;
   // What discovery (the ring, the heap chain, main-arena segments) found
   // before any chunk walk: every walk of the arena starts from it again.
@@ -142,6 +144,8 @@ class ArenaWalker {
   // arena_walker.cc
   void readMp();
   void walkRing();
+  // Report fields that come straight from the malloc_state bytes in w.state.
+  void applyState(ArenaWork& w);
   uint64_t stateU64(const ArenaWork& a, int64_t off) const { return loadU64(a.state.data() + off); }
   void discoverHeaps(uint32_t arenaIndex);
   void discoverNonMainHeaps(uint32_t arenaIndex);
@@ -154,6 +158,13 @@ class ArenaWalker {
   void resetArena(uint32_t arenaIndex);
   void listArena(uint32_t arenaIndex);
   void confirmArena(uint32_t arenaIndex);
+  // Keeps `confirmed` as the arena's anomalies; whatever some read saw
+  // (seenCounts, one entry per read) beyond it is counted as torn.
+  void keepConfirmed(uint32_t arenaIndex, const std::vector<std::vector<AnomalyCount>>& seenCounts, AnomalyLog confirmed,
+                     bool still);
+  // Reads the arena's malloc_state again (list heads, top, system_mem) for
+  // a second walk; false when it cannot be read.
+  bool refreshArenaState(uint32_t arenaIndex);
   void finishArena(uint32_t arenaIndex);
   bool compareAfter(uint32_t arenaIndex);
   void noteMemory();
@@ -181,6 +192,14 @@ class ArenaWalker {
   // tcache_finder.cc
   void findKnownTcaches();
   bool tryTcache(uint64_t user, const char* foundBy, bool strict, std::string* why);
+  // Reads the tcache_perthread_struct at user into *out (entries validated;
+  // what is wrong with a list goes to *problems unless strict rejects it).
+  bool parseTcache(uint64_t user, bool strict, TcacheFound* out, std::vector<std::string>* problems, std::string* why);
+  // Reads every known tcache again (for a confirming walk); the lists'
+  // problems go to *problems when given.
+  void refreshTcaches(AnomalyLog* problems = nullptr);
+  // Reads the tcaches again and keeps only the problems both reads saw.
+  void confirmTcaches();
   void addTcacheMembers(size_t tcacheIndex);
   bool checkHeuristicCandidates();
   void reportTcaches();
@@ -198,6 +217,9 @@ class ArenaWalker {
   const WalkOptions& O_;
   WalkResult result_;
   AnomalyLog globalLog_;
+  // What is wrong with the tcache lists (confirmed by a second read like an
+  // arena's anomalies, then reported with the global ones).
+  AnomalyLog tcacheLog_;
   SpanReader mem_;
   WindowReader window_;
   std::vector<std::unique_ptr<ArenaWork>> arenas_;

@@ -1,7 +1,7 @@
 // `arenascope arenas <pid>`: every glibc arena, exact, without debug symbols.
 import { freeBytes, readMallocSnapshot } from '../engine/malloc.js';
 import type { ArenaSnapshot, LocatedBy, MallocSnapshot } from '../model/snapshot.js';
-import { anomaliesJson, anomalyLines } from '../output/anomalies.js';
+import { anomaliesJson, anomalyLines, tornLine } from '../output/anomalies.js';
 import { readsNote } from '../output/readsNote.js';
 import { formatBytes, hex } from '../util/format.js';
 import { renderTable } from '../util/table.js';
@@ -36,6 +36,7 @@ function arenaJson(a: ArenaSnapshot) {
     rss: a.rss,
     identityHolds: a.identityHolds,
     approximate: a.approximate,
+    locked: a.locked,
     ...anomaliesJson(a.anomalies),
     ...(a.bins ? { bins: a.bins } : {}),
     ...(a.tcaches ? { tcaches: a.tcaches.map((t) => ({ ...t, address: hex(t.address) })) } : {}),
@@ -92,8 +93,10 @@ function renderText(s: MallocSnapshot, opts: ArenasOptions): string {
   const note = readsNote(s.reads);
   if (note) lines.push(note);
   if (rows.some((a) => a.approximate && a.anomalies.torn.total === 0)) lines.push('~ arena changed while it was read (lock held); numbers approximate. Use --freeze for an exact snapshot.');
-  lines.push(...anomalyLines('the arena ring', s.anomalies));
-  for (const a of rows) lines.push(...anomalyLines(hex(a.address), a.anomalies));
+  lines.push(...anomalyLines('the arena ring and tcaches', s.anomalies, false));
+  for (const a of rows) lines.push(...anomalyLines(hex(a.address), a.anomalies, false));
+  const torn = tornLine([{ where: 'the tcaches', summary: s.anomalies }, ...rows.map((a) => ({ where: hex(a.address), summary: a.anomalies }))]);
+  if (torn) lines.push(torn);
   if (opts.bins) {
     for (const a of rows) {
       if (!a.bins?.length && !a.tcaches?.length) continue;

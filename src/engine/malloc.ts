@@ -200,7 +200,7 @@ function anomaliesOf(a: NativeAnomalies & { torn?: NativeArena['torn'] }): Anoma
     examples: a.anomalies.map((x) => ({ kind: x.kind, address: x.address, detail: x.detail })),
     counts: a.anomalyCounts.map((c) => ({ kind: c.kind, count: c.count, consequence: c.consequence })),
     total: a.anomalyTotal,
-    // Only an arena is read twice; the ring and discovery are read once.
+    // An arena, and the tcache structs, are read twice; the ring and discovery once.
     torn: a.torn ? { total: a.torn.total, counts: a.torn.counts.map((c) => ({ kind: c.kind, count: c.count, consequence: c.consequence })) } : { total: 0, counts: [] },
   };
 }
@@ -264,6 +264,7 @@ function toArenaSnapshot(a: NativeArena, regions: Region[], heapMaxSize: number)
     rss: arenaRss(a, regions),
     identityHolds: a.identityHolds,
     approximate: a.approximate,
+    locked: a.mutex !== 0,
     anomalies: anomaliesOf(a),
     ...(a.residency ? { residency: a.residency } : {}),
     ...(a.heapMap ? { heapMap: { cellBytes: a.heapMap.cellBytes, bytes: new Float64Array(a.heapMap.bytes.buffer.slice(a.heapMap.bytes.byteOffset, a.heapMap.bytes.byteOffset + a.heapMap.bytes.byteLength)) } } : {}),

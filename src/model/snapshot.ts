@@ -130,6 +130,8 @@ export interface ArenaSnapshot {
   /** The accounting identity inUse + internal + free + top + overhead == systemMem held. */
   identityHolds: boolean;
   approximate: boolean;
+  /** A thread held the arena's mutex when it was read (malloc_state.mutex != 0): it was mid-malloc or mid-free. */
+  locked: boolean;
   anomalies: AnomalySummary;
   /** Page residency joined with the walk (withResidency only). */
   residency?: ArenaResidencyTotals;

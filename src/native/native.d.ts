@@ -377,6 +377,8 @@ export interface NativeChunkMap {
 }
 
 export interface NativeWalkResult extends NativeAnomalies {
+  /** Tcache problems one of two reads saw only (options.confirm): threads moving entries, not corruption. */
+  torn: { total: number; counts: NativeAnomalyCount[] };
   /** null when mp_ could not be read at the given address (an "mp-unreadable" anomaly says so). */
   mp: NativeMallocPar | null;
   /** The heap_max the walk used (the option, or derived from mp_). */

@@ -151,6 +151,15 @@ async function exercise(): Promise<void> {
   const moving = await testAddon.walkArenas(testAddon.changingImage(broken.segments, clean.segments, brokenArena, 2), entry.layout, at);
   if (!moving.arenas.some((a) => a.torn.total > 0)) throw new Error('the changing image showed no torn read');
   prod.add('walkArenas', moving);
+  // A tcache list broken for the first read only (read before main_arena's second read, read
+  // again after it): torn at the top level, where the tcache structs' problems are reported.
+  if (entry.layout.tcacheBins > 0) {
+    const tcBroken = buildHeapImage(busyProcess(entry.layout).spec);
+    tcBroken.write64(tcBroken.chunk.get('a1.tc')! + 0x10 + entry.layout.tcacheEntriesOffset, 0xdead0000);
+    const tornTcache = await testAddon.walkArenas(testAddon.changingImage(tcBroken.segments, clean.segments, clean.mainArena, 2), entry.layout, at);
+    if (tornTcache.torn.total === 0) throw new Error('the changing tcache showed no torn read');
+    prod.add('walkArenas', tornTcache);
+  }
   prod.add('scanForMainArena', await native.scanForMainArena(proc, libc.start, libc.end, layout, snapshot.heapMaxSize));
 
   // Strings: plain, and attributed to chunks with grep.

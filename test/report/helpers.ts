@@ -1,7 +1,7 @@
 // Shared by the report tests: compile C targets once, spawn them, talk to
 // them line by line, and read exact RSS figures from /proc.
 import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeChunkTable, type ChunkRecord, type ChunkStateValue } from '../helpers/chunkTable.js';
@@ -12,13 +12,17 @@ export const repoRoot = resolve(here, '../..');
 export const targetsDir = join(repoRoot, 'test/targets/report');
 export const cacheDir = join(repoRoot, 'test/.cache/report');
 
-/** Compiles test/targets/java/NativeChurn.java (when newer than its class) and returns the class directory. */
+/** Compiles test/targets/java/*.java (when a source is newer than its class) and returns the class directory. */
 export function compileJavaTarget(): string {
-  const javaSrc = join(repoRoot, 'test/targets/java/NativeChurn.java');
+  const javaDir = join(repoRoot, 'test/targets/java');
   const classDir = join(cacheDir, 'java');
   mkdirSync(classDir, { recursive: true });
-  const cls = join(classDir, 'NativeChurn.class');
-  if (!existsSync(cls) || statSync(cls).mtimeMs < statSync(javaSrc).mtimeMs) execFileSync('javac', ['-d', classDir, javaSrc], { stdio: 'pipe' });
+  const sources = readdirSync(javaDir).filter((f) => f.endsWith('.java'));
+  const stale = sources.some((f) => {
+    const cls = join(classDir, f.replace(/\.java$/, '.class'));
+    return !existsSync(cls) || statSync(cls).mtimeMs < statSync(join(javaDir, f)).mtimeMs;
+  });
+  if (stale) execFileSync('javac', ['-d', classDir, ...sources.map((f) => join(javaDir, f))], { stdio: 'pipe' });
   return classDir;
 }
 

@@ -50,7 +50,8 @@ export async function startNative(binary: string, args: string[] = [], env: Node
   });
   const words = line.split(/\s+/);
   return {
-    pid: Number(words[1]),
+    // "READY <pid>" from our targets; a bare "READY" (python3, java) is the child itself.
+    pid: words[1] !== undefined ? Number(words[1]) : child.pid!,
     fields: words.slice(2),
     child,
     async stop() {
