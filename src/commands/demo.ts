@@ -55,10 +55,12 @@ export async function startDemoTarget(options: DemoOptions): Promise<DemoTarget>
       unregister();
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
-        const timeout = sleep(2000).then(() => {
+        // Cleared as soon as it has exited: a pending timer would keep us alive for its 2 s.
+        const timer = setTimeout(() => {
           if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-        });
-        await Promise.race([exited, timeout]);
+        }, 2000);
+        await exited;
+        clearTimeout(timer);
       }
       await exited;
     },
