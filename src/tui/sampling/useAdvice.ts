@@ -4,11 +4,13 @@
 // residency), so it runs only while the Overview is shown, first at once, then
 // no more than once a minute. Its CPU is charged to the sampler's budget (the
 // meter: the next sample waits longer), and it never runs more often than the
-// budget allows on its own. Leaving the Overview cancels a run.
+// budget allows on its own. Leaving the Overview cancels a run (once the engine
+// takes the signal; until then the run ends and its advice is kept).
 import { useEffect, useRef, useState } from 'react';
 import type { AdviceLine } from '../views/Overview/overviewLines.js';
 import { defaultCpuBudget, measured, samplingPace, type CpuMeter } from './budget.js';
-import { cancellable } from './engine.js';
+import { track } from '../pendingWork.js';
+import { isAbort } from './engine.js';
 
 export type AdviceFunction = (pid: number) => Promise<AdviceLine[]>;
 
@@ -22,17 +24,24 @@ async function reportAdvice(pid: number): Promise<AdviceLine[]> {
   return report.advice.map((a) => ({ rule: a.rule, message: a.message }));
 }
 
-/** undefined until the first run ends; a failed run keeps what the last good one said. */
 export interface AdviceBudget {
   cpuBudget?: number;
   meter?: CpuMeter;
 }
 
+/** undefined until the first run ends; a failed run keeps what the last good one said. */
 export function useAdvice(pid: number, active: boolean, { cpuBudget = defaultCpuBudget, meter }: AdviceBudget = {}, compute: AdviceFunction = reportAdvice): AdviceLine[] | undefined {
   const [advice, setAdvice] = useState<AdviceLine[] | undefined>(undefined);
   const nextAt = useRef(0);
   // A run whose native walk outlives its cancellation: the next one waits for it.
   const running = useRef<Promise<unknown> | null>(null);
+  const mounted = useRef(true);
+  useEffect(
+    () => () => {
+      mounted.current = false;
+    },
+    [],
+  );
   useEffect(() => {
     if (!active) return;
     const controller = new AbortController();
@@ -40,16 +49,23 @@ export function useAdvice(pid: number, active: boolean, { cpuBudget = defaultCpu
     const run = async (): Promise<void> => {
       if (running.current) await running.current;
       if (controller.signal.aborted) return;
-      const work = measured(() => cancellable(controller.signal, () => compute(pid)));
+      // Not cancellable(), which drops what arrives after the abort: a run the
+      // engine finished although the Overview was left is still this process's
+      // advice, and counts as a run (the next is paced from it). One the engine
+      // did stop (rejected as aborted) is run again on the next visit.
+      const work = measured(() => {
+        controller.signal.throwIfAborted();
+        return track(compute(pid));
+      });
       running.current = work;
       const { outcome, cost } = await work;
       running.current = null;
       meter?.spend(cost.cpuMs);
-      if (controller.signal.aborted) return;
+      if (outcome.status === 'rejected' && isAbort(outcome.reason)) return;
       // The sampler reports a vanished or unreadable target; advice just stays as it was.
-      if (outcome.status === 'fulfilled') setAdvice(outcome.value);
+      if (outcome.status === 'fulfilled' && mounted.current) setAdvice(outcome.value);
       nextAt.current = Date.now() + samplingPace(cost, minIntervalMs, cpuBudget).delayMs;
-      timer = setTimeout(() => void run(), nextAt.current - Date.now());
+      if (!controller.signal.aborted) timer = setTimeout(() => void run(), nextAt.current - Date.now());
     };
     timer = setTimeout(() => void run(), Math.max(0, nextAt.current - Date.now()));
     return () => {

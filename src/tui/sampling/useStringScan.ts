@@ -33,6 +33,11 @@ export function useStringScan(pid: number, request: StringScanRequest | null, sc
   const [state, setState] = useState<StringScanState>(idle);
   const [nonce, setNonce] = useState(0);
   const lastStarted = useRef<{ key: string; nonce: number } | null>(null);
+  // The last scan started, until it settles: an aborted one runs on in its
+  // worker thread until the engine takes the signal, and the next waits for it
+  // rather than pile up beside it (a Tab through the views per second would
+  // otherwise start a scan of the whole arena per second).
+  const previous = useRef<Promise<unknown> | null>(null);
   const key = request ? JSON.stringify(request) : null;
 
   useEffect(() => {
@@ -53,7 +58,12 @@ export function useStringScan(pid: number, request: StringScanRequest | null, sc
       lastProgress = now;
       setState((s) => ({ ...s, progress: { done, total, at: now } }));
     };
-    scanStrings(scan, pid, request.selection, request.options, onProgress, signal).then(
+    const work = (previous.current ?? Promise.resolve()).then(() => scanStrings(scan, pid, request.selection, request.options, onProgress, signal));
+    previous.current = work.then(
+      () => undefined,
+      () => undefined,
+    );
+    work.then(
       (result) => {
         settled = true;
         if (!signal.aborted) setState({ result, resultFor: request, running: false, progress: null, startedAt, error: null });
