@@ -30,7 +30,11 @@ export async function startDemoTarget(options: DemoOptions): Promise<DemoTarget>
   if (!existsSync(demoTargetPath)) {
     throw new ArenascopeError('EINVAL', `the demo target is not built (${demoTargetPath}); run \`npm run build\` (needs gcc)`);
   }
-  const child = spawn(demoTargetPath, ['--threads', String(options.threads)], { stdio: 'ignore' });
+  // Without LD_PRELOAD: the demo is there to show glibc's arenas, and a preloaded allocator
+  // (jemalloc, a sanitizer's runtime) would replace them. MALLOC_* and GLIBC_TUNABLES pass:
+  // trying them on the demo is a use of it.
+  const { LD_PRELOAD: _preload, ...env } = process.env;
+  const child = spawn(demoTargetPath, ['--threads', String(options.threads)], { stdio: 'ignore', env });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const spawned = await new Promise<number>((resolve, reject) => {
     child.once('spawn', () => resolve(child.pid!));

@@ -6,7 +6,8 @@
 // preload: only modules that ran (loaded), since Node's ES module loader also
 // caches, unrun, every file a CommonJS module may re-export (both builds) to
 // learn their export names. The demo target's own environment, from /proc,
-// shows the user's NODE_ENV reaches what the TUI starts unchanged.
+// shows the user's NODE_ENV reaches what the TUI starts unchanged, and a
+// preload does not (the demo shows glibc's arenas).
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,14 +42,18 @@ function environOf(pid: number): Map<string, string> {
 }
 
 describe("the TUI's React", { timeout: 90_000 }, () => {
-  it('is the production build of react and react-reconciler under NODE_ENV=development; the demo target still gets NODE_ENV=development', async () => {
+  it('is the production build of react and react-reconciler under NODE_ENV=development; the demo target gets NODE_ENV=development, not LD_PRELOAD', async () => {
     const log = join(dir, 'modules.txt');
     const session = 'demo';
-    const cli = startSession(session, ['demo', '--threads', '2'], { env: { NODE_ENV: 'development', NODE_OPTIONS: `--require=${recorder(log)}` } });
+    // A preload that changes nothing: the libc this test runs on (the sanitizer run's CLI has its own).
+    const libc = readFileSync('/proc/self/maps', 'utf8').split('\n').find((l) => /\/libc\.so\.6$/.test(l))!.split(/\s+/).pop()!;
+    const cli = startSession(session, ['demo', '--threads', '2'], { env: { NODE_ENV: 'development', NODE_OPTIONS: `--require=${recorder(log)}`, LD_PRELOAD: libc } });
     const s = await waitForText(session, /pid \d+ demo-target · Overview/);
     const demo = Number(/pid (\d+) demo-target/.exec(s)![1]);
     await waitForText(session, /sample \d+ at /);
     expect(environOf(demo).get('NODE_ENV')).toBe('development');
+    expect(environOf(cli).get('LD_PRELOAD')).toBeTruthy();
+    expect(environOf(demo).has('LD_PRELOAD')).toBe(false);
     await quit(session);
     await until('the TUI and the demo target to end', () => !processExists(cli) && !processExists(demo));
     const modules = readFileSync(log, 'utf8').split('\n');
