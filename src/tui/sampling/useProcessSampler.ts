@@ -83,8 +83,8 @@ export function useProcessSampler(pid: number, intervalSeconds: number, paused: 
   const lastNonce = useRef(-1);
   const lastDetail = useRef(false);
   const lastChunks = useRef(false);
-  /** Aborted when the sample's purpose (pid, detail, chunks) changes or the hook unmounts. */
-  const purpose = useRef(new AbortController());
+  /** Aborted when the sample's purpose (pid, detail, chunks) changes or the hook unmounts; set by the first effect. */
+  const purpose = useRef<AbortController | null>(null);
   const injected = options.sample;
   const freeze = Boolean(options.freeze);
   const detail = Boolean(options.detail);
@@ -117,7 +117,7 @@ export function useProcessSampler(pid: number, intervalSeconds: number, paused: 
         return;
       }
       inFlight.current = true;
-      const signal = purpose.current.signal;
+      const signal = purpose.current!.signal;
       setState((s) => ({ ...s, busy: true }));
       const sampleOptions: SampleOptions = { freeze, withBins: detail, withHistogram: detail };
       // The cost counts the sample and the render of its result: Ink's legacy
