@@ -192,6 +192,7 @@ Napi::Value WalkArenas(const Napi::CallbackInfo& info) {
     if (fd > 0x7fffffff) throw makeError(info.Env(), ErrorCode::kInvalidArgument, 0, "options.listChunks.fd out of range");
     listFd = static_cast<int>(fd);
     listArena = optNumber(l, "arena", 0);
+    options.requireArena = listArena;
   }
   return queue<WalkWorker>(info.Env(), h, layout, std::move(options), listFd, listArena);
 }

@@ -122,6 +122,17 @@ AnomalyLog AnomalyLog::confirmedBy(const AnomalyLog& earlier) const {
       if (dst->examples.size() < kExamplesPerKind && earlier.saw(a.kind, a.address, a.context)) dst->examples.push_back(a);
     }
   }
+  // The confirmed records, so that a further read can confirm this log in turn.
+  for (const Record& rec : records_) {
+    const Kind& k = kinds_[rec.kind];
+    if (!earlier.saw(k.kind, rec.address, rec.context)) continue;
+    Kind* dst = out.kindEntry(k.kind.c_str());
+    if (!dst) continue;
+    out.signatures_.insert(signatureKey(k.kind, rec.address, rec.context));
+    out.records_.push_back({static_cast<size_t>(dst - out.kinds_.data()), rec.address, rec.context});
+  }
+  // Counts kept by the fallback above have no records behind them.
+  out.signaturesLost_ = !signaturesComplete() || !earlier.signaturesComplete();
   return out;
 }
 
@@ -157,6 +168,7 @@ void AnomalyLog::clear() {
   overflowKinds_ = 0;
   signatures_.clear();
   records_.clear();
+  signaturesLost_ = false;
 }
 
 }  // namespace ptmalloc

@@ -65,7 +65,7 @@ class AnomalyLog {
   // Whether this log saw (kind, address, context) among its first kMaxSignatures.
   bool saw(const std::string& kind, uint64_t address, uint64_t context = 0) const;
   // Whether every anomaly's signature was kept (the comparison is exact).
-  bool signaturesComplete() const { return total_ <= kMaxSignatures; }
+  bool signaturesComplete() const { return total_ <= kMaxSignatures && !signaturesLost_; }
   // The anomalies of this log that `earlier` also saw (a re-read confirms
   // them): a new log with those only. Counts of kinds whose signatures were
   // not all kept fall back to the smaller of the two counts.
@@ -87,6 +87,8 @@ class AnomalyLog {
   uint64_t total_ = 0;
   uint64_t overflowKinds_ = 0;
   uint64_t salt_ = 0;
+  // A log made by confirmedBy from a log whose signatures were not all kept.
+  bool signaturesLost_ = false;
   std::unordered_set<uint64_t> signatures_;
   // Full records for the confirmation of the kept signatures.
   struct Record {

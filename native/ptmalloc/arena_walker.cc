@@ -526,6 +526,10 @@ WalkResult ArenaWalker::run() {
   result_.heapMaxSize = heapMax_;
 
   walkRing();
+  if (O_.requireArena != 0 &&
+      std::none_of(arenas_.begin(), arenas_.end(), [&](const auto& a) { return a->report.address == O_.requireArena; })) {
+    throw SourceError(EINVAL, ErrorCode::kInvalidArgument, "no arena at " + hex(O_.requireArena));
+  }
   for (uint32_t i = 0; i < arenas_.size(); ++i) discoverHeaps(i);
 
   // Hostile heap_info chains can claim overlapping heaps; keep the first.

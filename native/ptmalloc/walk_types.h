@@ -49,6 +49,9 @@ struct WalkOptions {
   // when the target is frozen (nothing moves).
   bool confirm = true;
   CancelFlag cancel;
+  // The walk is for this arena (nonzero): when the ring has no such arena
+  // the walk stops with EINVAL before reading any chunk.
+  uint64_t requireArena = 0;
   uint32_t maxArenas = 4096;
   uint64_t maxChunksPerHeap = 1ull << 27;
   std::vector<uint64_t> tcacheStructs;  // user pointers of known tcache_perthread_structs

@@ -21,6 +21,12 @@ function parseInterval(text: string): number {
   return v;
 }
 
+function parseBudget(text: string): number {
+  const v = Number(text);
+  if (!/^[0-9]+(\.[0-9]+)?$/.test(text) || !(v >= 0.1) || v > 100) throw new InvalidArgumentError('percent of one core: a number from 0.1 to 100');
+  return v;
+}
+
 function parseThreads(text: string): number {
   if (!/^[1-9][0-9]*$/.test(text) || Number(text) > 64) throw new InvalidArgumentError('a thread count from 1 to 64');
   return Number(text);
@@ -31,14 +37,59 @@ function parseThreads(text: string): number {
  * "in CI" (env CI / CONTINUOUS_INTEGRATION) and then draws only the final
  * frame; an operator at a terminal is interactive whatever those say, so they
  * are cleared first when both ends are TTYs.
+ *
+ * React and its reconciler pick their build by NODE_ENV when first loaded,
+ * and this import is what loads them. The development build records a
+ * performance measure with a structured clone of its detail on every render:
+ * the TUI grew to gigabytes and stopped answering keys. So the TUI always
+ * loads the production build, whatever the user's shell exports; NODE_ENV is
+ * put back afterwards, so what the TUI starts (the demo target) gets the
+ * user's environment unchanged.
  */
 async function loadTui(): Promise<typeof import('../tui/run.js')> {
   if (process.stdin.isTTY && process.stdout.isTTY) {
     delete process.env.CI;
     delete process.env.CONTINUOUS_INTEGRATION;
   }
-  return import('../tui/run.js');
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    return await import('../tui/run.js');
+  } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = nodeEnv;
+  }
 }
+
+interface InteractiveOptions {
+  interval: number;
+  freeze?: boolean;
+  cpuBudget: number;
+}
+
+interface ViewedTarget {
+  pid: number;
+  /** Ends what arenascope started (the demo target); nothing for a user's process. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The interactive view on the target `start` gives until the user quits; then
+ * the target is stopped, and a walk still running in a worker thread is not
+ * waited for.
+ */
+async function interactive(start: () => Promise<ViewedTarget>, opts: InteractiveOptions): Promise<void> {
+  const tui = await loadTui();
+  const target = await start();
+  try {
+    await tui.runTui({ pid: target.pid, intervalSeconds: opts.interval, freeze: Boolean(opts.freeze), cpuBudget: opts.cpuBudget / 100 });
+  } finally {
+    await target.stop();
+  }
+  await tui.endWithoutWaiting();
+}
+
+const budgetHelp = "percent of one core the view's sampling may use; costlier samples stretch the interval";
 
 function examples(lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
@@ -63,17 +114,23 @@ export function buildProgram(): Command {
     .argument('[pid]', 'open the interactive view on this process')
     .option('--interval <seconds>', 'seconds between samples in the interactive view', parseInterval, 2)
     .option('--freeze', 'stop the target (ptrace) while each sample is read; never done otherwise')
+    .option('--cpu-budget <percent>', budgetHelp, parseBudget, 4)
     .addHelpText(
       'after',
-      examples(['arenascope 1234                 # interactive TUI on pid 1234', 'arenascope demo                 # TUI on the bundled demo target', 'arenascope maps 1234 --kind arena-heap', 'arenascope dump 1234 --region 0x7fd488000000 -o arena.bin']) +
+      examples([
+        'arenascope 1234                 # interactive TUI on pid 1234',
+        'arenascope 1234 --cpu-budget 2  # sample less often when a sample is expensive',
+        'arenascope demo                 # TUI on the bundled demo target',
+        'arenascope maps 1234 --kind arena-heap',
+        'arenascope dump 1234 --region 0x7fd488000000 -o arena.bin',
+      ]) +
         '\nNeeds: root, or CAP_SYS_PTRACE, or the same user with kernel.yama.ptrace_scope=0.\n',
     );
 
-  program.action(async (pidText: string | undefined, opts: { interval: number; freeze?: boolean }) => {
+  program.action(async (pidText: string | undefined, opts: InteractiveOptions) => {
     if (pidText === undefined) return program.help();
     if (!/^[1-9][0-9]*$/.test(pidText)) program.error(`error: unknown command or not a pid: '${pidText}'`, { code: 'commander.invalidArgument', exitCode: ExitCode.usage });
-    const { runTui } = await loadTui();
-    await runTui({ pid: Number(pidText), intervalSeconds: opts.interval, freeze: Boolean(opts.freeze) });
+    await interactive(async () => ({ pid: Number(pidText), stop: async () => {} }), opts);
   });
 
   program
@@ -82,16 +139,11 @@ export function buildProgram(): Command {
     .option('--threads <n>', 'worker threads, each with its own arena', parseThreads, 12)
     .option('--interval <seconds>', 'seconds between samples', parseInterval, 2)
     .option('--freeze', 'stop the target while each sample is read')
-    .addHelpText('after', examples(['arenascope demo', 'arenascope demo --threads 4 --interval 1']))
-    .action(async (opts: { threads: number; interval: number; freeze?: boolean }) => {
+    .option('--cpu-budget <percent>', budgetHelp, parseBudget, 4)
+    .addHelpText('after', examples(['arenascope demo', 'arenascope demo --threads 4 --interval 1', 'arenascope demo --cpu-budget 1']))
+    .action(async (opts: InteractiveOptions & { threads: number }) => {
       const { startDemoTarget } = await import('../commands/demo.js');
-      const { runTui } = await loadTui();
-      const demo = await startDemoTarget({ threads: opts.threads });
-      try {
-        await runTui({ pid: demo.pid, intervalSeconds: opts.interval, freeze: Boolean(opts.freeze) });
-      } finally {
-        await demo.stop();
-      }
+      await interactive(() => startDemoTarget({ threads: opts.threads }), opts);
     });
 
   program
@@ -246,9 +298,15 @@ export function buildProgram(): Command {
  * A reader that stops early (`arenascope maps 1234 | head`) closes the pipe;
  * the rest of the output has nowhere to go. End quietly, as a C tool killed by
  * SIGPIPE would, instead of an unhandled 'error' event and its stack trace.
+ * A terminal that has gone away (EIO) is a hangup: SIGHUP to ourselves runs
+ * the cleanups (thaw, temp files, the demo target) and ends us as SIGHUP does.
  */
 function endQuietlyOnClosedStdout(): void {
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EIO') {
+      process.kill(process.pid, 'SIGHUP');
+      return;
+    }
     if (err.code !== 'EPIPE') throw err;
     process.exit(process.exitCode ?? ExitCode.ok);
   });

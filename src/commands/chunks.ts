@@ -22,15 +22,22 @@ export async function runChunks(pid: number, opts: ChunksOptions): Promise<void>
     if (a === null || a === 0) throw new ArenascopeError('EINVAL', `--arena: not an address: ${opts.arena}`);
     arena = a;
   }
-  const { snapshot, listed } = await readMallocSnapshot(pid, {
-    freeze: opts.freeze,
-    useDebuginfo: opts.debuginfo !== false,
-    readSwapped: opts.readSwapped,
-    listChunks: { fd: 1, arena },
-  });
-  if (arena !== 0 && !snapshot.arenas.some((a) => a.address === arena)) {
-    throw new ArenascopeError('EINVAL', `pid ${pid} has no arena at ${hex(arena)} (arenascope arenas ${pid} lists them)`);
+  const noArena = () => new ArenascopeError('EINVAL', `pid ${pid} has no arena at ${hex(arena)} (arenascope arenas ${pid} lists them)`);
+  let read;
+  try {
+    // The walk checks the arena ring first and stops before any chunk when the arena is not in it.
+    read = await readMallocSnapshot(pid, {
+      freeze: opts.freeze,
+      useDebuginfo: opts.debuginfo !== false,
+      readSwapped: opts.readSwapped,
+      listChunks: { fd: 1, arena },
+    });
+  } catch (err) {
+    if (arena !== 0 && err instanceof ArenascopeError && err.code === 'EINVAL') throw noArena();
+    throw err;
   }
+  const { snapshot, listed } = read;
+  if (arena !== 0 && !snapshot.arenas.some((a) => a.address === arena)) throw noArena();
   if (listed && listed.writeError !== 0 && listed.writeError !== EPIPE) {
     throw new ArenascopeError('EIO', `writing the chunk list failed (errno ${listed.writeError})`, listed.writeError);
   }

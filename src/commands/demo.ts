@@ -30,7 +30,11 @@ export async function startDemoTarget(options: DemoOptions): Promise<DemoTarget>
   if (!existsSync(demoTargetPath)) {
     throw new ArenascopeError('EINVAL', `the demo target is not built (${demoTargetPath}); run \`npm run build\` (needs gcc)`);
   }
-  const child = spawn(demoTargetPath, ['--threads', String(options.threads)], { stdio: 'ignore' });
+  // Without LD_PRELOAD: the demo is there to show glibc's arenas, and a preloaded allocator
+  // (jemalloc, a sanitizer's runtime) would replace them. MALLOC_* and GLIBC_TUNABLES pass:
+  // trying them on the demo is a use of it.
+  const { LD_PRELOAD: _preload, ...env } = process.env;
+  const child = spawn(demoTargetPath, ['--threads', String(options.threads)], { stdio: 'ignore', env });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const spawned = await new Promise<number>((resolve, reject) => {
     child.once('spawn', () => resolve(child.pid!));
@@ -55,10 +59,12 @@ export async function startDemoTarget(options: DemoOptions): Promise<DemoTarget>
       unregister();
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
-        const timeout = sleep(2000).then(() => {
+        // Cleared as soon as it has exited: a pending timer would keep us alive for its 2 s.
+        const timer = setTimeout(() => {
           if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-        });
-        await Promise.race([exited, timeout]);
+        }, 2000);
+        await exited;
+        clearTimeout(timer);
       }
       await exited;
     },

@@ -30,6 +30,8 @@ export interface ReportOptions {
   freeze?: boolean;
   /** Read swapped-out pages (swapping them in); by default they are not read. */
   readSwapped?: boolean;
+  /** Aborting it cancels the arena walk (ECANCELED): the TUI's advice when the Overview is left. */
+  signal?: AbortSignal;
 }
 
 export interface ArenaReportRow {
@@ -182,7 +184,12 @@ export function adviceInput(ctx: ReportContext, rss: number, rows: ArenaResidenc
 export async function buildReport(pid: number, options: ReportOptions = {}): Promise<Report> {
   preflight(pid);
   const snapshot =
-    options.snapshot ?? (await sampleProcess(pid, { withResidency: true, freeze: Boolean(options.freeze), readSwapped: Boolean(options.readSwapped) }));
+    options.snapshot ?? (await sampleProcess(pid, {
+      withResidency: true,
+      freeze: Boolean(options.freeze),
+      readSwapped: Boolean(options.readSwapped),
+      ...(options.signal ? { signal: options.signal } : {}),
+    }));
   const maps = readMaps(pid);
   // Our own look (it also reads the libc banner and a static executable); the engine's version when it walked.
   const detected = detectAllocatorForPid(pid, maps);

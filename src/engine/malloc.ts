@@ -10,7 +10,7 @@ import { findLibrary, libcName, loadBias, mallocDebugName, readBuildIdFromMemory
 import { locateMalloc, locateMethods } from '../glibc/locate.js';
 import { MemoryReader } from '../memory/reader.js';
 import type { AllocatorInfo, AnomalySummary, ArenaSnapshot, ArenaTotals, LocatedBy, MallocParams, MallocSnapshot } from '../model/snapshot.js';
-import { cancelTokenFor } from '../native/cancel.js';
+import { throwIfCancelled, withCancelToken } from '../native/cancel.js';
 import { loadNative } from '../native/loader.js';
 import type { NativeAnomalies, NativeArena, NativeChunkMap, NativeWalkOptions, NativeWalkResult } from '../native/native.js';
 import { readEnviron } from '../proc/status.js';
@@ -67,6 +67,7 @@ export async function readMallocSnapshot(pid: number, options: MallocReadOptions
   if (options.locate === 'debuginfo' && options.useDebuginfo === false) {
     throw new ArenascopeError('EINVAL', '--locate debuginfo needs debug symbols: drop --no-debuginfo');
   }
+  throwIfCancelled(options.signal);
   preflight(pid, { requireX86_64: true });
   const reader = MemoryReader.forProcess(pid, { readSwapped: options.readSwapped });
   const regionMap = options.regionMap ?? readRegionMap(pid, reader);
@@ -118,6 +119,8 @@ export async function readMallocSnapshot(pid: number, options: MallocReadOptions
     },
     { useDebuginfo, attempts, ...(options.locate ? { only: options.locate } : {}) },
   );
+  // Locating can scan libc's data (liveScan): a caller that left meanwhile need not wait for the walk.
+  throwIfCancelled(options.signal);
   if (!location) {
     const only = options.locate ? ` with --locate ${options.locate} alone` : '';
     const why = attempts.map((a) => `${a.method}: ${a.result}`).join('; ');
@@ -146,11 +149,9 @@ export async function readMallocSnapshot(pid: number, options: MallocReadOptions
     ...(options.heapMap ? { heapMap: options.heapMap } : {}),
     ...(options.listChunks ? { listChunks: options.listChunks } : {}),
   };
-  const cancel = options.signal ? cancelTokenFor(options.signal) : undefined;
-  if (cancel) walkOptions.cancel = cancel;
   const { result, freeze } = await withFreeze(pid, Boolean(options.freeze), async () => {
     try {
-      return await native.walkArenas(reader.native, layoutForNative(layout), walkOptions);
+      return await withCancelToken(options.signal, (cancel) => native.walkArenas(reader.native, layoutForNative(layout), cancel ? { ...walkOptions, cancel } : walkOptions));
     } catch (err) {
       throw toArenascopeError(err, { pid });
     }

@@ -6,7 +6,7 @@ import { redact } from '../analysis/redact.js';
 import { MemoryReader } from '../memory/reader.js';
 import type { MallocSnapshot } from '../model/snapshot.js';
 import type { StringScanOptions, StringScanResult, StringSelection } from '../model/strings.js';
-import { cancelTokenFor } from '../native/cancel.js';
+import { withCancelToken } from '../native/cancel.js';
 import { loadNative } from '../native/loader.js';
 import type { NativeChunkMap, NativeStringScanResult } from '../native/native.js';
 import { readMaps } from '../proc/maps.js';
@@ -108,19 +108,21 @@ export async function scanTargetStrings(
   if (!ranges.length) throw new ArenascopeError('EINVAL', `nothing to scan in pid ${pid}: no arena heaps found`);
   let native: NativeStringScanResult;
   try {
-    native = await loadNative().scanStrings(
-      reader.native,
-      ranges,
-      {
-        minLength: options.minLength,
-        encoding: options.encoding,
-        top: options.top,
-        samples: options.samples,
-        ...(options.grep ? { grep: options.grep } : {}),
-        ...(chunkMap ? { chunkMap, chunkFilter: options.filter } : {}),
-        ...(context.signal ? { cancel: cancelTokenFor(context.signal) } : {}),
-      },
-      onProgress,
+    native = await withCancelToken(context.signal, (cancel) =>
+      loadNative().scanStrings(
+        reader.native,
+        ranges,
+        {
+          minLength: options.minLength,
+          encoding: options.encoding,
+          top: options.top,
+          samples: options.samples,
+          ...(options.grep ? { grep: options.grep } : {}),
+          ...(chunkMap ? { chunkMap, chunkFilter: options.filter } : {}),
+          ...(cancel ? { cancel } : {}),
+        },
+        onProgress,
+      ),
     );
   } catch (err) {
     throw toArenascopeError(err, { pid });

@@ -1,7 +1,7 @@
 // The interactive session: samples the target, keeps each view's state, routes
 // keys, and lays out header, view and status line to the terminal's size.
 import { Box, Text, useApp } from 'ink';
-import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { memo, useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { ArenaSnapshot } from '../model/snapshot.js';
 import { Header, headerHeight } from './components/Header.js';
 import type { HeapMapData } from './components/HeapMap.js';
@@ -9,9 +9,10 @@ import type { KeyHandler } from './input.js';
 import { hintsFor } from './keys.js';
 import { useNavigation, type ViewName } from './navigation.js';
 import { arenaGrowth } from './sampling/growth.js';
+import { CpuMeter } from './sampling/budget.js';
 import { heapMapFromCells } from './sampling/heapMapCells.js';
 import { useAdvice } from './sampling/useAdvice.js';
-import { useProcessSampler, type SamplerOptions } from './sampling/useProcessSampler.js';
+import { useProcessSampler, type SamplerOptions, type SamplerState } from './sampling/useProcessSampler.js';
 import type { ScanFunction } from './sampling/useStringScan.js';
 import { describeSelection, selectionOfArena, selectionOfRegion, type TargetSelection } from './selection.js';
 import { Styled, ThemeProvider, colorAllowed, type Theme } from './theme.js';
@@ -45,6 +46,8 @@ export interface AppProps {
   intervalSeconds: number;
   /** Stop the target while sampling and dumping (--freeze); never automatic. */
   freeze: boolean;
+  /** Share of one core the periodic work (samples, the Overview's advice) may use; defaultCpuBudget unless given. */
+  cpuBudget?: number;
   /** Pin the terminal size instead of following stdout. */
   size?: Partial<TerminalSize>;
   theme?: Theme;
@@ -72,7 +75,7 @@ export function App(props: AppProps): ReactNode {
   );
 }
 
-function Session({ pid, intervalSeconds, freeze, size: pinnedSize, initialView, sample, scanStrings, dump }: AppProps): ReactNode {
+function Session({ pid, intervalSeconds, freeze, cpuBudget, size: pinnedSize, initialView, sample, scanStrings, dump }: AppProps): ReactNode {
   const { exit } = useApp();
   const size = useTerminalSize(pinnedSize);
   const width = size.columns;
@@ -85,14 +88,18 @@ function Session({ pid, intervalSeconds, freeze, size: pinnedSize, initialView, 
   // Eight rows of cells across the detail view's width.
   const heapMapCells = Math.max(10, width - 2) * 8;
   const [detailAddress, setDetailAddress] = useState<number | null>(null);
+  // One budget for the session's periodic work: the advice's CPU is paid for by the samples' pace.
+  const [meter] = useState(() => new CpuMeter());
   const sampler = useProcessSampler(pid, intervalSeconds, paused, {
     freeze,
     detail: inDetail,
     ...(inDetail && detailAddress !== null ? { heapMap: { arena: detailAddress, cells: heapMapCells } } : {}),
+    cpuBudget,
+    meter,
     sample,
   });
   const snapshot = sampler.current;
-  const advice = useAdvice(pid, nav.view === 'overview');
+  const advice = useAdvice(pid, nav.view === 'overview', { cpuBudget, meter });
 
   // Views' state lives here so it survives switching views.
   const regions = useRegionsState(snapshot?.regions ?? []);
@@ -163,6 +170,8 @@ function Session({ pid, intervalSeconds, freeze, size: pinnedSize, initialView, 
     dump: () => nav.go('dump'),
   });
 
+  const hints = useMemo(() => hintsFor(nav.view), [nav.view]);
+
   if (width < minColumns || size.rows < minRows) {
     return <Text>{`terminal too small: ${width}x${size.rows}, arenascope needs ${minColumns}x${minRows}`}</Text>;
   }
@@ -171,7 +180,7 @@ function Session({ pid, intervalSeconds, freeze, size: pinnedSize, initialView, 
   if (!snapshot) {
     body = sampler.error ? null : <Text>{`sampling pid ${pid}…`}</Text>;
   } else if (nav.view === 'overview') {
-    body = <Overview {...overviewInput!} scroll={overview.scroll} height={bodyHeight} />;
+    body = <Overview lines={overview.lines} scroll={overview.scroll} height={bodyHeight} />;
   } else if (nav.view === 'regions') {
     body = (
       <Regions
@@ -190,22 +199,13 @@ function Session({ pid, intervalSeconds, freeze, size: pinnedSize, initialView, 
     const unavailable = snapshot.malloc ? null : (snapshot.mallocError ?? `allocator is ${snapshot.allocator.allocator}`);
     body = <Arenas rows={arenas.rows} selected={arenas.selected} sort={arenas.sort} unavailable={unavailable} width={width} height={bodyHeight} />;
   } else if (nav.view === 'arenaDetail') {
-    body = (
-      <ArenaDetail
-        arena={detailArena}
-        address={detailAddress ?? 0}
-        growth={detailGrowth}
-        heapMap={heapMap}
-        width={width}
-        scroll={detail.scroll}
-        height={bodyHeight}
-      />
-    );
+    body = <ArenaDetail lines={detail.lines} address={detailAddress ?? 0} scroll={detail.scroll} height={bodyHeight} />;
   } else if (nav.view === 'strings') {
     body = (
       <Strings
         target={describeSelection(selection)}
         scan={strings.scan}
+        lines={strings.lines}
         filter={strings.filter}
         grep={strings.grep}
         draft={strings.draft}
@@ -230,7 +230,7 @@ function Session({ pid, intervalSeconds, freeze, size: pinnedSize, initialView, 
       />
     );
   } else {
-    body = <Help scroll={help.scroll} width={width} height={bodyHeight} />;
+    body = <Help lines={help.lines} scroll={help.scroll} height={bodyHeight} />;
   }
 
   return (
@@ -245,7 +245,7 @@ function Session({ pid, intervalSeconds, freeze, size: pinnedSize, initialView, 
         gone={sampler.gone}
         busy={sampler.busy}
         intervalSeconds={intervalSeconds}
-        hints={hintsFor(nav.view)}
+        hints={hints}
         width={width}
       />
       <Box flexDirection="column" height={bodyHeight} overflow="hidden">
@@ -256,7 +256,7 @@ function Session({ pid, intervalSeconds, freeze, size: pinnedSize, initialView, 
   );
 }
 
-function StatusLine({ sampler, pid, paused }: { sampler: ReturnType<typeof useProcessSampler>; pid: number; paused: boolean }): ReactNode {
+const StatusLine = memo(function StatusLine({ sampler, pid, paused }: { sampler: SamplerState; pid: number; paused: boolean }): ReactNode {
   if (sampler.gone) {
     return (
       <Text wrap="truncate">
@@ -275,9 +275,13 @@ function StatusLine({ sampler, pid, paused }: { sampler: ReturnType<typeof usePr
   if (!s) return <Text> </Text>;
   const at = new Date(s.takenAt).toTimeString().slice(0, 8);
   const took = sampler.lastDurationMs === null ? '' : ` in ${sampler.lastDurationMs.toFixed(0)} ms`;
+  // In the warning tone: sampling runs slower than the operator asked for.
+  const slowed = !paused && sampler.slowdown ? sampler.slowdown : null;
   return (
     <Text wrap="truncate">
-      <Styled tone="muted">{`sample ${sampler.samples} at ${at}${took}${paused ? ' · paused: r samples once, p resumes' : ''}${s.malloc ? '' : ` · arenas: ${s.mallocError ?? 'unavailable'}`}`}</Styled>
+      <Styled tone="muted">{`sample ${sampler.samples} at ${at}${took}`}</Styled>
+      {slowed ? <Styled tone="warn">{` · ${slowed}`}</Styled> : null}
+      <Styled tone="muted">{`${paused ? ' · paused: r samples once, p resumes' : ''}${s.malloc ? '' : ` · arenas: ${s.mallocError ?? 'unavailable'}`}`}</Styled>
     </Text>
   );
-}
+});

@@ -1,7 +1,9 @@
 // A cursor over rows that stays on the same row (by key) when the rows are
 // refreshed or re-sorted. Moves are applied to the latest position, even when
-// several keys arrive before the next render.
-import { useCallback, useRef, useState } from 'react';
+// several keys arrive before the next render. Finding the row of a key is a
+// lookup in an index built once per rows array, so a key press costs the
+// same whatever the number of rows.
+import { useCallback, useMemo, useRef, useState } from 'react';
 
 export interface Cursor {
   index: number;
@@ -16,7 +18,15 @@ export interface Cursor {
 export function useCursor<T>(rows: T[], keyOf: (row: T) => string | number): Cursor {
   const [selectedKey, setSelectedKey] = useState<string | number | null>(null);
   const [fallback, setFallback] = useState(0);
-  const found = selectedKey === null ? -1 : rows.findIndex((r) => keyOf(r) === selectedKey);
+  // keyOf is expected to be a stable module-level function
+  const indexOfKey = useMemo(() => {
+    const m = new Map<string | number, number>();
+    rows.forEach((r, i) => {
+      if (!m.has(keyOf(r))) m.set(keyOf(r), i);
+    });
+    return m;
+  }, [rows]);
+  const found = selectedKey === null ? -1 : (indexOfKey.get(selectedKey) ?? -1);
   const index = rows.length === 0 ? 0 : found >= 0 ? found : Math.min(fallback, rows.length - 1);
   const latest = useRef({ index, rows });
   latest.current = { index, rows };

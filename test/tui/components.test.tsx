@@ -76,7 +76,7 @@ describe('Table', () => {
   const rows = Array.from({ length: 30 }, (_, i) => ({ key: String(i), cells: [`row-${i}`, String(i * 10)] }));
 
   it('keeps the cursor in the window and says which rows it shows', () => {
-    const f = frame(<Table columns={columns} rows={rows} selected={20} width={30} height={7} />).split('\n');
+    const f = frame(<Table columns={columns} count={rows.length} rowAt={(i) => rows[i]!} selected={20} width={30} height={7} />).split('\n');
     expect(f[0]).toBe('  Name                    Size');
     expect(f).toContain('› row-20                   200');
     expect(f[f.length - 1]).toBe('  19-23 of 30');
@@ -86,10 +86,10 @@ describe('Table', () => {
   });
 
   it('cuts long cells with an ellipsis and shows the empty message', () => {
-    expect(frame(<Table columns={columns} rows={[{ key: 'x', cells: ['a-very-long-name-that-does-not-fit', '1'] }]} selected={0} width={20} height={4} />)).toContain(
+    expect(frame(<Table columns={columns} count={1} rowAt={() => ({ key: 'x', cells: ['a-very-long-name-that-does-not-fit', '1'] })} selected={0} width={20} height={4} />)).toContain(
       '› a-very-lon…      1',
     );
-    expect(frame(<Table columns={columns} rows={[]} selected={null} width={30} height={4} empty="nothing here" />)).toContain('nothing here');
+    expect(frame(<Table columns={columns} count={0} rowAt={(i) => rows[i]!} selected={null} width={30} height={4} empty="nothing here" />)).toContain('nothing here');
   });
 });
 

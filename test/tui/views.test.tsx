@@ -14,12 +14,15 @@ import { arenaGrowth } from '../../src/tui/sampling/growth.js';
 import { heapMapFromCells } from '../../src/tui/sampling/heapMapCells.js';
 import { sampleProcess } from '../../src/engine/sample.js';
 import { ArenaDetail } from '../../src/tui/views/ArenaDetail/ArenaDetail.js';
+import { arenaDetailLines } from '../../src/tui/views/ArenaDetail/arenaDetailLines.js';
 import { Arenas } from '../../src/tui/views/Arenas/Arenas.js';
 import { arenaRows } from '../../src/tui/views/Arenas/useArenasState.js';
 import { Overview } from '../../src/tui/views/Overview/Overview.js';
+import { overviewLines } from '../../src/tui/views/Overview/overviewLines.js';
 import { Regions } from '../../src/tui/views/Regions/Regions.js';
 import { sortRegions } from '../../src/tui/views/Regions/useRegionsState.js';
 import { Help } from '../../src/tui/views/Help/Help.js';
+import { helpLines } from '../../src/tui/views/Help/helpLines.js';
 import { keyBindings } from '../../src/tui/keys.js';
 import { formatDuration } from '../../src/tui/text.js';
 import { startDemo, type RunningDemo } from './helpers/demoTarget.js';
@@ -55,7 +58,7 @@ function glibcVersion(): string {
 
 describe('Overview', () => {
   it('shows the process, its command line, threads, RSS, VIRT, growth and memory cgroup as /proc has them', () => {
-    const f = frame(<Overview snapshot={snapshot} first={first} previous={first} cgroup={cgroup} width={100} scroll={0} height={40} />);
+    const f = frame(<Overview lines={overviewLines({ snapshot, first, previous: first, cgroup, width: 100 })} scroll={0} height={40} />);
     const cmdline = readFileSync(`/proc/${demo.pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
     expect(f).toContain(`pid ${demo.pid}  demo-target`);
     expect(f).toContain(`Command   ${cmdline}`);
@@ -79,20 +82,20 @@ describe('Overview', () => {
       { rule: 'arena-count', message: 'more arenas than cores: consider MALLOC_ARENA_MAX' },
       { rule: 'free-resident', message: 'free memory stays resident: malloc_trim could return some' },
     ];
-    const f = frame(<Overview snapshot={snapshot} first={first} previous={first} cgroup={cgroup} advice={advice} width={120} scroll={0} height={40} />);
+    const f = frame(<Overview lines={overviewLines({ snapshot, first, previous: first, cgroup, advice, width: 120 })} scroll={0} height={40} />);
     expect(f).toMatch(/^Advice\s+arena-count: more arenas than cores: consider MALLOC_ARENA_MAX$/m);
     expect(f).toMatch(/^\s+free-resident: free memory stays resident: malloc_trim could return some$/m);
   });
 
   it('scrolls when it does not fit', () => {
-    const all = frame(<Overview snapshot={snapshot} first={first} previous={first} cgroup={cgroup} width={100} scroll={0} height={60} />).split('\n');
-    const f = frame(<Overview snapshot={snapshot} first={first} previous={first} cgroup={cgroup} width={100} scroll={3} height={6} />).split('\n');
+    const all = frame(<Overview lines={overviewLines({ snapshot, first, previous: first, cgroup, width: 100 })} scroll={0} height={60} />).split('\n');
+    const f = frame(<Overview lines={overviewLines({ snapshot, first, previous: first, cgroup, width: 100 })} scroll={3} height={6} />).split('\n');
     expect(f.slice(0, 5)).toEqual(all.slice(3, 8));
     expect(f[5]).toMatch(/lines 4-8 of \d+ \(j\/k to scroll\)/);
   });
 
   it('shows the arena totals, glibc version and malloc thresholds of the demo', () => {
-    const f = frame(<Overview snapshot={snapshot} first={first} previous={first} cgroup={cgroup} width={160} scroll={0} height={40} />);
+    const f = frame(<Overview lines={overviewLines({ snapshot, first, previous: first, cgroup, width: 160 })} scroll={0} height={40} />);
     // One arena per worker thread plus main_arena (each new thread gets a new arena below 8 x cores, malloc/arena.c arena_get2).
     expect(f).toMatch(new RegExp(`^Arenas\\s+${demo.threads + 1} \\(1 main \\+ ${demo.threads} thread\\)`, 'm'));
     expect(f).toMatch(new RegExp(`^glibc\\s+${glibcVersion().replace('.', '\\.')}`, 'm'));
@@ -157,7 +160,7 @@ describe('Arena detail', () => {
   it('shows the free lists, size classes and heaps of a thread arena', () => {
     const arena = snapshot.malloc!.arenas.find((a) => !a.main)!;
     const growth = arenaGrowth(first, first, snapshot).get(arena.address) ?? null;
-    const f = frame(<ArenaDetail arena={arena} address={arena.address} growth={growth} width={100} scroll={0} height={500} />);
+    const f = frame(<ArenaDetail lines={arenaDetailLines({ arena, growth, width: 100 })} address={arena.address} scroll={0} height={500} />);
     expect(f).toContain(`thread arena  ${hex(arena.address)}`);
     expect(f).toMatch(new RegExp(`^  tcache +${arena.free.tcache.chunks} chunks +${formatBytes(arena.free.tcache.bytes).replace('.', '\\.')}`, 'm'));
     expect(f).toMatch(new RegExp(`^  smallbins +${arena.free.smallbins.chunks} chunks`, 'm'));
@@ -175,7 +178,7 @@ describe('Arena detail', () => {
   });
 
   it('says when the opened arena is gone from the snapshot', () => {
-    expect(frame(<ArenaDetail arena={null} address={0x7f0000000030} growth={null} width={80} scroll={0} height={10} />)).toContain(
+    expect(frame(<ArenaDetail lines={null} address={0x7f0000000030} scroll={0} height={10} />)).toContain(
       'arena 0x7f0000000030 is not in the current snapshot',
     );
   });
@@ -234,7 +237,7 @@ describe('heap map from the cells the walk counts', () => {
 
 describe('Help', () => {
   it('lists every key binding', () => {
-    const f = frame(<Help scroll={0} width={120} height={100} />);
+    const f = frame(<Help lines={helpLines(120)} scroll={0} height={100} />);
     for (const k of keyBindings) expect(f).toContain(k.keys);
     for (const k of ['Tab', 'Enter', 'Esc', '/', 's', 'd', 'r', 'p', '?', 'q']) {
       expect(keyBindings.some((b) => b.keys.split(/\s+/).includes(k))).toBe(true);

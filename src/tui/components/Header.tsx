@@ -1,7 +1,7 @@
 // Top of every screen: who is being watched, the view in front, whether
 // sampling runs, and the keys that work here.
 import { Box, Text } from 'ink';
-import type { ReactNode } from 'react';
+import { memo, type ReactNode } from 'react';
 import { tabViews, viewTitles, type ViewName } from '../navigation.js';
 import { fit } from '../text.js';
 import { Styled } from '../theme.js';
@@ -26,7 +26,7 @@ function samplingState(p: HeaderProps): { text: string; tone: 'good' | 'warn' | 
   return { text: `${p.busy ? '◆' : '◇'} every ${p.intervalSeconds}s${p.freeze ? ' (freeze)' : ''}`, tone: 'good' };
 }
 
-export function Header(props: HeaderProps): ReactNode {
+export const Header = memo(function Header(props: HeaderProps): ReactNode {
   const { pid, comm, view, tabView, width, hints } = props;
   const state = samplingState(props);
   const left = `arenascope · pid ${pid} ${comm} · ${viewTitles[view]}`;
@@ -62,6 +62,6 @@ export function Header(props: HeaderProps): ReactNode {
       </Text>
     </Box>
   );
-}
+});
 
 export const headerHeight = 3;

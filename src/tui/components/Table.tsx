@@ -1,8 +1,10 @@
 // A fixed-width table with a cursor. Columns have fixed widths except one
 // flexible column that takes what the terminal has left; the rows shown are a
-// window that keeps the cursor visible.
+// window that keeps the cursor visible. The table is virtual: it asks for the
+// rows of that window only (rowAt), so a key press costs the same with 50
+// rows as with 50,000, and no row object exists for a row off screen.
 import { Box, Text } from 'ink';
-import type { ReactNode } from 'react';
+import { memo, type ReactNode } from 'react';
 import { fit, padLeft, padRight } from '../text.js';
 import { Styled, type Tone } from '../theme.js';
 
@@ -25,7 +27,10 @@ export interface TableRow {
 
 export interface TableProps {
   columns: TableColumn[];
-  rows: TableRow[];
+  /** How many rows there are. */
+  count: number;
+  /** Row i (0 <= i < count); called only for the rows in the window shown. */
+  rowAt(i: number): TableRow;
   /** Cursor row, or null for a table without a cursor. */
   selected: number | null;
   width: number;
@@ -50,7 +55,7 @@ export function windowStart(selected: number | null, count: number, visible: num
   return Math.min(Math.max(0, selected - Math.floor(visible / 2)), count - visible);
 }
 
-export function Table({ columns, rows, selected, width, height, empty }: TableProps): ReactNode {
+function TableView({ columns, count, rowAt, selected, width, height, empty }: TableProps): ReactNode {
   const widths = resolveWidths(columns, width);
   const render = (cells: TableCell[]): ReactNode[] =>
     cells.map((cell, i) => {
@@ -68,10 +73,11 @@ export function Table({ columns, rows, selected, width, height, empty }: TablePr
       );
     });
   const headerCells = columns.map((c) => c.header);
-  const needsPosition = rows.length > height - 1;
+  const needsPosition = count > height - 1;
   const visible = Math.max(1, height - 1 - (needsPosition ? 1 : 0));
-  const start = windowStart(selected, rows.length, visible);
-  const shown = rows.slice(start, start + visible);
+  const start = windowStart(selected, count, visible);
+  const shown: TableRow[] = [];
+  for (let i = start; i < Math.min(count, start + visible); i++) shown.push(rowAt(i));
   return (
     <Box flexDirection="column">
       <Text wrap="truncate">
@@ -80,7 +86,7 @@ export function Table({ columns, rows, selected, width, height, empty }: TablePr
           {headerCells.map((h, i) => (i > 0 ? ' ' : '') + (columns[i]!.align === 'right' ? padLeft(h, widths[i]!) : padRight(h, widths[i]!))).join('')}
         </Styled>
       </Text>
-      {rows.length === 0 ? (
+      {count === 0 ? (
         <Text wrap="truncate">
           <Styled tone="muted">{'  ' + fit(empty ?? '(nothing to show)', width - 2)}</Styled>
         </Text>
@@ -100,9 +106,12 @@ export function Table({ columns, rows, selected, width, height, empty }: TablePr
       })}
       {needsPosition ? (
         <Text wrap="truncate">
-          <Styled tone="muted">{`  ${start + 1}-${start + shown.length} of ${rows.length}`}</Styled>
+          <Styled tone="muted">{`  ${start + 1}-${start + shown.length} of ${count}`}</Styled>
         </Text>
       ) : null}
     </Box>
   );
 }
+
+/** Re-renders only when its props change (callers keep rowAt stable with useCallback). */
+export const Table = memo(TableView);

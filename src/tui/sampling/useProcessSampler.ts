@@ -1,14 +1,19 @@
-// Periodic snapshots of the target for the TUI. sampleProcess is async and its
-// heavy parts run in the addon's worker threads, so the render path never
-// waits on it; one sample is in flight at a time, and a slow sample simply
-// delays the next one. The first snapshot and the previous one are kept for
+// Periodic snapshots of the target for the TUI. The heavy parts of a sample
+// run in the addon's worker threads, so the render path never waits on it;
+// one sample is in flight at a time. Each sample measures its own cost, and
+// the wait before the next one stretches to keep sampling within its CPU
+// budget (budget.ts). The first snapshot and the previous one are kept for
 // growth deltas. Errors become state (a message and a code), never a throw:
-// ESRCH means the target has gone, which stops sampling for good.
-import { useCallback, useEffect, useRef, useState } from 'react';
-import { sampleProcess, type SampleOptions } from '../../engine/sample.js';
+// ESRCH means the target has gone, which stops sampling for good. A sample is
+// cancelled when what it was taken for goes away: the session quits, or the
+// arena detail that asked for a heap map is left.
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { SampleOptions } from '../../engine/sample.js';
 import { toArenascopeError, type ErrorCode } from '../../errors.js';
 import type { ProcessSnapshot } from '../../model/snapshot.js';
 import { readCgroupMemory, type CgroupMemory } from '../../proc/cgroup.js';
+import { defaultCpuBudget, describeSlowdown, measured, samplingPace, type CpuMeter, type SampleCost } from './budget.js';
+import { cancellable, isAbort, sampleTarget } from './engine.js';
 
 export interface SamplerError {
   code: ErrorCode;
@@ -28,6 +33,10 @@ export interface SamplerState {
   busy: boolean;
   samples: number;
   lastDurationMs: number | null;
+  /** What the last sample cost. */
+  lastCost: SampleCost | null;
+  /** Why sampling runs slower than the interval asks (the CPU budget); null when it does not. */
+  slowdown: string | null;
 }
 
 export interface Sampler extends SamplerState {
@@ -41,6 +50,10 @@ export interface SamplerOptions {
   detail?: boolean;
   /** The heap map of this arena, in this many cells (the arena detail). */
   heapMap?: { arena: number; cells: number };
+  /** Share of one core sampling may use (0.05 = 5%). */
+  cpuBudget?: number;
+  /** What the session's other periodic work spent; paid for by stretching the next wait. */
+  meter?: CpuMeter;
   /** The sampling function; sampleProcess unless a caller substitutes one. */
   sample?: (pid: number, options: SampleOptions) => Promise<ProcessSnapshot>;
 }
@@ -55,6 +68,8 @@ const initialState: SamplerState = {
   busy: false,
   samples: 0,
   lastDurationMs: null,
+  lastCost: null,
+  slowdown: null,
 };
 
 export function useProcessSampler(pid: number, intervalSeconds: number, paused: boolean, options: SamplerOptions = {}): Sampler {
@@ -65,29 +80,32 @@ export function useProcessSampler(pid: number, intervalSeconds: number, paused: 
   const lastNonce = useRef(-1);
   const lastDetail = useRef(false);
   const lastHeapMap = useRef('');
-  const mounted = useRef(true);
-  const sample = options.sample ?? sampleProcess;
+  /** Aborted when the sample's purpose (pid, detail, heap map) changes or the hook unmounts; set by the first effect. */
+  const purpose = useRef<AbortController | null>(null);
+  const injected = options.sample;
   const freeze = Boolean(options.freeze);
   const detail = Boolean(options.detail);
   const heapMap = options.heapMap;
+  // heapMap is read through its key: a new object each render must not resample.
   const heapMapKey = heapMap ? `${heapMap.arena}:${heapMap.cells}` : '';
+  const budget = options.cpuBudget ?? defaultCpuBudget;
+  const meter = options.meter;
   const intervalMs = Math.max(100, Math.round(intervalSeconds * 1000));
 
   useEffect(() => {
-    mounted.current = true;
-    return () => {
-      mounted.current = false;
-    };
-  }, []);
+    const controller = new AbortController();
+    purpose.current = controller;
+    return () => controller.abort();
+  }, [pid, detail, heapMapKey]);
 
   useEffect(() => {
     // cancelled stops this effect's timers; a sample already running still
-    // lands (it is a valid snapshot of the same pid) unless the hook unmounted.
+    // lands (a valid snapshot of the same pid) unless its purpose was aborted.
     let cancelled = false;
     let timer: NodeJS.Timeout | undefined;
 
-    const schedule = (): void => {
-      if (!cancelled && !paused && !gone.current) timer = setTimeout(() => void run(), intervalMs);
+    const schedule = (delayMs: number): void => {
+      if (!cancelled && !paused && !gone.current) timer = setTimeout(() => void run(), delayMs);
     };
 
     const run = async (): Promise<void> => {
@@ -98,13 +116,19 @@ export function useProcessSampler(pid: number, intervalSeconds: number, paused: 
         return;
       }
       inFlight.current = true;
+      const signal = purpose.current!.signal;
       setState((s) => ({ ...s, busy: true }));
-      const t0 = performance.now();
-      try {
-        const sampleOptions: SampleOptions = { freeze, withBins: detail, withHistogram: detail, ...(heapMap ? { heapMap } : {}) };
-        const snapshot = await sample(pid, sampleOptions);
-        const cgroup = readCgroupMemory(pid);
-        if (mounted.current) {
+      const sampleOptions: SampleOptions = { freeze, withBins: detail, withHistogram: detail, ...(heapMap ? { heapMap } : {}) };
+      // The cost counts the sample and the render of its result: Ink's legacy
+      // root renders a state update made here synchronously, before measured() returns.
+      const { cost } = await measured(async () => {
+        try {
+          const snapshot = injected
+            ? await cancellable(signal, () => injected(pid, sampleOptions))
+            : await sampleTarget(pid, sampleOptions, signal);
+          const cgroup = readCgroupMemory(pid);
+          inFlight.current = false;
+          if (signal.aborted) return;
           setState((s) => ({
             ...s,
             current: snapshot,
@@ -114,25 +138,24 @@ export function useProcessSampler(pid: number, intervalSeconds: number, paused: 
             error: null,
             busy: false,
             samples: s.samples + 1,
-            lastDurationMs: performance.now() - t0,
           }));
+        } catch (err) {
+          inFlight.current = false;
+          // Nobody wants an aborted sample; whoever aborted it schedules the next.
+          if (signal.aborted || isAbort(err)) return;
+          const e = toArenascopeError(err, { pid });
+          if (e.code === 'ESRCH') gone.current = true;
+          setState((s) => ({ ...s, error: { code: e.code, message: e.message, at: Date.now() }, gone: gone.current, busy: false }));
         }
-      } catch (err) {
-        const e = toArenascopeError(err, { pid });
-        if (e.code === 'ESRCH') gone.current = true;
-        if (mounted.current) {
-          setState((s) => ({
-            ...s,
-            error: { code: e.code, message: e.message, at: Date.now() },
-            gone: gone.current,
-            busy: false,
-            lastDurationMs: performance.now() - t0,
-          }));
-        }
-      } finally {
-        inFlight.current = false;
+      });
+      if (signal.aborted) {
+        if (!cancelled) setState((s) => ({ ...s, busy: false }));
+        return;
       }
-      schedule();
+      const adviceMs = meter?.take() ?? 0;
+      const pace = samplingPace({ cpuMs: cost.cpuMs + adviceMs, wallMs: cost.wallMs }, intervalMs, budget);
+      setState((s) => ({ ...s, lastDurationMs: cost.wallMs, lastCost: cost, slowdown: describeSlowdown(pace, cost, budget, adviceMs) }));
+      schedule(pace.delayMs);
     };
 
     // Sample at once on mount, on refresh(), on resume, and when detail is first asked for.
@@ -145,9 +168,9 @@ export function useProcessSampler(pid: number, intervalSeconds: number, paused: 
       cancelled = true;
       if (timer) clearTimeout(timer);
     };
-    // heapMap is read through heapMapKey (a new object each render would resample).
-  }, [pid, intervalMs, paused, freeze, detail, heapMapKey, refreshNonce, sample]);
+  }, [pid, intervalMs, paused, freeze, detail, heapMapKey, refreshNonce, injected, budget, meter]);
 
   const refresh = useCallback(() => setRefreshNonce((n) => n + 1), []);
-  return { ...state, refresh };
+  // The same object until the state changes, so what renders it can skip a render.
+  return useMemo(() => ({ ...state, refresh }), [state, refresh]);
 }

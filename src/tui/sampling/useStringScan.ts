@@ -1,10 +1,13 @@
 // One string scan at a time for the Strings view. A scan starts whenever the
-// request (selection and options) changes or rescan() is called; a result
-// that arrives after the request moved on is dropped.
+// request (selection and options) changes or rescan() is called; a scan whose
+// request moved on, or whose view was left, is aborted and its result dropped.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { scanTargetStrings } from '../../engine/strings.js';
 import { toArenascopeError, type ErrorCode } from '../../errors.js';
 import type { StringScanOptions, StringScanResult, StringSelection } from '../../model/strings.js';
+import { isAbort, scanStrings, type ScanFunction } from './engine.js';
+
+export type { ScanFunction } from './engine.js';
 
 export interface StringScanRequest {
   selection: StringSelection;
@@ -21,8 +24,6 @@ export interface StringScanState {
   error: { code: ErrorCode; message: string } | null;
 }
 
-export type ScanFunction = typeof scanTargetStrings;
-
 const idle: StringScanState = { result: null, resultFor: null, running: false, progress: null, startedAt: null, error: null };
 
 /** Progress callbacks can come thousands of times a second; redraw at most this often. */
@@ -31,8 +32,12 @@ const progressEveryMs = 100;
 export function useStringScan(pid: number, request: StringScanRequest | null, scan: ScanFunction = scanTargetStrings): StringScanState & { rescan(): void } {
   const [state, setState] = useState<StringScanState>(idle);
   const [nonce, setNonce] = useState(0);
-  const generation = useRef(0);
   const lastStarted = useRef<{ key: string; nonce: number } | null>(null);
+  // The last scan started, until it settles: an aborted one runs on in its
+  // worker thread until the engine takes the signal, and the next waits for it
+  // rather than pile up beside it (a Tab through the views per second would
+  // otherwise start a scan of the whole arena per second).
+  const previous = useRef<Promise<unknown> | null>(null);
   const key = request ? JSON.stringify(request) : null;
 
   useEffect(() => {
@@ -41,33 +46,43 @@ export function useStringScan(pid: number, request: StringScanRequest | null, sc
     if (!request || key === null) return;
     if (lastStarted.current?.key === key && lastStarted.current.nonce === nonce) return;
     lastStarted.current = { key, nonce };
-    const mine = ++generation.current;
+    const controller = new AbortController();
+    const { signal } = controller;
+    let settled = false;
     const startedAt = Date.now();
     let lastProgress = 0;
     setState((s) => ({ ...s, running: true, progress: null, startedAt, error: null }));
-    scan(pid, request.selection, request.options, (done, total) => {
+    const onProgress = (done: number, total: number): void => {
       const now = Date.now();
-      if (generation.current !== mine || (now - lastProgress < progressEveryMs && done < total)) return;
+      if (signal.aborted || (now - lastProgress < progressEveryMs && done < total)) return;
       lastProgress = now;
       setState((s) => ({ ...s, progress: { done, total, at: now } }));
-    }).then(
+    };
+    const work = (previous.current ?? Promise.resolve()).then(() => scanStrings(scan, pid, request.selection, request.options, onProgress, signal));
+    previous.current = work.then(
+      () => undefined,
+      () => undefined,
+    );
+    work.then(
       (result) => {
-        if (generation.current === mine) setState({ result, resultFor: request, running: false, progress: null, startedAt, error: null });
+        settled = true;
+        if (!signal.aborted) setState({ result, resultFor: request, running: false, progress: null, startedAt, error: null });
       },
       (err: unknown) => {
+        settled = true;
+        if (isAbort(err) || signal.aborted) return;
         const e = toArenascopeError(err, { pid });
-        if (generation.current === mine) setState((s) => ({ ...s, running: false, progress: null, error: { code: e.code, message: e.message } }));
+        setState((s) => ({ ...s, running: false, progress: null, error: { code: e.code, message: e.message } }));
       },
     );
+    return () => {
+      if (settled) return;
+      // Left or superseded mid-scan: stop it, and scan again when this request comes back.
+      controller.abort();
+      lastStarted.current = null;
+    };
     // request is represented by key
   }, [pid, key, nonce, scan]);
-
-  useEffect(
-    () => () => {
-      generation.current++;
-    },
-    [],
-  );
 
   const rescan = useCallback(() => setNonce((n) => n + 1), []);
   // Between a changed request (a key press) and the effect that starts its

@@ -1,27 +1,27 @@
-// One arena in detail. Renders its props only.
+// One arena in detail. Renders its props only (the lines come from
+// useArenaDetailState, built once per snapshot).
 import { Text } from 'ink';
-import type { ReactNode } from 'react';
+import { memo, type ReactNode } from 'react';
 import { hex } from '../../../util/format.js';
-import { ScrollLines } from '../../components/Lines.js';
+import { ScrollLines, type Line } from '../../components/Lines.js';
 import { Styled } from '../../theme.js';
-import { arenaDetailLines, type ArenaDetailInput } from './arenaDetailLines.js';
 
-export interface ArenaDetailProps extends Omit<ArenaDetailInput, 'arena'> {
+export interface ArenaDetailProps {
   /** null when the arena is no longer in the snapshot. */
-  arena: ArenaDetailInput['arena'] | null;
+  lines: Line[] | null;
   /** The address that was opened, for the message when it is gone. */
   address: number;
   scroll: number;
   height: number;
 }
 
-export function ArenaDetail(props: ArenaDetailProps): ReactNode {
-  if (!props.arena) {
+export const ArenaDetail = memo(function ArenaDetail({ lines, address, scroll, height }: ArenaDetailProps): ReactNode {
+  if (!lines) {
     return (
       <Text wrap="truncate">
-        <Styled tone="warn">{`arena ${hex(props.address)} is not in the current snapshot`}</Styled>
+        <Styled tone="warn">{`arena ${hex(address)} is not in the current snapshot`}</Styled>
       </Text>
     );
   }
-  return <ScrollLines lines={arenaDetailLines({ ...props, arena: props.arena })} scroll={props.scroll} height={props.height} />;
-}
+  return <ScrollLines lines={lines} scroll={scroll} height={height} />;
+});

@@ -2,7 +2,7 @@
 // not resident, with top chunk, threads, RSS and growth; the arenas holding
 // the most memory or growing the most are marked. Renders its props only.
 import { Box, Text } from 'ink';
-import type { ReactNode } from 'react';
+import { memo, useCallback, useMemo, type ReactNode } from 'react';
 import { formatBytes, hex } from '../../../util/format.js';
 import { FillBar, FillLegend } from '../../components/FillBar.js';
 import { resolveWidths, Table, type TableColumn, type TableRow } from '../../components/Table.js';
@@ -52,7 +52,33 @@ export function fillSegments(row: ArenaRow): Array<{ state: 'used' | 'free' | 't
   ];
 }
 
-export function Arenas({ rows, selected, sort, unavailable, width, height }: ArenasProps): ReactNode {
+function ArenasView({ rows, selected, sort, unavailable, width, height }: ArenasProps): ReactNode {
+  const columns = useMemo(() => columnsFor(width), [width]);
+  const barWidth = resolveWidths(columns, width)[2]!;
+  const wide = columns.length > 7;
+  // Only the rows on screen are built (a process can have hundreds of arenas).
+  const rowAt = useCallback(
+    (i: number): TableRow => {
+      const r = rows[i]!;
+      const a = r.arena;
+      return {
+        key: String(a.address),
+        tone: r.suspicious ? 'warn' : undefined,
+        cells: [
+          r.suspicious ? '*' : ' ',
+          a.main ? 'main' : hex(a.address),
+          { node: <FillBar width={barWidth} segments={fillSegments(r)} /> },
+          ...(wide ? [formatBytes(a.inUse.bytes), formatBytes(r.free)] : []),
+          formatBytes(a.top.size),
+          a.attachedThreads === null ? '?' : String(a.attachedThreads),
+          formatBytes(a.rss),
+          signedBytes(r.growth.rss, formatBytes),
+        ],
+      };
+    },
+    [rows, barWidth, wide],
+  );
+  const marked = useMemo(() => rows.filter((r) => r.suspicious).length, [rows]);
   if (unavailable !== null) {
     return (
       <Text wrap="truncate">
@@ -60,38 +86,18 @@ export function Arenas({ rows, selected, sort, unavailable, width, height }: Are
       </Text>
     );
   }
-  const columns = columnsFor(width);
-  const widths = resolveWidths(columns, width);
-  const barWidth = widths[2]!;
-  const wide = columns.length > 7;
-  const tableRows: TableRow[] = rows.map((r) => {
-    const a = r.arena;
-    return {
-      key: String(a.address),
-      tone: r.suspicious ? 'warn' : undefined,
-      cells: [
-        r.suspicious ? '*' : ' ',
-        a.main ? 'main' : hex(a.address),
-        { node: <FillBar width={barWidth} segments={fillSegments(r)} /> },
-        ...(wide ? [formatBytes(a.inUse.bytes), formatBytes(r.free)] : []),
-        formatBytes(a.top.size),
-        a.attachedThreads === null ? '?' : String(a.attachedThreads),
-        formatBytes(a.rss),
-        signedBytes(r.growth.rss, formatBytes),
-      ],
-    };
-  });
-  const marked = rows.filter((r) => r.suspicious).length;
   return (
     <Box flexDirection="column">
       <Text wrap="truncate">
         {`${rows.length} arenas  sort ${sort}  `}
         <Styled tone="warn">{marked ? `* ${marked} holding the most or growing fastest` : ''}</Styled>
       </Text>
-      <Table columns={columns} rows={tableRows} selected={rows.length ? selected : null} width={width} height={height - 2} empty="no arenas in this snapshot" />
+      <Table columns={columns} count={rows.length} rowAt={rowAt} selected={rows.length ? selected : null} width={width} height={height - 2} empty="no arenas in this snapshot" />
       <Text wrap="truncate">
         <FillLegend />
       </Text>
     </Box>
   );
 }
+
+export const Arenas = memo(ArenasView);

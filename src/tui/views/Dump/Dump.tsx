@@ -1,6 +1,6 @@
 // Dump the selected arena heap or region to a file. Renders its props only.
 import { Box, Text } from 'ink';
-import type { ReactNode } from 'react';
+import { memo, type ReactNode } from 'react';
 import { formatBytes, formatRate } from '../../../util/format.js';
 import { ProgressBar } from '../../components/ProgressBar.js';
 import type { DumpTarget } from '../../selection.js';
@@ -55,7 +55,7 @@ function JobLines({ job, width }: { job: DumpJob; width: number }): ReactNode {
   );
 }
 
-export function Dump({ selectionLabel, targets, chosen, path, draft, job, freeze, width, height }: DumpProps): ReactNode {
+export const Dump = memo(function Dump({ selectionLabel, targets, chosen, path, draft, job, freeze, width, height }: DumpProps): ReactNode {
   if (targets.length === 0) {
     return (
       <Text wrap="truncate">
@@ -86,4 +86,4 @@ export function Dump({ selectionLabel, targets, chosen, path, draft, job, freeze
       <JobLines job={job} width={width} />
     </Box>
   );
-}
+});

@@ -8,6 +8,7 @@ import { toArenascopeError } from '../../../errors.js';
 import { hex } from '../../../util/format.js';
 import { dumpTargetsOf, type DumpTarget, type TargetSelection } from '../../selection.js';
 import { join } from 'node:path';
+import { track } from '../../pendingWork.js';
 import { useTextField, type TextField } from '../../useTextField.js';
 
 export type DumpJob =
@@ -85,19 +86,22 @@ export function useDumpState(pid: number, selection: TargetSelection | null, fre
     const total = target.end - target.start;
     let last = 0;
     setJob({ phase: 'running', target, path, done: 0, total, startedAt, at: startedAt });
-    dump({
-      pid,
-      start: target.start,
-      end: target.end,
-      output: path,
-      freeze,
-      onProgress: (done) => {
-        const now = Date.now();
-        if (!mounted.current || (now - last < progressEveryMs && done < total)) return;
-        last = now;
-        setJob((j) => (j.phase === 'running' ? { ...j, done, at: now } : j));
-      },
-    }).then(
+    // Tracked, not cancelled: leaving the view keeps writing the file the user asked for.
+    track(
+      dump({
+        pid,
+        start: target.start,
+        end: target.end,
+        output: path,
+        freeze,
+        onProgress: (done) => {
+          const now = Date.now();
+          if (!mounted.current || (now - last < progressEveryMs && done < total)) return;
+          last = now;
+          setJob((j) => (j.phase === 'running' ? { ...j, done, at: now } : j));
+        },
+      }),
+    ).then(
       (record) => {
         if (mounted.current) setJob({ phase: 'done', target, record });
       },

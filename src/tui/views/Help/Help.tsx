@@ -1,14 +1,13 @@
 // Help: every key. Renders its props only.
-import type { ReactNode } from 'react';
-import { ScrollLines } from '../../components/Lines.js';
-import { helpLines } from './helpLines.js';
+import { memo, type ReactNode } from 'react';
+import { ScrollLines, type Line } from '../../components/Lines.js';
 
 export interface HelpProps {
+  lines: Line[];
   scroll: number;
-  width: number;
   height: number;
 }
 
-export function Help({ scroll, width, height }: HelpProps): ReactNode {
-  return <ScrollLines lines={helpLines(width)} scroll={scroll} height={height} />;
-}
+export const Help = memo(function Help({ lines, scroll, height }: HelpProps): ReactNode {
+  return <ScrollLines lines={lines} scroll={scroll} height={height} />;
+});

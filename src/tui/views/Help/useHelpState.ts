@@ -1,10 +1,14 @@
+// Help state: the lines for this width, and the scroll position over them.
 import { useMemo } from 'react';
+import type { Line } from '../../components/Lines.js';
 import { useScroll, type ScrollState } from '../useScroll.js';
 import { helpLines } from './helpLines.js';
 
-export type HelpState = ScrollState;
+export interface HelpState extends ScrollState {
+  lines: Line[];
+}
 
 export function useHelpState(width: number, height: number): HelpState {
-  const lineCount = useMemo(() => helpLines(width).length, [width]);
-  return useScroll(lineCount, height);
+  const lines = useMemo(() => helpLines(width), [width]);
+  return { ...useScroll(lines.length, height), lines };
 }

@@ -1,13 +1,14 @@
-// The Overview: the process at a glance. Renders its props only.
-import type { ReactNode } from 'react';
-import { ScrollLines } from '../../components/Lines.js';
-import { overviewLines, type OverviewInput } from './overviewLines.js';
+// The Overview: the process at a glance. Renders its props only (the lines
+// come from useOverviewState, built once per snapshot).
+import { memo, type ReactNode } from 'react';
+import { ScrollLines, type Line } from '../../components/Lines.js';
 
-export interface OverviewProps extends OverviewInput {
+export interface OverviewProps {
+  lines: Line[];
   scroll: number;
   height: number;
 }
 
-export function Overview(props: OverviewProps): ReactNode {
-  return <ScrollLines lines={overviewLines(props)} scroll={props.scroll} height={props.height} />;
-}
+export const Overview = memo(function Overview({ lines, scroll, height }: OverviewProps): ReactNode {
+  return <ScrollLines lines={lines} scroll={scroll} height={height} />;
+});

@@ -1,15 +1,16 @@
-// Overview state: only the scroll position; the content is derived from the
-// snapshot by overviewLines (the view calls it too, so it renders props only).
+// Overview state: the lines, built once per snapshot (and advice, cgroup,
+// width), and the scroll position over them. A key press that only scrolls
+// rebuilds nothing.
 import { useMemo } from 'react';
+import type { Line } from '../../components/Lines.js';
 import { useScroll, type ScrollState } from '../useScroll.js';
 import { overviewLines, type OverviewInput } from './overviewLines.js';
 
-export type OverviewState = ScrollState;
+export interface OverviewState extends ScrollState {
+  lines: Line[];
+}
 
 export function useOverviewState(input: OverviewInput | null, height: number): OverviewState {
-  const lineCount = useMemo(
-    () => (input ? overviewLines(input).length : 0),
-    [input?.snapshot, input?.cgroup, input?.advice, input?.width, input?.first, input?.previous],
-  );
-  return useScroll(lineCount, height);
+  const lines = useMemo(() => (input ? overviewLines(input) : []), [input?.snapshot, input?.cgroup, input?.advice, input?.width, input?.first, input?.previous]);
+  return { ...useScroll(lines.length, height), lines };
 }

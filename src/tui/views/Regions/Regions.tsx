@@ -1,6 +1,7 @@
-// The classified region map. Renders its props only.
+// The classified region map. Renders its props only; the table builds the
+// rows on screen and no others (a process can have tens of thousands of mappings).
 import { Box, Text } from 'ink';
-import type { ReactNode } from 'react';
+import { memo, useCallback, type ReactNode } from 'react';
 import type { Region, RegionKind } from '../../../regions/kinds.js';
 import { formatBytes, hex } from '../../../util/format.js';
 import { Table, type TableColumn, type TableRow } from '../../components/Table.js';
@@ -28,12 +29,16 @@ const columns: TableColumn[] = [
   { header: 'Detail', width: 'flex' },
 ];
 
-export function Regions({ rows, total, selected, sort, kind, filter, editing, width, height }: RegionsProps): ReactNode {
-  const tableRows: TableRow[] = rows.map((r) => ({
+export function regionRow(r: Region): TableRow {
+  return {
     key: String(r.start),
     cells: [hex(r.start), formatBytes(r.size), formatBytes(r.rss), r.perms, r.kind, regionDetail(r)],
     tone: r.kind === 'arena-heap' || r.kind === 'main-heap' ? 'good' : undefined,
-  }));
+  };
+}
+
+function RegionsView({ rows, total, selected, sort, kind, filter, editing, width, height }: RegionsProps): ReactNode {
+  const rowAt = useCallback((i: number) => regionRow(rows[i]!), [rows]);
   return (
     <Box flexDirection="column">
       <Text wrap="truncate">
@@ -45,7 +50,9 @@ export function Regions({ rows, total, selected, sort, kind, filter, editing, wi
         )}
         <Styled tone="muted">{`   ${rows.length} of ${total} mappings`}</Styled>
       </Text>
-      <Table columns={columns} rows={tableRows} selected={rows.length ? selected : null} width={width} height={height - 1} empty="no mapping matches" />
+      <Table columns={columns} count={rows.length} rowAt={rowAt} selected={rows.length ? selected : null} width={width} height={height - 1} empty="no mapping matches" />
     </Box>
   );
 }
+
+export const Regions = memo(RegionsView);

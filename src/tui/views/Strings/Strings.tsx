@@ -1,18 +1,19 @@
 // Strings found in the selected arena or region. Renders its props only.
 import { Box, Text } from 'ink';
-import type { ReactNode } from 'react';
+import { memo, type ReactNode } from 'react';
 import type { ChunkFilter } from '../../../model/strings.js';
 import { formatBytes } from '../../../util/format.js';
-import { ScrollLines } from '../../components/Lines.js';
+import { ScrollLines, type Line } from '../../components/Lines.js';
 import { ProgressBar } from '../../components/ProgressBar.js';
 import type { StringScanState } from '../../sampling/useStringScan.js';
 import { Styled } from '../../theme.js';
-import { stringsLines } from './stringsLines.js';
 import { stringsHeaderLines } from './useStringsState.js';
 
 export interface StringsProps {
   target: string;
   scan: StringScanState;
+  /** The result as lines (useStringsState builds them once per result). */
+  lines: Line[];
   filter: ChunkFilter;
   grep: string;
   draft: string | null;
@@ -47,8 +48,8 @@ function statusLine({ scan, width }: StringsProps): ReactNode {
   );
 }
 
-export function Strings(props: StringsProps): ReactNode {
-  const { target, scan, filter, grep, draft, redact, scroll, width, height } = props;
+export const Strings = memo(function Strings(props: StringsProps): ReactNode {
+  const { target, lines, filter, grep, draft, redact, scroll, height } = props;
   return (
     <Box flexDirection="column">
       <Text wrap="truncate">
@@ -57,7 +58,7 @@ export function Strings(props: StringsProps): ReactNode {
       </Text>
       <Text wrap="truncate">{statusLine(props)}</Text>
       <Text> </Text>
-      <ScrollLines lines={stringsLines(scan.result, width, Math.max(1, height - stringsHeaderLines))} scroll={scroll} height={Math.max(1, height - stringsHeaderLines)} />
+      <ScrollLines lines={lines} scroll={scroll} height={Math.max(1, height - stringsHeaderLines)} />
     </Box>
   );
-}
+});

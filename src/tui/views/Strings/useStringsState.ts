@@ -6,12 +6,15 @@ import { stringSelectionOf, type TargetSelection } from '../../selection.js';
 import { useStringScan, type ScanFunction, type StringScanRequest, type StringScanState } from '../../sampling/useStringScan.js';
 import { useScroll, type ScrollState } from '../useScroll.js';
 import { useTextField, type TextField } from '../../useTextField.js';
+import type { Line } from '../../components/Lines.js';
 import { stringsLines } from './stringsLines.js';
 
 const chunkFilters: ChunkFilter[] = ['all', 'live', 'free'];
 
 export interface StringsState {
   scan: StringScanState;
+  /** The result as lines, built once per result (and size). */
+  lines: Line[];
   scroll: ScrollState;
   filter: ChunkFilter;
   grep: string;
@@ -49,8 +52,9 @@ export function useStringsState(
     return { selection: stringSelectionOf(selection), options };
   }, [active, selection, filter, grep, redact]);
   const scan = useStringScan(pid, request, scanFunction);
-  const lineCount = useMemo(() => stringsLines(scan.result, width).length, [scan.result, width]);
-  const scroll = useScroll(lineCount, Math.max(1, height - stringsHeaderLines));
+  const linesHeight = Math.max(1, height - stringsHeaderLines);
+  const lines = useMemo(() => stringsLines(scan.result, width, linesHeight), [scan.result, width, linesHeight]);
+  const scroll = useScroll(lines.length, linesHeight);
 
   const cycleFilter = useCallback(() => setFilter((f) => chunkFilters[(chunkFilters.indexOf(f) + 1) % chunkFilters.length]!), []);
   const toggleRedact = useCallback(() => setRedact((r) => !r), []);
@@ -67,5 +71,5 @@ export function useStringsState(
   );
   const clearGrep = useCallback(() => setGrep(''), []);
   const draft = editing ? draftField.value : null;
-  return { scan, scroll, filter, grep, draft, draftField, redact, cycleFilter, toggleRedact, startGrep, endGrep, clearGrep, rescan: scan.rescan };
+  return { scan, lines, scroll, filter, grep, draft, draftField, redact, cycleFilter, toggleRedact, startGrep, endGrep, clearGrep, rescan: scan.rescan };
 }
