@@ -4,6 +4,8 @@
 
 #include <napi.h>
 
+#include "own_malloc.h"
+
 namespace arenascope {
 
 void InitMemoryModule(Napi::Env env, Napi::Object exports);   // source_handle.cc
@@ -16,6 +18,7 @@ void InitCancelModule(Napi::Env env, Napi::Object exports);   // cancel_token_js
 // Every module above: the production addon's exports (addon.cc); the test
 // addon adds its own after them.
 inline void InitProductionModules(Napi::Env env, Napi::Object exports) {
+  holdOwnMallocSteady();
   InitMemoryModule(env, exports);
   InitDumpModule(env, exports);
   InitFreezeModule(env, exports);

@@ -11,6 +11,7 @@
 #include <mutex>
 
 #include "js_errors.h"
+#include "own_malloc.h"
 #include "source_handle.h"
 
 namespace arenascope {
@@ -48,7 +49,10 @@ class PromiseWorker : public Napi::AsyncWorker {
   WorkerFailure& failure() { return failure_; }
 
  private:
-  void Execute() final { failure_.guard(task_, [this] { run(); }); }
+  void Execute() final {
+    failure_.guard(task_, [this] { run(); });
+    returnFreedMemory();
+  }
   void OnOK() final {
     detail::settle(Env(), deferred_, failure_, task_, [this](Napi::Env env) { return result(env); });
   }
@@ -77,7 +81,10 @@ class PromiseProgressWorker : public Napi::AsyncProgressQueueWorker<Progress> {
   WorkerFailure& failure() { return failure_; }
 
  private:
-  void Execute(const ExecutionProgress& progress) final { failure_.guard(task_, [&] { run(progress); }); }
+  void Execute(const ExecutionProgress& progress) final {
+    failure_.guard(task_, [&] { run(progress); });
+    returnFreedMemory();
+  }
   void OnOK() final {
     detail::settle(this->Env(), deferred_, failure_, task_, [this](Napi::Env env) { return result(env); });
   }
