@@ -4,7 +4,7 @@ export default defineConfig({
   test: {
     environment: 'node',
     include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
-    // Builds every C target and fetches glibc 2.31 / 2.41 once, so tests run offline after.
+    // Builds every C target and fetches every glibc release once (targets run under 2.31 / 2.41), so tests run offline after.
     globalSetup: ['test/setup/global.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,

@@ -19,3 +19,5 @@ export interface FetchedGlibc {
 export const glibcCacheRoot: string;
 export function findArchiveSource(aptEtc?: string): { uri: string; keyring: string };
 export function fetchGlibc(version: string, options?: { log?: (message: string) => void }): FetchedGlibc;
+/** The glibc releases fetchGlibc can take from the Debian archive (Debian suite per release in the script). */
+export const fetchableGlibcVersions: string[];

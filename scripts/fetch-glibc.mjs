@@ -2,7 +2,7 @@
 // Fetches a second (or third) glibc release as Debian packages into test/.cache/glibc/<version>/
 // so the test targets can run under that glibc through its own dynamic loader.
 //
-// Usage: node scripts/fetch-glibc.mjs <2.31|2.36|2.41> [--json]
+// Usage: node scripts/fetch-glibc.mjs <2.31|2.36|2.41|2.43|2.44> [--json]
 // Importable: `import { fetchGlibc } from './scripts/fetch-glibc.mjs'`.
 //
 // How: apt is pointed at a PRIVATE state directory (its own sources list, package lists,
@@ -23,7 +23,17 @@ const suiteForVersion = {
   '2.31': 'bullseye',
   '2.36': 'bookworm',
   '2.41': 'trixie',
+  '2.43': 'forky',
+  '2.44': 'experimental',
 };
+
+// experimental holds only the packages uploaded to it (glibc, but not necessarily
+// linux-libc-dev), so its sources also list the suite it sits on; a pin makes
+// experimental's versions win wherever it has the package.
+const companionSuite = { experimental: 'sid' };
+
+/** The glibc releases this script can fetch (the host's own needs no fetch). */
+export const fetchableGlibcVersions = Object.keys(suiteForVersion);
 
 // libc6: loader + libraries; libc6-dbg: .build-id debug files (main_arena, mp_ symbols);
 // libc6-dev + linux-libc-dev: headers, crt files and link stubs for building a target
@@ -225,7 +235,13 @@ export function fetchGlibc(version, { log = () => {} } = {}) {
     for (const d of ['lists/partial', 'cache/archives/partial', 'preferences.d', 'debs']) {
       fs.mkdirSync(path.join(aptDir, d), { recursive: true });
     }
-    fs.writeFileSync(sourcesFile, `deb [signed-by=${keyring}] ${uri} ${suite} main\n`);
+    const suites = [suite, ...(companionSuite[suite] ? [companionSuite[suite]] : [])];
+    fs.writeFileSync(sourcesFile, suites.map((s) => `deb [signed-by=${keyring}] ${uri} ${s} main\n`).join(''));
+    // experimental's Release says NotAutomatic (priority 1): without the pin the companion suite would win.
+    fs.writeFileSync(
+      path.join(aptDir, 'preferences'),
+      suites.length > 1 ? `Package: *\nPin: release a=${suite}\nPin-Priority: 990\n` : '',
+    );
     fs.writeFileSync(path.join(aptDir, 'status'), '');
     const aptOptions = [
       '-o', `Dir::Etc::sourcelist=${sourcesFile}`,
@@ -294,7 +310,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const args = process.argv.slice(2);
   const version = args.find((a) => !a.startsWith('--'));
   if (!version) {
-    process.stderr.write('usage: fetch-glibc.mjs <2.31|2.36|2.41> [--json]\n');
+    process.stderr.write(`usage: fetch-glibc.mjs <${fetchableGlibcVersions.join('|')}> [--json]\n`);
     process.exit(2);
   }
   const json = args.includes('--json');

@@ -5,7 +5,7 @@
 //
 // Input format (little-endian; scripts/fuzz/capture-seeds.mjs writes seeds in
 // it from REAL heaps of the test targets):
-//   u8  layout selector: a glibc minor version 17..42 picks the known layout
+//   u8  layout selector: a glibc minor version 17..44 picks the known layout
 //       covering it; any other value picks knownLayouts()[value % count]
 //   u8  flags: 1 withBins, 2 withHistogram, 4 withChunks, 8 withTcacheDetail,
 //       16 the layout without tcache (glibc's malloc-debug DSO)
@@ -61,19 +61,11 @@ struct Cursor {
   }
 };
 
-// "2.30-2.31" covers 30..31, "2.23" covers 23, "master" nothing.
-bool covers(const char* name, unsigned minor) {
-  unsigned from = 0, to = 0;
-  if (std::sscanf(name, "2.%u-2.%u", &from, &to) == 2) return minor >= from && minor <= to;
-  if (std::sscanf(name, "2.%u", &from) == 1) return minor == from;
-  return false;
-}
-
 MallocLayout pickLayout(uint8_t selector, bool noTcache) {
   const auto& table = knownLayouts();
   const NamedLayout* chosen = &table[selector % table.size()];
   for (const NamedLayout& l : table) {
-    if (covers(l.name, selector)) chosen = &l;
+    if (selector >= l.fromMinor && selector <= l.toMinor) chosen = &l;
   }
   MallocLayout layout = chosen->layout;
   if (noTcache) {

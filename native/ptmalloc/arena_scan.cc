@@ -149,19 +149,23 @@ std::vector<MallocParCandidate> scanForMallocPar(MemorySource* src, uint64_t sta
     if (L.mpTcacheBins >= 0 && u64(L.mpTcacheBins) > static_cast<uint64_t>(L.tcacheBins)) continue;
     if (L.mpTcacheCount >= 0 && u64(L.mpTcacheCount) > 0xffff) continue;
     if (!rangeReadable(holes, cand, M)) continue;
-    // Soft evidence: defaults (section 3) and the dynamic-threshold relation.
+    // Soft evidence: the version's defaults (mp_'s initializer, from the layout
+    // table) and the dynamic-threshold relation (free() of a large mmapped chunk
+    // sets mmap_threshold up to DEFAULT_MMAP_THRESHOLD_MAX, trim_threshold to twice that).
     int score = 0;
     uint64_t trim = u64(L.mpTrimThreshold), topPad = u64(L.mpTopPad), mmapThr = u64(L.mpMmapThreshold);
-    if (mmapThr == 0x20000 || (mmapThr > 0x20000 && mmapThr <= (32ull << 20) && trim == 2 * mmapThr)) score += 2;
-    if (trim == 0x20000) score += 1;
-    if (topPad == 0x20000) score += 1;
-    if (arenaTest == 8) score += 1;
+    const uint64_t defaultMmapThr = static_cast<uint64_t>(L.mpDefaultMmapThreshold);
+    auto isDefault = [&](int64_t off, int64_t value) { return off >= 0 && value >= 0 && u64(off) == static_cast<uint64_t>(value); };
+    if (mmapThr == defaultMmapThr || (mmapThr > defaultMmapThr && mmapThr <= (32ull << 20) && trim == 2 * mmapThr)) score += 2;
+    if (trim == static_cast<uint64_t>(L.mpDefaultTrimThreshold)) score += 1;
+    if (topPad == static_cast<uint64_t>(L.mpDefaultTopPad)) score += 1;
+    if (arenaTest == static_cast<uint64_t>(L.mpDefaultArenaTest)) score += 1;
     if (arenaMax == 0) score += 1;
-    if (nMmapsMax == 65536) score += 2;
+    if (nMmapsMax == L.mpDefaultNMmapsMax) score += 2;
     if (sbrk != 0 && (sbrk & (kPageSize - 1)) == 0) score += 2;
-    if (L.mpTcacheBins >= 0 && u64(L.mpTcacheBins) == 64) score += 1;
-    if (L.mpTcacheMaxBytes >= 0 && (u64(L.mpTcacheMaxBytes) == 1032 || u64(L.mpTcacheMaxBytes) == 0x411)) score += 1;
-    if (L.mpTcacheCount >= 0 && (u64(L.mpTcacheCount) == 7 || u64(L.mpTcacheCount) == 16)) score += 1;
+    if (isDefault(L.mpTcacheBins, L.mpDefaultTcacheBins)) score += 1;
+    if (isDefault(L.mpTcacheMaxBytes, L.mpDefaultTcacheMaxBytes)) score += 1;
+    if (isDefault(L.mpTcacheCount, L.mpDefaultTcacheCount)) score += 1;
     if (score < 5) continue;
     out.push_back({cand, score});
   }

@@ -514,10 +514,9 @@ WalkResult ArenaWalker::run() {
   tcacheCountLimit_ = result_.mp.tcacheCount >= 0 ? static_cast<uint64_t>(result_.mp.tcacheCount) : 0xffff;
   if (O_.heapMaxSize != 0) {
     heapMax_ = O_.heapMaxSize;
-  } else if (L_.mpHpPagesize >= 0 && result_.mp.hpPagesize > 0 && L_.tcacheBins != 76) {
-    // 2.35-2.41 heap_max_size(): 4 * mp_.hp_pagesize when huge pages are
-    // configured. 2.42 made HEAP_MAX_SIZE constant again (76 tcache bins).
-    heapMax_ = 4 * static_cast<uint64_t>(result_.mp.hpPagesize);
+  } else {
+    // The layout row says whether this version's heap_max follows mp_.hp_pagesize.
+    heapMax_ = heapMaxFor(L_, result_.mp.hpPagesize > 0 ? static_cast<uint64_t>(result_.mp.hpPagesize) : 0);
   }
   if (!isPowerOfTwo(heapMax_) || heapMax_ < kHeapMinSize || heapMax_ > (1ull << 40)) {
     globalLog_.add("heap-max-invalid", heapMax_, "heap_max is not a plausible power of two; using 64 MiB");

@@ -62,6 +62,8 @@ bool validateLayout(const MallocLayout& l, std::string* why) {
   if (l.heapInfoSize != 0x20 && l.heapInfoSize != 0x30) return fail("heapInfoSize must be 0x20 or 0x30");
   if (!isFlag(l.heapInfoHasPagesize)) return fail("heapInfoHasPagesize must be 0 or 1");
   if (l.heapInfoHasPagesize && l.heapInfoSize < 0x28) return fail("heap_info pagesize needs heapInfoSize 0x30");
+  // heap_max_size() multiplies mp_.hp_pagesize by 4 where it uses it at all (2.35-2.41).
+  if (l.heapMaxHpFactor < 0 || l.heapMaxHpFactor > 64) return fail("heapMaxHpFactor out of range");
 
   if (l.mpSize < 0x40 || l.mpSize > 0x200 || l.mpSize % 8 != 0) return fail("mpSize out of range");
   const int64_t M = l.mpSize;
@@ -77,6 +79,17 @@ bool validateLayout(const MallocLayout& l, std::string* why) {
     if (!fieldFits(off, 8, M, false)) return fail("an optional malloc_par field does not fit");
   }
   if (!fieldFits(l.mpHpFlags, 4, M, false)) return fail("mpHpFlags does not fit");
+  if (!fieldFits(l.mpThpMode, 4, M, false)) return fail("mpThpMode does not fit");
+  if (l.heapMaxHpFactor > 0 && l.mpHpPagesize < 0) return fail("heapMaxHpFactor needs mpHpPagesize");
+  // A default is given exactly for the members the version has.
+  if ((l.mpThpMode < 0) != (l.mpDefaultThpMode < 0)) return fail("mpDefaultThpMode given without mpThpMode, or missing");
+  if ((l.mpTcacheCount < 0) != (l.mpDefaultTcacheCount < 0) || (l.mpTcacheBins < 0) != (l.mpDefaultTcacheBins < 0) ||
+      (l.mpTcacheMaxBytes < 0) != (l.mpDefaultTcacheMaxBytes < 0)) {
+    return fail("mp_ tcache defaults do not match the mp_ tcache fields");
+  }
+  for (int64_t v : {l.mpDefaultTrimThreshold, l.mpDefaultTopPad, l.mpDefaultMmapThreshold, l.mpDefaultArenaTest, l.mpDefaultNMmapsMax}) {
+    if (v < 0) return fail("a default of a required mp_ field is missing");
+  }
 
   if (l.tcacheBins < 0 || l.tcacheBins > 76) return fail("tcacheBins out of range");
   if (l.tcacheBins > 0) {
@@ -97,7 +110,16 @@ bool validateLayout(const MallocLayout& l, std::string* why) {
   for (int64_t f : {l.tcacheCountsAreFreeSlots, l.tcacheHasKey, l.safeLinking, l.fastchunksFlagInverted}) {
     if (!isFlag(f)) return fail("flag fields must be 0 or 1");
   }
+  // 0, or CHUNK_HDR_SZ (16) from 2.43 (mmap_set_chunk).
+  if (l.mmappedChunkTail < 0 || l.mmappedChunkTail > 0x1000 || l.mmappedChunkTail % 16 != 0) {
+    return fail("mmappedChunkTail must be a multiple of 16 below a page");
+  }
   return true;
+}
+
+uint64_t heapMaxFor(const MallocLayout& l, uint64_t hpPagesize) {
+  if (l.heapMaxHpFactor > 0 && hpPagesize > 0) return static_cast<uint64_t>(l.heapMaxHpFactor) * hpPagesize;
+  return kDefaultHeapMax;
 }
 
 }  // namespace ptmalloc

@@ -1,10 +1,11 @@
 // MallocLayout: where glibc's malloc structures keep each field, for one
-// glibc version. The production table lives in TypeScript and crosses into
-// C++ as a plain object of numbers with exactly these field names; -1 marks a
-// field that the version does not have.
-//
-// Field meanings and values: /work/shared/reference/glibc-malloc-layout.md
-// sections 0-3 and 5 (malloc_state, heap_info, malloc_par, tcache).
+// glibc version, and the few facts about their use a reader needs. The one
+// table of them is src/glibc/layouts.json (scripts/gen-layouts.mjs writes it
+// from each Debian libc6-dbg's DWARF); TypeScript picks a row and it crosses
+// into C++ as a plain object of numbers with exactly these field names (the
+// tests' C++ copy is layouts_table.h, generated from the same rows); -1 marks
+// a field that the version does not have. Field meanings: MallocLayout in
+// src/glibc/layouts.ts.
 #pragma once
 
 #include <cstdint>
@@ -32,12 +33,14 @@ namespace ptmalloc {
   X(offMaxSystemMem)                       \
   X(heapInfoSize)                          \
   X(heapInfoHasPagesize)                   \
+  X(heapMaxHpFactor)                       \
   X(mpSize)                                \
   X(mpTrimThreshold)                       \
   X(mpTopPad)                              \
   X(mpMmapThreshold)                       \
   X(mpArenaTest)                           \
   X(mpArenaMax)                            \
+  X(mpThpMode)                             \
   X(mpThpPagesize)                         \
   X(mpHpPagesize)                          \
   X(mpHpFlags)                             \
@@ -53,6 +56,15 @@ namespace ptmalloc {
   X(mpTcacheMaxBytes)                      \
   X(mpTcacheCount)                         \
   X(mpTcacheUnsortedLimit)                 \
+  X(mpDefaultTrimThreshold)                \
+  X(mpDefaultTopPad)                       \
+  X(mpDefaultMmapThreshold)                \
+  X(mpDefaultArenaTest)                    \
+  X(mpDefaultNMmapsMax)                    \
+  X(mpDefaultThpMode)                      \
+  X(mpDefaultTcacheBins)                   \
+  X(mpDefaultTcacheMaxBytes)               \
+  X(mpDefaultTcacheCount)                  \
   X(tcacheBins)                            \
   X(tcacheCountWidth)                      \
   X(tcacheEntriesOffset)                   \
@@ -60,7 +72,8 @@ namespace ptmalloc {
   X(tcacheCountsAreFreeSlots)              \
   X(tcacheHasKey)                          \
   X(safeLinking)                           \
-  X(fastchunksFlagInverted)
+  X(fastchunksFlagInverted)                \
+  X(mmappedChunkTail)
 
 struct MallocLayout {
 #define ARENASCOPE_DECLARE_FIELD(name) int64_t name = -1;
@@ -71,6 +84,12 @@ struct MallocLayout {
   bool hasTcache() const { return tcacheBins > 0; }
   bool hasFastbins() const { return nFastbins > 0 && offFastbins >= 0; }
 };
+
+// heap_max of non-main arenas for a walk that read mp_.hp_pagesize: the
+// layout's heapMaxHpFactor times hp_pagesize where the version derives it
+// from huge pages (arena.c heap_max_size(), 2.35-2.41) and huge pages are on,
+// else HEAP_MAX_SIZE (64 MiB). src/glibc/layouts.ts heapMaxFor() is the same rule.
+uint64_t heapMaxFor(const MallocLayout& layout, uint64_t hpPagesize);
 
 // Names of the fields, in declaration order (for messages and conversions).
 extern const char* const kMallocLayoutFieldNames[];

@@ -3,7 +3,7 @@
 // TypeScript, src/glibc/locate.ts and src/regions/heapInfo.ts):
 //   scanForMallocPar(source, start, end, layout) -> Promise<[{address, score}]>
 //   readHeapInfo(source, address, layout)        -> {arPtr, prev, size, mprotectSize, pagesize} | null
-//   knownMallocLayouts()                         -> [{name, layout}]
+//   knownMallocLayouts()                         -> [{name, from, to, sources, layout}]
 #include <mutex>
 
 #include "binding/js_errors.h"
@@ -78,6 +78,9 @@ Napi::Value KnownMallocLayouts(const Napi::CallbackInfo& info) {
   return arrayToJs(info.Env(), knownLayouts(), [](Napi::Env env, const NamedLayout& known) {
     Napi::Object o = Napi::Object::New(env);
     o.Set("name", known.name);
+    o.Set("from", Napi::Number::New(env, known.fromMinor));
+    o.Set("to", Napi::Number::New(env, known.toMinor));
+    o.Set("sources", arrayToJs(env, known.sources, [](Napi::Env env, const std::string& s) { return Napi::String::New(env, s); }));
     o.Set("layout", layoutToJs(env, known.layout));
     return o;
   });

@@ -5,7 +5,7 @@ import { ArenascopeError, toArenascopeError } from '../errors.js';
 import { loadDebugSymbols } from '../glibc/debuginfo.js';
 import { ElfFile } from '../glibc/elf.js';
 import { detectAllocator } from '../glibc/allocator.js';
-import { layoutCandidates, withoutTcache, type MallocLayout } from '../glibc/layouts.js';
+import { heapMaxFor, layoutCandidates, withoutTcache, type MallocLayout } from '../glibc/layouts.js';
 import { findLibrary, libcName, loadBias, mallocDebugName, readBuildIdFromMemory, readGlibcVersion, readLibraryFile } from '../glibc/libc.js';
 import { locateMalloc, locateMethods } from '../glibc/locate.js';
 import { MemoryReader } from '../memory/reader.js';
@@ -131,8 +131,8 @@ export async function readMallocSnapshot(pid: number, options: MallocReadOptions
   }
   const layout = location.layout;
   const hpPagesize = layout.mpHpPagesize >= 0 ? reader.readU64(location.mallocPar + layout.mpHpPagesize) ?? 0 : 0;
-  // 2.35-2.41: heap_max = 4 * hp_pagesize under glibc.malloc.hugetlb >= 2 (reference §2).
-  const heapMaxSize = hpPagesize > 0 && version.minor >= 35 && version.minor <= 41 ? 4 * hpPagesize : defaultHeapMax;
+  // The layout row says whether this version's heap_max follows hp_pagesize (glibc.malloc.hugetlb >= 2 on 2.35-2.41).
+  const heapMaxSize = heapMaxFor(layout, hpPagesize);
   const globalMaxFast = debug?.symbols.get('global_max_fast');
   const walkOptions: NativeWalkOptions = {
     mainArena: location.mainArena,

@@ -1,15 +1,21 @@
-// Struct layouts of glibc malloc by version, x86-64 (reference §0-§6, checked
-// there against every release tag 2.17-2.42 and a live 2.36). The version only
-// picks the first guess; locate.ts confirms it with memory invariants and
-// tries the neighbours when it fails (distributions backport malloc patches).
-// Field names match the C++ MallocLayout (native/ptmalloc); -1 = absent.
+// Struct layouts of glibc malloc by version, x86-64: a typed view of
+// layouts.json, the one table (scripts/gen-layouts.mjs writes it from each
+// Debian libc6-dbg's DWARF; the tests' C++ copy, native/ptmalloc/layouts_table.h,
+// comes from the same rows). The version only picks the first guess; locate.ts
+// confirms it with memory invariants and tries the neighbours when it fails
+// (distributions backport malloc patches). Field names match the C++
+// MallocLayout (native/ptmalloc/malloc_layout.h); -1 = absent.
+import table from './layouts.json' with { type: 'json' };
+import { defaultHeapMax } from '../regions/heapInfo.js';
 
 export interface MallocLayout {
   name: string;
+  // struct malloc_state: its size and each member's offset.
   stateSize: number;
   offFlags: number;
   offHaveFastchunks: number;
   offFastbins: number;
+  /** NFASTBINS (10); 0 from 2.43, which has no fastbins. */
   nFastbins: number;
   offTop: number;
   offLastRemainder: number;
@@ -20,14 +26,20 @@ export interface MallocLayout {
   offAttachedThreads: number;
   offSystemMem: number;
   offMaxSystemMem: number;
+  // heap_info (struct _heap_info).
   heapInfoSize: number;
   heapInfoHasPagesize: number;
+  /** heap_max = this * mp_.hp_pagesize when hp_pagesize != 0 (arena.c heap_max_size(), 2.35-2.41: 4); 0: always HEAP_MAX_SIZE. */
+  heapMaxHpFactor: number;
+  // struct malloc_par mp_: its size and each member's offset.
   mpSize: number;
   mpTrimThreshold: number;
   mpTopPad: number;
   mpMmapThreshold: number;
   mpArenaTest: number;
   mpArenaMax: number;
+  /** thp_mode (a 4-byte enum, 2.43+). */
+  mpThpMode: number;
   mpThpPagesize: number;
   mpHpPagesize: number;
   mpHpFlags: number;
@@ -39,131 +51,129 @@ export interface MallocLayout {
   mpMaxMmappedMem: number;
   mpMaxTotalMem: number;
   mpSbrkBase: number;
+  /** tcache_bins (tcache_small_bins from 2.42). */
   mpTcacheBins: number;
   mpTcacheMaxBytes: number;
   mpTcacheCount: number;
+  /** Absent before 2.26 and again from 2.44. */
   mpTcacheUnsortedLimit: number;
+  // mp_'s initial values (its static initializer in malloc.c); every other member starts at 0.
+  mpDefaultTrimThreshold: number;
+  mpDefaultTopPad: number;
+  mpDefaultMmapThreshold: number;
+  mpDefaultArenaTest: number;
+  mpDefaultNMmapsMax: number;
+  /** 2.43: 3 (malloc_thp_mode_not_supported); 2.44: 0. */
+  mpDefaultThpMode: number;
+  mpDefaultTcacheBins: number;
+  /** 1032 (tidx2usize (63)); 0x411 from 2.43. */
+  mpDefaultTcacheMaxBytes: number;
+  /** TCACHE_FILL_COUNT: 7; 16 from 2.43. */
+  mpDefaultTcacheCount: number;
+  // tcache_perthread_struct and tcache_entry; 0 throughout where there is no tcache.
   tcacheBins: number;
   tcacheCountWidth: number;
   tcacheEntriesOffset: number;
   tcacheChunkSize: number;
+  /** The counters are free slots (num_slots, 2.42+), not cached chunks. */
   tcacheCountsAreFreeSlots: number;
   tcacheHasKey: number;
+  /** PROTECT_PTR on tcache next and fastbin fd (2.32+). */
   safeLinking: number;
+  /** malloc_state.flags bit 0 set means NO fast chunks (up to 2.26). */
   fastchunksFlagInverted: number;
+  /** Bytes an mmapped chunk's mapping runs past chunk + chunksize: 16 from 2.43 (mmap_set_chunk), else 0. */
+  mmappedChunkTail: number;
 }
 
-// malloc_state, three shapes (§1).
-const state2_17 = {
-  stateSize: 0x888, offFlags: 4, offHaveFastchunks: -1, offFastbins: 0x8, nFastbins: 10, offTop: 0x58,
-  offLastRemainder: 0x60, offBins: 0x68, offBinmap: 0x858, offNext: 0x868, offNextFree: 0x870,
-  offAttachedThreads: -1, offSystemMem: 0x878, offMaxSystemMem: 0x880,
-};
-// 2.23 adds attached_threads before system_mem.
-const state2_23 = { ...state2_17, stateSize: 0x890, offAttachedThreads: 0x878, offSystemMem: 0x880, offMaxSystemMem: 0x888 };
-// 2.27 adds have_fastchunks (int + 4-byte hole): everything after flags moves by 8.
-const state2_27 = {
-  stateSize: 0x898, offFlags: 4, offHaveFastchunks: 0x8, offFastbins: 0x10, nFastbins: 10, offTop: 0x60,
-  offLastRemainder: 0x68, offBins: 0x70, offBinmap: 0x860, offNext: 0x870, offNextFree: 0x878,
-  offAttachedThreads: 0x880, offSystemMem: 0x888, offMaxSystemMem: 0x890,
-};
-// post-2.42 master: fastbins removed.
-const stateMaster = {
-  stateSize: 0x840, offFlags: 4, offHaveFastchunks: -1, offFastbins: -1, nFastbins: 0, offTop: 0x8,
-  offLastRemainder: 0x10, offBins: 0x18, offBinmap: 0x808, offNext: 0x818, offNextFree: 0x820,
-  offAttachedThreads: 0x828, offSystemMem: 0x830, offMaxSystemMem: 0x838,
-};
+type LayoutFields = Omit<MallocLayout, 'name'>;
 
-// malloc_par mp_ (§3).
-const noTcacheMp = { mpTcacheBins: -1, mpTcacheMaxBytes: -1, mpTcacheCount: -1, mpTcacheUnsortedLimit: -1 };
-const noHp = { mpThpPagesize: -1, mpHpPagesize: -1, mpHpFlags: -1 };
-const mpCommon = { mpTrimThreshold: 0, mpTopPad: 0x8, mpMmapThreshold: 0x10, mpArenaTest: 0x18, mpArenaMax: 0x20 };
-const mp2_17 = {
-  ...mpCommon, ...noHp, ...noTcacheMp, mpSize: 0x58, mpNMmaps: 0x28, mpNMmapsMax: 0x2c, mpMaxNMmaps: 0x30,
-  mpNoDynThreshold: 0x34, mpMmappedMem: 0x38, mpMaxMmappedMem: 0x40, mpMaxTotalMem: 0x48, mpSbrkBase: 0x50,
-};
-const mp2_24 = { ...mp2_17, mpSize: 0x50, mpMaxTotalMem: -1, mpSbrkBase: 0x48 };
-const mp2_26 = { ...mp2_24, mpSize: 0x70, mpTcacheBins: 0x50, mpTcacheMaxBytes: 0x58, mpTcacheCount: 0x60, mpTcacheUnsortedLimit: 0x68 };
-const mp2_35 = {
-  ...mpCommon, mpSize: 0x88, mpThpPagesize: 0x28, mpHpPagesize: 0x30, mpHpFlags: 0x38, mpNMmaps: 0x3c,
-  mpNMmapsMax: 0x40, mpMaxNMmaps: 0x44, mpNoDynThreshold: 0x48, mpMmappedMem: 0x50, mpMaxMmappedMem: 0x58,
-  mpMaxTotalMem: -1, mpSbrkBase: 0x60, mpTcacheBins: 0x68, mpTcacheMaxBytes: 0x70, mpTcacheCount: 0x78,
-  mpTcacheUnsortedLimit: 0x80,
-};
-const mpMaster = {
-  ...mpCommon, mpSize: 0x90, mpThpPagesize: 0x30, mpHpPagesize: 0x38, mpHpFlags: 0x40, mpNMmaps: 0x44,
-  mpNMmapsMax: 0x48, mpMaxNMmaps: 0x4c, mpNoDynThreshold: 0x50, mpMmappedMem: 0x58, mpMaxMmappedMem: 0x60,
-  mpMaxTotalMem: -1, mpSbrkBase: 0x68, mpTcacheBins: 0x70, mpTcacheMaxBytes: 0x78, mpTcacheCount: 0x80,
-  mpTcacheUnsortedLimit: 0x88,
-};
+// The interface above and the JSON's rows must have the same fields: a field
+// added on one side only fails the type check here.
+type SameKeys<A, B> = [keyof A] extends [keyof B] ? ([keyof B] extends [keyof A] ? true : false) : false;
+const jsonMatchesInterface: SameKeys<(typeof table.rows)[number]['layout'], LayoutFields> = true;
+void jsonMatchesInterface;
 
-// tcache (§5) and heap_info (§2).
-const noTcache = { tcacheBins: 0, tcacheCountWidth: 0, tcacheEntriesOffset: 0, tcacheChunkSize: 0, tcacheCountsAreFreeSlots: 0, tcacheHasKey: 0 };
-const tcache2_26 = { tcacheBins: 64, tcacheCountWidth: 1, tcacheEntriesOffset: 0x40, tcacheChunkSize: 0x250, tcacheCountsAreFreeSlots: 0, tcacheHasKey: 0 };
-const tcache2_29 = { ...tcache2_26, tcacheHasKey: 1 };
-const tcache2_30 = { ...tcache2_29, tcacheCountWidth: 2, tcacheEntriesOffset: 0x80, tcacheChunkSize: 0x290 };
-const tcache2_42 = { ...tcache2_30, tcacheBins: 76, tcacheEntriesOffset: 0x98, tcacheChunkSize: 0x300, tcacheCountsAreFreeSlots: 1 };
-const heapInfoOld = { heapInfoSize: 0x20, heapInfoHasPagesize: 0 };
-const heapInfoNew = { heapInfoSize: 0x30, heapInfoHasPagesize: 1 };
+/** One row of layouts.json: the releases 2.<from>..2.<to> and where their layout came from. */
+export interface LayoutRow {
+  from: number;
+  to: number;
+  /** "dwarf:<Debian package version>" (generated from that libc6-dbg) or "source-derived". */
+  source: string;
+  layout: LayoutFields;
+}
+
+function minorOf(version: string): number {
+  const m = /^2\.(\d+)$/.exec(version);
+  if (!m) throw new Error(`layouts.json: not a glibc 2.x version: ${version}`);
+  return Number(m[1]);
+}
+
+/** Every row of the table, oldest first. */
+export const layoutRows: LayoutRow[] = table.rows.map((r) => ({ from: minorOf(r.from), to: minorOf(r.to), source: r.source, layout: r.layout }));
 
 interface VersionRange {
   from: number; // minor version, inclusive
-  to: number; // inclusive; Infinity for master
+  to: number; // inclusive
   layout: MallocLayout;
 }
 
-function layout(name: string, parts: object[]): MallocLayout {
-  return Object.assign({ name }, ...parts) as MallocLayout;
-}
+/** Equal in every field of the row (a layout's name aside). */
+const sameLayout = (a: LayoutFields, row: LayoutFields) => (Object.keys(row) as Array<keyof LayoutFields>).every((k) => a[k] === row[k]);
 
-export const layoutTable: VersionRange[] = [
-  { from: 17, to: 22, layout: layout('2.17-2.22', [state2_17, mp2_17, noTcache, heapInfoOld, { safeLinking: 0, fastchunksFlagInverted: 1 }]) },
-  { from: 23, to: 23, layout: layout('2.23', [state2_23, mp2_17, noTcache, heapInfoOld, { safeLinking: 0, fastchunksFlagInverted: 1 }]) },
-  { from: 24, to: 25, layout: layout('2.24-2.25', [state2_23, mp2_24, noTcache, heapInfoOld, { safeLinking: 0, fastchunksFlagInverted: 1 }]) },
-  { from: 26, to: 26, layout: layout('2.26', [state2_23, mp2_26, tcache2_26, heapInfoOld, { safeLinking: 0, fastchunksFlagInverted: 1 }]) },
-  { from: 27, to: 28, layout: layout('2.27-2.28', [state2_27, mp2_26, tcache2_26, heapInfoOld, { safeLinking: 0, fastchunksFlagInverted: 0 }]) },
-  { from: 29, to: 29, layout: layout('2.29', [state2_27, mp2_26, tcache2_29, heapInfoOld, { safeLinking: 0, fastchunksFlagInverted: 0 }]) },
-  { from: 30, to: 31, layout: layout('2.30-2.31', [state2_27, mp2_26, tcache2_30, heapInfoOld, { safeLinking: 0, fastchunksFlagInverted: 0 }]) },
-  { from: 32, to: 34, layout: layout('2.32-2.34', [state2_27, mp2_26, tcache2_30, heapInfoOld, { safeLinking: 1, fastchunksFlagInverted: 0 }]) },
-  { from: 35, to: 41, layout: layout('2.35-2.41', [state2_27, mp2_35, tcache2_30, heapInfoNew, { safeLinking: 1, fastchunksFlagInverted: 0 }]) },
-  { from: 42, to: 42, layout: layout('2.42', [state2_27, mp2_35, tcache2_42, heapInfoNew, { safeLinking: 1, fastchunksFlagInverted: 0 }]) },
-  { from: 43, to: Infinity, layout: layout('master (post-2.42)', [stateMaster, mpMaster, tcache2_42, heapInfoNew, { safeLinking: 1, fastchunksFlagInverted: 0 }]) },
-];
+/**
+ * The rows with neighbours of identical layout joined (2.35 from source, 2.36 and
+ * 2.41 from DWARF, 2.37-2.40 from source: "2.35-2.41"), so that a version's
+ * neighbours in layoutCandidates() are layouts that differ from its own.
+ */
+export const layoutTable: VersionRange[] = [];
+for (const row of layoutRows) {
+  const last = layoutTable.at(-1);
+  if (last && last.to + 1 === row.from && sameLayout(last.layout, row.layout)) last.to = row.to;
+  else layoutTable.push({ from: row.from, to: row.to, layout: { name: '', ...row.layout } });
+}
+for (const r of layoutTable) r.layout.name = r.from === r.to ? `2.${r.from}` : `2.${r.from}-2.${r.to}`;
 
 /** Layouts to try for a version, the version's own first, then its neighbours. */
 export function layoutCandidates(minor: number): MallocLayout[] {
-  const idx = layoutTable.findIndex((r) => minor >= r.from && minor <= r.to);
-  if (idx < 0) return minor < 17 ? [] : layoutTable.map((r) => r.layout);
+  if (minor < layoutTable[0]!.from) return [];
+  // A release newer than the table is most like the newest one it has.
+  const idx = minor > layoutTable.at(-1)!.to ? layoutTable.length - 1 : layoutTable.findIndex((r) => minor >= r.from && minor <= r.to);
   const order = [idx, idx - 1, idx + 1, idx - 2, idx + 2].filter((i) => i >= 0 && i < layoutTable.length);
   return order.map((i) => layoutTable[i]!.layout);
 }
 
 /** Without tcache (glibc's malloc-debug DSO is built with USE_TCACHE=0): same state, tcache fields absent. */
 export function withoutTcache(l: MallocLayout): MallocLayout {
+  const noTcache = { tcacheBins: 0, tcacheCountWidth: 0, tcacheEntriesOffset: 0, tcacheChunkSize: 0, tcacheCountsAreFreeSlots: 0, tcacheHasKey: 0 };
   return { ...l, ...noTcache, name: `${l.name} (no tcache)` };
 }
 
-/** Default values of mp_'s initializer: the byte pattern that finds mp_ in libc's file image (§8 item 7). */
+/** Default values of mp_'s initializer: the byte pattern that finds mp_ in libc's file image (all else zero). */
 export function mpInitializer(l: MallocLayout): Buffer {
   const b = Buffer.alloc(l.mpSize);
   const put = (off: number, v: number, width: 4 | 8 = 8) => {
-    if (off < 0) return;
+    if (off < 0 || v < 0) return;
     if (width === 8) b.writeBigUInt64LE(BigInt(v), off);
     else b.writeUInt32LE(v, off);
   };
-  put(l.mpTrimThreshold, 0x20000); // DEFAULT_TRIM_THRESHOLD 128 KiB
-  put(l.mpTopPad, 0x20000); // DEFAULT_TOP_PAD from malloc-machine.h
-  put(l.mpMmapThreshold, 0x20000); // DEFAULT_MMAP_THRESHOLD_MIN
-  put(l.mpArenaTest, 8); // NARENAS_FROM_NCORES(1)
-  put(l.mpNMmapsMax, 65536, 4); // DEFAULT_MMAP_MAX
-  if (l.mpTcacheBins >= 0) {
-    put(l.mpTcacheBins, 64); // TCACHE_MAX_BINS
-    put(l.mpTcacheMaxBytes, 1032); // tidx2usize(63)
-    put(l.mpTcacheCount, 7); // TCACHE_FILL_COUNT
-  }
-  if (l.name.startsWith('master')) {
-    put(l.mpTcacheMaxBytes, 0x411);
-    put(l.mpTcacheCount, 16);
-  }
+  put(l.mpTrimThreshold, l.mpDefaultTrimThreshold);
+  put(l.mpTopPad, l.mpDefaultTopPad);
+  put(l.mpMmapThreshold, l.mpDefaultMmapThreshold);
+  put(l.mpArenaTest, l.mpDefaultArenaTest);
+  put(l.mpNMmapsMax, l.mpDefaultNMmapsMax, 4);
+  put(l.mpThpMode, l.mpDefaultThpMode, 4);
+  put(l.mpTcacheBins, l.mpDefaultTcacheBins);
+  put(l.mpTcacheMaxBytes, l.mpDefaultTcacheMaxBytes);
+  put(l.mpTcacheCount, l.mpDefaultTcacheCount);
   return b;
+}
+
+/**
+ * heap_max of non-main arenas given mp_.hp_pagesize: the layout's factor times
+ * hp_pagesize where the version derives it from huge pages and they are on,
+ * else HEAP_MAX_SIZE. native/ptmalloc/malloc_layout.cc heapMaxFor() is the same rule.
+ */
+export function heapMaxFor(l: MallocLayout, hpPagesize: number): number {
+  return l.heapMaxHpFactor > 0 && hpPagesize > 0 ? l.heapMaxHpFactor * hpPagesize : defaultHeapMax;
 }

@@ -419,7 +419,7 @@ export function buildHeapImage(spec: ImageSpec): BuiltImage {
     else count(e.largebins, s);
   }
 
-  // --- mp_ (defaults of section 3, statistics zero) ---
+  // --- mp_ (glibc's defaults, statistics zero) ---
   mem.w64(mp + L.mpTrimThreshold, 0x20000);
   mem.w64(mp + L.mpTopPad, 0x20000);
   mem.w64(mp + L.mpMmapThreshold, 0x20000);
@@ -428,9 +428,11 @@ export function buildHeapImage(spec: ImageSpec): BuiltImage {
   mem.w32(mp + L.mpNMmapsMax, 65536);
   mem.w64(mp + L.mpSbrkBase, spec.mainSegmentBases?.[0] ?? SBRK_BASE);
   if (L.mpHpPagesize >= 0) mem.w64(mp + L.mpHpPagesize, 0);
+  // The members whose defaults changed between versions (thp_mode in 2.43/2.44, tcache_max_bytes 0x411 from 2.43): the version's own.
+  if (L.mpThpMode >= 0) mem.w32(mp + L.mpThpMode, L.mpDefaultThpMode);
   if (L.mpTcacheBins >= 0) {
     mem.w64(mp + L.mpTcacheBins, 64);
-    mem.w64(mp + L.mpTcacheMaxBytes, 1032);
+    mem.w64(mp + L.mpTcacheMaxBytes, L.mpDefaultTcacheMaxBytes);
     mem.w64(mp + L.mpTcacheCount, tcacheCount);
     mem.w64(mp + L.mpTcacheUnsortedLimit, 0);
   }

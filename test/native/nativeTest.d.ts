@@ -47,8 +47,8 @@ export interface NativeTestAddon extends NativeAddon {
   scanForMallocPar(source: NativeMemorySource, start: number, end: number, layout: NativeMallocLayout): Promise<NativeMallocParCandidate[]>;
   /** null when the heap_info at address is not fully readable. */
   readHeapInfo(source: NativeMemorySource, address: number, layout: NativeMallocLayout): NativeHeapInfo | null;
-  /** The C++ layout table (native/ptmalloc/known_layouts.cc), by release range. */
-  knownMallocLayouts(): Array<{ name: string; layout: NativeMallocLayout }>;
+  /** The C++ layout table (native/ptmalloc/known_layouts.cc, from layouts_table.h), by release range 2.<from>..2.<to>; sources: its rows' sources. */
+  knownMallocLayouts(): Array<{ name: string; from: number; to: number; sources: string[]; layout: NativeMallocLayout }>;
   /** A source whose every read throws (native/testing/testing_failures.cc). */
   failingSource(kind: NativeFailureKind): NativeMemorySource;
   /** Reads from `before` until `reads` reads started at `address`, then from `after` (native/testing/testing_sources.cc): a heap that moves between two reads of an arena. */

@@ -106,7 +106,8 @@ export function busyProcess(layout: MallocLayout): { spec: ImageSpec; hints: str
         ],
       },
     ],
-    tcacheCount: layout.nFastbins === 0 ? 16 : 7, // master raised TCACHE_FILL_COUNT to 16
+    // mp_.tcache_count as glibc starts it (TCACHE_FILL_COUNT: 7, 16 from 2.43).
+    ...(hasTcache ? { tcacheCount: layout.mpDefaultTcacheCount } : {}),
     tcaches: hasTcache
       ? [
           { structId: 'm.tc', entryIds: ['m.t1', 'm.t2'] },
