@@ -30,8 +30,10 @@ afterEach(() => {
   app = null;
 });
 
+// These tests count samples; the CPU budget (test/tui/budget.test.ts, cpu-budget.test.ts)
+// would stretch the interval by what each sample costs on a loaded machine, so it is a whole core here.
 function open(extra: Partial<Parameters<typeof App>[0]> = {}): Rendered {
-  app = render(<App pid={demo.pid} intervalSeconds={0.5} freeze={false} size={{ columns: 120, rows: 40 }} theme={{ color: false }} {...extra} />);
+  app = render(<App pid={demo.pid} intervalSeconds={0.5} cpuBudget={1} freeze={false} size={{ columns: 120, rows: 40 }} theme={{ color: false }} {...extra} />);
   return app;
 }
 

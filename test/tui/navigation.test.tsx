@@ -22,8 +22,10 @@ afterEach(() => {
   app = null;
 });
 
+// These tests count samples; the CPU budget (test/tui/budget.test.ts, cpu-budget.test.ts)
+// would stretch the interval by what each sample costs on a loaded machine, so it is a whole core here.
 function open(extra: Partial<Parameters<typeof App>[0]> = {}): Rendered {
-  app = render(<App pid={demo.pid} intervalSeconds={0.2} freeze={false} size={{ columns: 100, rows: 30 }} theme={{ color: false }} {...extra} />);
+  app = render(<App pid={demo.pid} intervalSeconds={0.2} cpuBudget={1} freeze={false} size={{ columns: 100, rows: 30 }} theme={{ color: false }} {...extra} />);
   return app;
 }
 
@@ -107,7 +109,7 @@ describe('views and navigation', { timeout: 120_000 }, () => {
     const startedWhenPaused = paused.started();
     // A second session on the same target at the same interval, not paused: while it takes 5 samples the paused one starts none.
     const witness = countingSampler();
-    const w = render(<App pid={demo.pid} intervalSeconds={0.2} freeze={false} size={{ columns: 100, rows: 30 }} theme={{ color: false }} sample={witness.sample} />);
+    const w = render(<App pid={demo.pid} intervalSeconds={0.2} cpuBudget={1} freeze={false} size={{ columns: 100, rows: 30 }} theme={{ color: false }} sample={witness.sample} />);
     try {
       await waitUntil('5 samples of the unpaused session', () => (witness.finished() >= 5 ? true : undefined));
     } finally {
