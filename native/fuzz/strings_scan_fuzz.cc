@@ -111,6 +111,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   ptmalloc::ChunkMap map;
   map.addSpan(mapStart, c, 0);
+  map.beginSpan(0);  // mark() writes to the span begun last, as the walker's does
   for (const Chunk& ch : chunks) map.mark(ch.start, ch.mark);
   map.pack();
   const bool useMap = in.byte() & 1;

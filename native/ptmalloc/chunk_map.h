@@ -58,7 +58,8 @@ class ChunkMap {
   // Clears span i's marks and makes it the one mark() writes to (a span
   // walked again is marked afresh).
   void beginSpan(size_t i);
-  // Marks addr (inside the current span) with m.
+  // Marks addr (inside the current span, the one beginSpan named last) with m;
+  // without a current span, or outside it, nothing is marked.
   void mark(uint64_t addr, uint8_t m);
   // Ends marking: the map is ready to be read (and handed over).
   void pack();
