@@ -62,7 +62,7 @@ export const harnesses = {
   },
   grep: {
     harness: 'native/fuzz/fuzz_grep.cc',
-    sources: ['native/memory', 'native/strings'],
+    sources: ['native/memory', 'native/strings', 'native/ptmalloc/chunk_map.cc'],
     maxLen: 512,
     about: 'StringGrep (literal path, required-literal prefilter, lazy DFA, verdict cache) against std::regex_search',
   },

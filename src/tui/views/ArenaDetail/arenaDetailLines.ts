@@ -14,7 +14,7 @@ import { fillSegments } from '../Arenas/Arenas.js';
 export interface ArenaDetailInput {
   arena: ArenaSnapshot;
   growth: ArenaGrowth | null;
-  /** Per-cell heap states from the engine's chunk table; absent until the engine provides it. */
+  /** Per-cell heap states, folded by the walk itself (the heap map asked for this arena); absent until a sample brings it. */
   heapMap?: HeapMapData;
   width: number;
 }
