@@ -2,7 +2,7 @@
 // would return, and advises with the numbers behind each claim.
 // buildReport() is also what the TUI overview runs for its advice (src/tui/sampling/useAdvice.ts).
 import { advise, type Advice, type AdviceInput } from '../analysis/advice.js';
-import { layoutsFromSnapshot } from '../analysis/arenaLayouts.js';
+import { arenaAnonHugePages, layoutsFromSnapshot } from '../analysis/arenaLayouts.js';
 import { buildContext, defaultArenaLimit, isGlibcMalloc, type EffectiveParams, type ReportContext } from '../analysis/context.js';
 import { compareNmtWithRss, findLibjvm, inspectJvm, type JavaHeap, type JvmFlags, type NmtSummary, type NmtVersusRss } from '../analysis/jvm.js';
 import { residencyRows, sumResidency, type ArenaLayout, type ArenaResidency } from '../analysis/residency.js';
@@ -45,6 +45,8 @@ export interface ArenaReportRow {
   reclaimable: number;
   untouchedReserve: number;
   freeChunks: number;
+  /** Resident bytes of the arena's heaps in transparent huge pages (smaps AnonHugePages). */
+  anonHugePages: number;
 }
 
 export interface ArenaReport {
@@ -52,6 +54,8 @@ export interface ArenaReport {
   threads: number;
   reserved: number;
   resident: number;
+  /** Of resident, bytes in transparent huge pages (smaps AnonHugePages of the arena heaps). */
+  anonHugePages: number;
   /** null without chunk-level data. */
   inUse: number | null;
   freeResident: number | null;
@@ -106,20 +110,23 @@ function targetIds(snapshot: ProcessSnapshot): { uid: number; gid: number } {
   return { uid, gid };
 }
 
-function arenaReport(ctx: ReportContext, rows: ArenaResidency[] | null, source: string | null): ArenaReport | null {
-  if (rows && source) {
+function arenaReport(ctx: ReportContext, rows: ArenaResidency[] | null, source: string | null, snapshot: ProcessSnapshot): ArenaReport | null {
+  if (rows && source && snapshot.malloc) {
     const t = sumResidency(rows);
+    const arenas = snapshot.malloc.arenas;
+    const thp = rows.map((r) => arenaAnonHugePages(arenas[r.index]!, snapshot.regions));
     return {
       count: rows.length,
       threads: ctx.threads,
       reserved: t.reserved,
       resident: t.resident,
+      anonHugePages: thp.reduce((s, x) => s + x, 0),
       inUse: t.inUse,
       freeResident: t.freeResident,
       reclaimable: t.reclaimable,
       reclaimableWithoutConsolidation: rows.reduce((s, r) => s + r.reclaimableWithoutConsolidation.total, 0),
       source,
-      perArena: rows.map((r) => ({
+      perArena: rows.map((r, i) => ({
         address: r.address,
         main: r.main,
         reserved: r.reserved,
@@ -130,6 +137,7 @@ function arenaReport(ctx: ReportContext, rows: ArenaResidency[] | null, source: 
         reclaimable: r.reclaimable.total,
         untouchedReserve: r.untouchedReserve,
         freeChunks: r.freeChunks.count,
+        anonHugePages: thp[i]!,
       })),
     };
   }
@@ -139,6 +147,8 @@ function arenaReport(ctx: ReportContext, rows: ArenaResidency[] | null, source: 
     threads: ctx.threads,
     reserved: ctx.census.reserved,
     resident: ctx.census.resident,
+    // The heap mappings the census counted as resident (no walk: the heaps are known by their mappings).
+    anonHugePages: snapshot.regions.filter((r) => r.kind === 'main-heap' || r.kind === 'arena-heap').reduce((s, r) => s + r.anonHugePages, 0),
     inUse: null,
     freeResident: null,
     reclaimable: null,
@@ -229,7 +239,7 @@ export async function buildReport(pid: number, options: ReportOptions = {}): Pro
   const toRead = [...regionsToSplit(snapshot.regions, layouts, javaRange), ...(layouts ? layouts.flatMap((l) => l.ranges) : [])];
   const residency: ResidencyMap | null = toRead.length ? readResidency(pid, toRead) : null;
   const breakdown = rssBreakdown({ regions: snapshot.regions, residency, arenas: rows && layouts ? { rows, layouts } : null, javaHeap: javaRange });
-  const arenas = glibc ? arenaReport(ctx, rows, source) : null;
+  const arenas = glibc ? arenaReport(ctx, rows, source, snapshot) : null;
 
   let jvm: JvmReport | null = null;
   if (jvmInfo) {
@@ -282,6 +292,7 @@ export function reportJson(r: Report) {
           threads: r.arenas.threads,
           reserved: r.arenas.reserved,
           resident: r.arenas.resident,
+          anonHugePages: r.arenas.anonHugePages,
           inUse: r.arenas.inUse,
           freeResident: r.arenas.freeResident,
           reclaimable: r.arenas.reclaimable,
@@ -350,7 +361,8 @@ export function renderReport(r: Report, color = false): string {
     out.push(h('glibc arenas'));
     const cap = r.params && r.params.arenaMax > 0 ? `arena_max ${r.params.arenaMax}` : r.cpus ? `glibc's default cap 8 x ${r.cpus} CPUs = ${defaultArenaLimit(r.cpus)}` : '';
     out.push(`  ${a.count} arenas for ${a.threads} threads${cap ? ` (${cap})` : ''}`);
-    out.push(`  reserved ${formatBytes(a.reserved)}, resident ${formatBytes(a.resident)}, untouched reserve ${formatBytes(Math.max(0, a.reserved - a.resident))}`);
+    const thp = a.anonHugePages > 0 ? ` (${formatBytes(a.anonHugePages)} in transparent huge pages)` : '';
+    out.push(`  reserved ${formatBytes(a.reserved)}, resident ${formatBytes(a.resident)}${thp}, untouched reserve ${formatBytes(Math.max(0, a.reserved - a.resident))}`);
     if (a.inUse !== null && a.freeResident !== null) {
       out.push(`  resident: in use ${formatBytes(a.inUse)}, free ${formatBytes(a.freeResident)} (${percent(a.freeResident, a.resident)}), overhead ${formatBytes(a.resident - a.inUse - a.freeResident)}`);
     }
@@ -360,11 +372,14 @@ export function renderReport(r: Report, color = false): string {
     }
     out.push(`  evidence: ${a.source}`);
     if (a.perArena) {
+      // THP only when some arena heap has huge pages (glibc 2.43+ may advise them, malloc.c madvise_thp).
+      const thpColumn = a.perArena.some((x) => x.anonHugePages > 0);
       out.push(
         renderTable(a.perArena, [
           { header: '  Arena', value: (x) => `  ${hex(x.address)}${x.main ? ' main' : ''}` },
           { header: 'Reserved', value: (x) => formatBytes(x.reserved), align: 'right' },
           { header: 'Resident', value: (x) => formatBytes(x.resident), align: 'right' },
+          ...(thpColumn ? [{ header: 'THP', value: (x: ArenaReportRow) => (x.anonHugePages > 0 ? formatBytes(x.anonHugePages) : ''), align: 'right' as const }] : []),
           { header: 'In use', value: (x) => formatBytes(x.inUse), align: 'right' },
           { header: 'Free', value: (x) => formatBytes(x.freeResident), align: 'right' },
           { header: 'Overhead', value: (x) => formatBytes(x.overhead), align: 'right' },
