@@ -7,6 +7,7 @@ import { buildContext, defaultArenaLimit, isGlibcMalloc, type EffectiveParams, t
 import { compareNmtWithRss, findLibjvm, inspectJvm, type JavaHeap, type JvmFlags, type NmtSummary, type NmtVersusRss } from '../analysis/jvm.js';
 import { residencyRows, sumResidency, type ArenaLayout, type ArenaResidency } from '../analysis/residency.js';
 import { regionsToSplit, rssBreakdown, type BreakdownLine } from '../analysis/rssBreakdown.js';
+import { tcacheSummary, type TcacheSummary } from '../analysis/tcache.js';
 import { sampleProcess } from '../engine/sample.js';
 import { detectAllocatorForPid } from '../glibc/allocator.js';
 import type { AllocatorInfo, ProcessSnapshot, ReadSummary } from '../model/snapshot.js';
@@ -89,6 +90,8 @@ export interface Report {
   arenas: ArenaReport | null;
   /** Why chunk-level arena numbers are missing, when they are. */
   arenaNote: string | null;
+  /** The threads' caches (tcache) the arena walk found; null without a walk, or before glibc 2.26. */
+  tcache: TcacheSummary | null;
   env: Record<string, string>;
   params: EffectiveParams | null;
   cgroup: { path: string; version: 1 | 2; limit: number | null; usage: number | null } | null;
@@ -158,7 +161,7 @@ function arenaReport(ctx: ReportContext, rows: ArenaResidency[] | null, source: 
   };
 }
 
-export function adviceInput(ctx: ReportContext, rss: number, rows: ArenaResidency[] | null, arenas: ArenaReport | null, heapMax?: number): AdviceInput {
+export function adviceInput(ctx: ReportContext, rss: number, rows: ArenaResidency[] | null, arenas: ArenaReport | null, heapMax?: number, tcache: TcacheSummary | null = null): AdviceInput {
   const t = rows ? sumResidency(rows) : null;
   return {
     allocator: ctx.allocator.allocator,
@@ -188,6 +191,18 @@ export function adviceInput(ctx: ReportContext, rss: number, rows: ArenaResidenc
     arenaMaxSource: ctx.configured.sources.arenaMax ?? null,
     cgroup: ctx.cgroup ? { limit: ctx.cgroup.limit, usage: ctx.cgroup.usage } : null,
     ...(heapMax ? { heapMax } : {}),
+    tcache: tcache
+      ? {
+          structs: tcache.structs,
+          chunks: tcache.chunks,
+          bytes: tcache.bytes,
+          count: tcache.count,
+          countSource: ctx.configured.sources.tcacheCount ?? null,
+          defaultCount: tcache.defaultCount,
+          previousDefault: tcache.previousDefault,
+          glibcVersion: ctx.allocator.glibcVersion,
+        }
+      : null,
   };
 }
 
@@ -240,6 +255,7 @@ export async function buildReport(pid: number, options: ReportOptions = {}): Pro
   const residency: ResidencyMap | null = toRead.length ? readResidency(pid, toRead) : null;
   const breakdown = rssBreakdown({ regions: snapshot.regions, residency, arenas: rows && layouts ? { rows, layouts } : null, javaHeap: javaRange });
   const arenas = glibc ? arenaReport(ctx, rows, source, snapshot) : null;
+  const tcache = glibc && snapshot.malloc ? tcacheSummary(snapshot.malloc) : null;
 
   let jvm: JvmReport | null = null;
   if (jvmInfo) {
@@ -265,6 +281,7 @@ export async function buildReport(pid: number, options: ReportOptions = {}): Pro
     breakdown: breakdown.lines,
     arenas,
     arenaNote,
+    tcache,
     env: ctx.env,
     params: ctx.params,
     cgroup: ctx.cgroup,
@@ -272,7 +289,7 @@ export async function buildReport(pid: number, options: ReportOptions = {}): Pro
     cpus: ctx.cpus,
     uptimeSeconds: ctx.uptimeSeconds,
     jvm,
-    advice: advise(adviceInput(ctx, breakdown.rss, rows, arenas, snapshot.malloc?.heapMaxSize)),
+    advice: advise(adviceInput(ctx, breakdown.rss, rows, arenas, snapshot.malloc?.heapMaxSize, tcache)),
     reads: snapshot.malloc?.reads ?? null,
     freeze: snapshot.malloc?.freeze ?? null,
   };
@@ -302,6 +319,7 @@ export function reportJson(r: Report) {
         }
       : null,
     arenaNote: r.arenaNote,
+    tcache: r.tcache ? { ...r.tcache, perThread: r.tcache.perThread.map((t) => ({ ...t, address: hex(t.address), arena: hex(t.arena) })) } : null,
     reads: r.reads,
     env: r.env,
     params: r.params,
@@ -331,8 +349,30 @@ export function reportJson(r: Report) {
 function evidenceText(e: Record<string, unknown>): string {
   return Object.entries(e)
     .filter(([, v]) => v !== null && v !== undefined)
-    .map(([k, v]) => `${k}=${typeof v === 'number' && Math.abs(v) >= 1024 && !/^(arenas|threads|cpus|uptimeSeconds|smallFreeChunks|suggestedArenaMax|arenaMax)$/.test(k) ? `${v} (${formatBytes(v)})` : String(v)}`)
+    .map(([k, v]) => `${k}=${typeof v === 'number' && Math.abs(v) >= 1024 && !/^(arenas|threads|cpus|uptimeSeconds|smallFreeChunks|suggestedArenaMax|arenaMax|tcaches|tcacheChunks|tcacheCount|defaultTcacheCount|suggestedTcacheCount)$/.test(k) ? `${v} (${formatBytes(v)})` : String(v)}`)
     .join(', ');
+}
+
+/** The tcache section: totals, the fill count against glibc's default, then one row per thread's cache. */
+function tcacheLines(t: TcacheSummary, h: (s: string) => string): string[] {
+  const out = [h('tcache (each thread\'s cache of free chunks)')];
+  const before = t.previousDefault ? `; ${t.previousDefault.count} before ${t.previousDefault.changedIn}` : '';
+  const fill =
+    t.count === null
+      ? 'tcache_count unknown (mp_ not read)'
+      : `up to ${t.count} chunks of each size per thread (mp_.tcache_count${t.defaultCount !== null ? `; glibc's default here ${t.defaultCount}${before}` : ''})`;
+  out.push(`  ${t.structs} tcaches hold ${formatBytes(t.bytes)} in ${t.chunks} chunks; ${fill}`);
+  if (t.perThread.length) {
+    out.push(
+      renderTable(t.perThread, [
+        { header: '  Tcache', value: (x) => `  ${hex(x.address)}` },
+        { header: 'Arena', value: (x) => `${hex(x.arena)}${x.mainArena ? ' main' : ''}` },
+        { header: 'Chunks', value: (x) => String(x.chunks), align: 'right' },
+        { header: 'Bytes', value: (x) => formatBytes(x.bytes), align: 'right' },
+      ]),
+    );
+  }
+  return out;
 }
 
 export function renderReport(r: Report, color = false): string {
@@ -390,6 +430,8 @@ export function renderReport(r: Report, color = false): string {
   }
   if (r.arenaNote) out.push(`  ${r.arenaNote}`);
   out.push('');
+
+  if (r.tcache) out.push(...tcacheLines(r.tcache, h), '');
 
   out.push(h('malloc settings'));
   const env = Object.entries(r.env);
