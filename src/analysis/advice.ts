@@ -95,10 +95,13 @@ export const tcacheBytesForAdvice = 32 * 1024 * 1024;
 export const minTcacheBytesForAdvice = 8 * 1024 * 1024;
 export const tcacheShareOfArenas = 0.1;
 
-/** tcache_count to suggest: the pre-2.43 default where the count is above it, else half the count. */
-export function suggestedTcacheCount(count: number, previousDefault: number | null): number {
-  if (previousDefault !== null && count > previousDefault) return previousDefault;
-  return Math.floor(count / 2);
+/**
+ * tcache_count to suggest: the largest of glibc's defaults (the version's own, and the one
+ * before it changed: 16 and 7 on 2.43+) that is below the count in effect, else half the count.
+ */
+export function suggestedTcacheCount(count: number, defaults: Array<number | null>): number {
+  const below = defaults.filter((d): d is number => d !== null && d < count);
+  return below.length ? Math.max(...below) : Math.floor(count / 2);
 }
 
 /** MALLOC_ARENA_MAX to suggest: 2 to 4, following the CPUs the process may use (4 contended cores rarely need more). */
@@ -242,7 +245,7 @@ function tcacheHeld(i: AdviceInput): Advice | null {
   if (!i.glibc || !t || !a || t.count === null || t.count === 0 || t.bytes === 0) return null;
   const share = a.resident > 0 ? t.bytes / a.resident : 0;
   if (t.bytes < tcacheBytesForAdvice && (t.bytes < minTcacheBytesForAdvice || share < tcacheShareOfArenas)) return null;
-  const n = suggestedTcacheCount(t.count, t.previousDefault?.count ?? null);
+  const n = suggestedTcacheCount(t.count, [t.defaultCount, t.previousDefault?.count ?? null]);
   // Bins stay about as full as now, each holding at most n instead of count chunks.
   const atN = Math.round((t.bytes * n) / t.count);
   const version = t.glibcVersion ? `glibc ${t.glibcVersion}` : 'glibc';

@@ -75,7 +75,7 @@ describe('tcache in the report, on 41 threads with full tcaches', () => {
     const a = advise(full.input).find((x) => x.rule === 'tcache-held')!;
     expect(a).toBeDefined();
     const count = full.report.tcache!.count!;
-    const n = suggestedTcacheCount(count, full.report.tcache!.previousDefault?.count ?? null);
+    const n = suggestedTcacheCount(count, [full.report.tcache!.defaultCount, full.report.tcache!.previousDefault?.count ?? null]);
     expect(a.evidence).toMatchObject({ tcaches: 41, tcacheChunks: own.chunks, tcacheBytes: own.bytes, tcacheCount: count, suggestedTcacheCount: n, arenaResident: full.input.arenas!.resident });
     expect(a.message).toContain(`41 thread caches (tcache) hold ${formatBytes(own.bytes)} in ${own.chunks} free chunks`);
     expect(a.message).toContain(`A thread keeps up to ${count} chunks of each size (glibc ${full.report.allocator.glibcVersion}'s default`);
@@ -93,6 +93,11 @@ describe('tcache in the report, on 41 threads with full tcaches', () => {
     expect(a.message).toContain('A thread keeps up to 16 chunks of each size (glibc 2.43\'s default; 7 before 2.43)');
     expect(a.message).toContain('GLIBC_TUNABLES=glibc.malloc.tcache_count=7 would keep at most 7');
     expect(a.evidence.suggestedTcacheCount).toBe(7);
+    // A count raised above the version's default by a tunable: back to that default.
+    const raised = { ...full.input, tcache: { ...t, count: 64, countSource: 'GLIBC_TUNABLES glibc.malloc.tcache_count', bytes: Math.round((t.bytes * 64) / t.count!) } };
+    const r = advise(raised).find((x) => x.rule === 'tcache-held')!;
+    expect(r.message).toContain('A thread keeps up to 64 chunks of each size (tcache_count 64, set by GLIBC_TUNABLES glibc.malloc.tcache_count)');
+    expect(r.evidence.suggestedTcacheCount).toBe(t.defaultCount);
   });
 
   it('follows its thresholds: 32 MiB alone, or 8 MiB that is a tenth of arena resident memory', () => {
