@@ -34,6 +34,21 @@ export interface AdviceInput {
   cgroup: { limit: number | null; usage: number | null } | null;
   /** heap_max of thread-arena heaps: 64 MiB, or 4 x huge page size under glibc.malloc.hugetlb on 2.35-2.41. */
   heapMax?: number;
+  /** The threads' caches (tcache), as the arena walk found them; null without a walk or a tcache (before glibc 2.26). */
+  tcache?: {
+    /** tcache_perthread_structs: one per thread that has used malloc. */
+    structs: number;
+    chunks: number;
+    bytes: number;
+    /** mp_.tcache_count in effect: the most chunks a thread keeps per size; null when unknown. */
+    count: number | null;
+    /** Where a count other than the default came from (GLIBC_TUNABLES); null for the default. */
+    countSource: string | null;
+    /** glibc's default for the version (16 from 2.43, 7 before), and the one before it changed. */
+    defaultCount: number | null;
+    previousDefault: { count: number; changedIn: string } | null;
+    glibcVersion: string | null;
+  } | null;
 }
 
 export type EvidenceValue = number | string | boolean | null;
@@ -65,6 +80,29 @@ export const longLivedSeconds = 3600;
 export const manyThreads = 8;
 /** Free share of arena memory that suggests a different allocator. */
 export const freeShareForAllocatorAdvice = 0.3;
+
+/**
+ * tcache advice. Chunks in a thread's tcache are free memory only that thread's malloc
+ * takes back: malloc_trim(0) never returns them (mtrim walks the bins, not the tcaches)
+ * and mallinfo counts them as in use. A thread holds at most tcache_count chunks of each
+ * of the 64 sizes from 32 to 1040 bytes (under the default tcache_max): about 235 KiB at
+ * 7 per size, about 536 KiB at 16 (glibc 2.43's default). The rule speaks when the
+ * caches hold at least 32 MiB (the floor below which arena memory is not worth tuning,
+ * as for the arena count: about 60 threads with full caches at 16 per size, 140 at 7)...
+ */
+export const tcacheBytesForAdvice = 32 * 1024 * 1024;
+/** ...or at least 8 MiB (the malloc_trim advice's floor) that is also a tenth of what the arenas keep resident. */
+export const minTcacheBytesForAdvice = 8 * 1024 * 1024;
+export const tcacheShareOfArenas = 0.1;
+
+/**
+ * tcache_count to suggest: the largest of glibc's defaults (the version's own, and the one
+ * before it changed: 16 and 7 on 2.43+) that is below the count in effect, else half the count.
+ */
+export function suggestedTcacheCount(count: number, defaults: Array<number | null>): number {
+  const below = defaults.filter((d): d is number => d !== null && d < count);
+  return below.length ? Math.max(...below) : Math.floor(count / 2);
+}
 
 /** MALLOC_ARENA_MAX to suggest: 2 to 4, following the CPUs the process may use (4 contended cores rarely need more). */
 export function suggestedArenaMax(cpus: number | null): number {
@@ -201,7 +239,46 @@ function alternativeAllocator(i: AdviceInput): Advice | null {
   };
 }
 
-const rules = [tooManyArenas, freeStuckResident, raisedMmapThreshold, fragmentation, nearCgroupLimit, arenasCapped, alternativeAllocator];
+function tcacheHeld(i: AdviceInput): Advice | null {
+  const t = i.tcache;
+  const a = i.arenas;
+  if (!i.glibc || !t || !a || t.count === null || t.count === 0 || t.bytes === 0) return null;
+  const share = a.resident > 0 ? t.bytes / a.resident : 0;
+  if (t.bytes < tcacheBytesForAdvice && (t.bytes < minTcacheBytesForAdvice || share < tcacheShareOfArenas)) return null;
+  const n = suggestedTcacheCount(t.count, [t.defaultCount, t.previousDefault?.count ?? null]);
+  // Bins stay about as full as now, each holding at most n instead of count chunks.
+  const atN = Math.round((t.bytes * n) / t.count);
+  const version = t.glibcVersion ? `glibc ${t.glibcVersion}` : 'glibc';
+  const whose =
+    t.countSource !== null
+      ? `tcache_count ${t.count}, set by ${t.countSource}`
+      : `${version}'s default${t.previousDefault ? `; ${t.previousDefault.count} before ${t.previousDefault.changedIn}` : ''}`;
+  const ofFree = a.freeResident !== null && a.freeResident > 0 ? ` and ${pct(t.bytes, a.freeResident)} of their free resident memory` : '';
+  return {
+    rule: 'tcache-held',
+    message:
+      `${t.structs} thread caches (tcache) hold ${formatBytes(t.bytes)} in ${t.chunks} free chunks, ${pct(t.bytes, a.resident)} of the ${formatBytes(a.resident)} the arenas keep resident${ofFree}: ` +
+      `only each thread's own malloc reuses them, and malloc_trim(0) never returns them. ` +
+      `A thread keeps up to ${t.count} chunks of each size (${whose}); ` +
+      `GLIBC_TUNABLES=glibc.malloc.tcache_count=${n} would keep at most ${n} (about ${formatBytes(atN)} here at today's fill), 0 turns the cache off, at the cost of more trips to the arena for small allocations`,
+    evidence: {
+      tcaches: t.structs,
+      tcacheChunks: t.chunks,
+      tcacheBytes: t.bytes,
+      arenaResident: a.resident,
+      arenaFreeResident: a.freeResident,
+      tcacheShareOfArenas: Math.round(1000 * share) / 1000,
+      tcacheCount: t.count,
+      tcacheCountSource: t.countSource,
+      defaultTcacheCount: t.defaultCount,
+      glibcVersion: t.glibcVersion,
+      suggestedTcacheCount: n,
+      tcacheBytesAtSuggested: atN,
+    },
+  };
+}
+
+const rules = [tooManyArenas, freeStuckResident, raisedMmapThreshold, fragmentation, nearCgroupLimit, arenasCapped, alternativeAllocator, tcacheHeld];
 
 export function advise(input: AdviceInput): Advice[] {
   return rules.map((r) => r(input)).filter((a): a is Advice => a !== null);

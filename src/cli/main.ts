@@ -148,7 +148,7 @@ export function buildProgram(): Command {
 
   program
     .command('maps')
-    .description('List every mapping (pmap -x style) with its kind: main-heap, arena-heap, arena-reserve, thread-stack, stack-guard, stack, mmapped-chunk, file, anon, special')
+    .description('List every mapping (pmap -x style) with its kind: main-heap, arena-heap, arena-reserve, thread-stack, stack-guard, stack, mmapped-chunk, file, anon, special; a THP column when some mapping has transparent huge pages')
     .argument('<pid>', 'process id', parsePid)
     .option('--json', 'machine-readable output')
     .option('--sort <key>', 'addr, size or rss', 'addr')
@@ -182,7 +182,7 @@ export function buildProgram(): Command {
 
   program
     .command('arenas')
-    .description('Every glibc malloc arena: heaps, reserved, resident, system, in use, free (fastbins, unsorted, small, large, tcache), top, threads; malloc thresholds')
+    .description('Every glibc malloc arena: heaps, reserved, resident, system, in use, free (fastbins up to glibc 2.42, unsorted, small, large, tcache), top, threads; malloc thresholds')
     .argument('<pid>', 'process id', parsePid)
     .option('--json', 'machine-readable output')
     .option('--freeze', 'stop the target (ptrace) during the walk for an exact snapshot; reports the pause')
@@ -194,7 +194,7 @@ export function buildProgram(): Command {
         'find main_arena only this way, skipping the others: debuginfo, or symbol-free file-pattern, live-scan, heap-info-route (needs a thread arena)',
       ).choices(['debuginfo', 'file-pattern', 'live-scan', 'heap-info-route']),
     )
-    .option('--bins', 'per-bin and per-tcache detail')
+    .option('--bins', 'per-list, per-bin and per-tcache detail')
     .option('--histogram', 'size-class histogram of in-use and free chunks')
     .option('--read-swapped', 'also read pages the target has in swap (this swaps them back in); by default they are counted and skipped')
     .addHelpText(
@@ -234,8 +234,8 @@ export function buildProgram(): Command {
   program
     .command('report')
     .description(
-      'Explain the RSS line by line (adds up exactly to smaps Rss), estimate what malloc_trim(0) would return now, ' +
-        'and advise (MALLOC_ARENA_MAX, malloc_trim, mmap threshold, fragmentation, cgroup limit, allocator) with the numbers behind each claim',
+      'Explain the RSS line by line (adds up exactly to smaps Rss), estimate what malloc_trim(0) would return now, show each thread\'s tcache, ' +
+        'and advise (MALLOC_ARENA_MAX, malloc_trim, mmap threshold, fragmentation, cgroup limit, allocator, tcache_count) with the numbers behind each claim',
     )
     .argument('<pid>', 'process id', parsePid)
     .option('--json', 'machine-readable output (bytes as numbers)')

@@ -1,6 +1,6 @@
 // `arenascope arenas <pid>`: every glibc arena, exact, without debug symbols.
 import { freeBytes, readMallocSnapshot } from '../engine/malloc.js';
-import type { ArenaSnapshot, LocatedBy, MallocSnapshot } from '../model/snapshot.js';
+import type { ArenaSnapshot, ChunkTotals, LocatedBy, MallocSnapshot } from '../model/snapshot.js';
 import { anomaliesJson, anomalyLines, tornLine } from '../output/anomalies.js';
 import { readsNote } from '../output/readsNote.js';
 import { formatBytes, hex } from '../util/format.js';
@@ -63,7 +63,23 @@ export function arenasJson(s: MallocSnapshot) {
   };
 }
 
-function renderText(s: MallocSnapshot, opts: ArenasOptions): string {
+/** "fastbins 3 chunks 96 B, unsorted ..." of one arena; no fastbins entry where the glibc has none (2.43+). */
+export function freeListsLine(a: ArenaSnapshot): string {
+  const f = a.free;
+  const lists: Array<[string, ChunkTotals | null]> = [
+    ['fastbins', f.fastbins],
+    ['unsorted', f.unsorted],
+    ['smallbins', f.smallbins],
+    ['largebins', f.largebins],
+    ['tcache', f.tcache],
+  ];
+  return lists
+    .filter((l): l is [string, ChunkTotals] => l[1] !== null)
+    .map(([name, t]) => `${name} ${t.chunks} chunks ${formatBytes(t.bytes)}`)
+    .join(', ');
+}
+
+export function renderArenas(s: MallocSnapshot, opts: Pick<ArenasOptions, 'bins' | 'histogram'>): string {
   const rows = s.arenas;
   const table = renderTable(rows, [
     { header: 'Arena', value: (a) => hex(a.address) + (a.main ? ' (main)' : '') + (a.approximate ? ' ~' : '') },
@@ -101,6 +117,7 @@ function renderText(s: MallocSnapshot, opts: ArenasOptions): string {
     for (const a of rows) {
       if (!a.bins?.length && !a.tcaches?.length) continue;
       lines.push('', `bins of ${hex(a.address)}${a.main ? ' (main)' : ''}:`);
+      lines.push(`free lists: ${freeListsLine(a)}`);
       lines.push(
         renderTable(a.bins ?? [], [
           { header: 'Kind', value: (b) => b.kind },
@@ -141,5 +158,5 @@ export async function runArenas(pid: number, opts: ArenasOptions): Promise<void>
     withHistogram: opts.histogram,
     readSwapped: opts.readSwapped,
   });
-  process.stdout.write((opts.json ? JSON.stringify(arenasJson(snapshot), null, 2) : renderText(snapshot, opts)) + '\n');
+  process.stdout.write((opts.json ? JSON.stringify(arenasJson(snapshot), null, 2) : renderArenas(snapshot, opts)) + '\n');
 }

@@ -4,7 +4,7 @@ import { isRegionKind, regionKinds, type Region, type RegionKind } from '../regi
 import { preflight } from '../target/preflight.js';
 import { readRegionMap, type RegionMap } from '../target/regionMap.js';
 import { formatBytes, hex } from '../util/format.js';
-import { renderTable } from '../util/table.js';
+import { renderTable, type Column } from '../util/table.js';
 
 export interface MapsOptions {
   json?: boolean;
@@ -26,6 +26,7 @@ export function regionToJson(r: Region) {
     privateDirty: r.privateDirty,
     anonymous: r.anonymous,
     swap: r.swap,
+    anonHugePages: r.anonHugePages,
     arena: r.arena === null ? null : hex(r.arena),
     tid: r.tid,
     heaps: r.heaps.map((h) => ({ base: hex(h.base), arena: hex(h.arena), size: h.size, mprotectSize: h.mprotectSize, heapMax: h.heapMax })),
@@ -50,6 +51,9 @@ export function mapsJson(map: RegionMap, regions: Region[]) {
   };
 }
 
+/** ", 2.00 MiB in huge pages" where transparent huge pages back some of the resident bytes; nothing otherwise. */
+const thpNote = (bytes: number): string => (bytes > 0 ? `  ${formatBytes(bytes)} in huge pages` : '');
+
 function summaryLines(map: RegionMap): string[] {
   const lines: string[] = [];
   for (const kind of regionKinds) {
@@ -58,13 +62,37 @@ function summaryLines(map: RegionMap): string[] {
     if (kind === 'arena-heap') {
       const heaps = map.regions.filter((r) => r.kind === kind).flatMap((r) => r.heaps);
       const reserved = heaps.reduce((t, h) => t + h.heapMax, 0);
-      lines.push(`${kind.padEnd(14)} ${String(heaps.length).padStart(5)} blocks  ${formatBytes(reserved)} reserved  ${formatBytes(s.rss)} resident`);
+      lines.push(`${kind.padEnd(14)} ${String(heaps.length).padStart(5)} blocks  ${formatBytes(reserved)} reserved  ${formatBytes(s.rss)} resident${thpNote(s.anonHugePages)}`);
     } else {
-      lines.push(`${kind.padEnd(14)} ${String(s.count).padStart(5)} maps    ${formatBytes(s.size)} mapped  ${formatBytes(s.rss)} resident`);
+      lines.push(`${kind.padEnd(14)} ${String(s.count).padStart(5)} maps    ${formatBytes(s.size)} mapped  ${formatBytes(s.rss)} resident${thpNote(s.anonHugePages)}`);
     }
   }
-  lines.push(`${'total'.padEnd(14)} ${String(map.regions.length).padStart(5)} maps    ${formatBytes(map.totals.size)} mapped  ${formatBytes(map.totals.rss)} resident`);
+  lines.push(`${'total'.padEnd(14)} ${String(map.regions.length).padStart(5)} maps    ${formatBytes(map.totals.size)} mapped  ${formatBytes(map.totals.rss)} resident${thpNote(map.totals.anonHugePages)}`);
   return lines;
+}
+
+/**
+ * The table's columns. THP (smaps AnonHugePages: resident bytes in transparent huge pages)
+ * appears only when some listed mapping has any, so a process without THP prints the same
+ * table as before the column existed.
+ */
+export function mapsColumns(regions: Region[]): Column<Region>[] {
+  const thp = regions.some((r) => r.anonHugePages > 0);
+  return [
+    { header: 'Address', value: (r) => r.start.toString(16).padStart(12, '0') },
+    { header: 'Size', value: (r) => formatBytes(r.size), align: 'right' },
+    { header: 'RSS', value: (r) => formatBytes(r.rss), align: 'right' },
+    ...(thp ? [{ header: 'THP', value: (r: Region) => (r.anonHugePages > 0 ? formatBytes(r.anonHugePages) : ''), align: 'right' as const }] : []),
+    { header: 'Dirty', value: (r) => formatBytes(r.privateDirty + r.sharedDirty), align: 'right' },
+    { header: 'Swap', value: (r) => formatBytes(r.swap), align: 'right' },
+    { header: 'Mode', value: (r) => r.perms },
+    { header: 'Kind', value: (r) => r.kind },
+    { header: 'Mapping', value: (r) => (r.arena !== null ? `${r.path || '[anon]'} arena ${hex(r.arena)}` : r.tid !== null && r.kind !== 'stack' ? `[thread ${r.tid}]` : r.path || '[anon]') },
+  ];
+}
+
+export function renderMaps(map: RegionMap, regions: Region[]): string {
+  return `${renderTable(regions, mapsColumns(regions))}\n\n${summaryLines(map).join('\n')}`;
 }
 
 export async function runMaps(pid: number, opts: MapsOptions): Promise<void> {
@@ -82,15 +110,5 @@ export async function runMaps(pid: number, opts: MapsOptions): Promise<void> {
     process.stdout.write(JSON.stringify(mapsJson(map, regions), null, 2) + '\n');
     return;
   }
-  const table = renderTable(regions, [
-    { header: 'Address', value: (r) => r.start.toString(16).padStart(12, '0') },
-    { header: 'Size', value: (r) => formatBytes(r.size), align: 'right' },
-    { header: 'RSS', value: (r) => formatBytes(r.rss), align: 'right' },
-    { header: 'Dirty', value: (r) => formatBytes(r.privateDirty + r.sharedDirty), align: 'right' },
-    { header: 'Swap', value: (r) => formatBytes(r.swap), align: 'right' },
-    { header: 'Mode', value: (r) => r.perms },
-    { header: 'Kind', value: (r) => r.kind },
-    { header: 'Mapping', value: (r) => (r.arena !== null ? `${r.path || '[anon]'} arena ${hex(r.arena)}` : r.tid !== null && r.kind !== 'stack' ? `[thread ${r.tid}]` : r.path || '[anon]') },
-  ]);
-  process.stdout.write(`${table}\n\n${summaryLines(map).join('\n')}\n`);
+  process.stdout.write(`${renderMaps(map, regions)}\n`);
 }

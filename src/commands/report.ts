@@ -2,11 +2,12 @@
 // would return, and advises with the numbers behind each claim.
 // buildReport() is also what the TUI overview runs for its advice (src/tui/sampling/useAdvice.ts).
 import { advise, type Advice, type AdviceInput } from '../analysis/advice.js';
-import { layoutsFromSnapshot } from '../analysis/arenaLayouts.js';
+import { arenaAnonHugePages, layoutsFromSnapshot } from '../analysis/arenaLayouts.js';
 import { buildContext, defaultArenaLimit, isGlibcMalloc, type EffectiveParams, type ReportContext } from '../analysis/context.js';
 import { compareNmtWithRss, findLibjvm, inspectJvm, type JavaHeap, type JvmFlags, type NmtSummary, type NmtVersusRss } from '../analysis/jvm.js';
 import { residencyRows, sumResidency, type ArenaLayout, type ArenaResidency } from '../analysis/residency.js';
 import { regionsToSplit, rssBreakdown, type BreakdownLine } from '../analysis/rssBreakdown.js';
+import { tcacheSummary, type TcacheSummary } from '../analysis/tcache.js';
 import { sampleProcess } from '../engine/sample.js';
 import { detectAllocatorForPid } from '../glibc/allocator.js';
 import type { AllocatorInfo, ProcessSnapshot, ReadSummary } from '../model/snapshot.js';
@@ -45,6 +46,8 @@ export interface ArenaReportRow {
   reclaimable: number;
   untouchedReserve: number;
   freeChunks: number;
+  /** Resident bytes of the arena's heaps in transparent huge pages (smaps AnonHugePages). */
+  anonHugePages: number;
 }
 
 export interface ArenaReport {
@@ -52,6 +55,8 @@ export interface ArenaReport {
   threads: number;
   reserved: number;
   resident: number;
+  /** Of resident, bytes in transparent huge pages (smaps AnonHugePages of the arena heaps). */
+  anonHugePages: number;
   /** null without chunk-level data. */
   inUse: number | null;
   freeResident: number | null;
@@ -85,6 +90,8 @@ export interface Report {
   arenas: ArenaReport | null;
   /** Why chunk-level arena numbers are missing, when they are. */
   arenaNote: string | null;
+  /** The threads' caches (tcache) the arena walk found; null without a walk, or before glibc 2.26. */
+  tcache: TcacheSummary | null;
   env: Record<string, string>;
   params: EffectiveParams | null;
   cgroup: { path: string; version: 1 | 2; limit: number | null; usage: number | null } | null;
@@ -106,20 +113,23 @@ function targetIds(snapshot: ProcessSnapshot): { uid: number; gid: number } {
   return { uid, gid };
 }
 
-function arenaReport(ctx: ReportContext, rows: ArenaResidency[] | null, source: string | null): ArenaReport | null {
-  if (rows && source) {
+function arenaReport(ctx: ReportContext, rows: ArenaResidency[] | null, source: string | null, snapshot: ProcessSnapshot): ArenaReport | null {
+  if (rows && source && snapshot.malloc) {
     const t = sumResidency(rows);
+    const arenas = snapshot.malloc.arenas;
+    const thp = rows.map((r) => arenaAnonHugePages(arenas[r.index]!, snapshot.regions));
     return {
       count: rows.length,
       threads: ctx.threads,
       reserved: t.reserved,
       resident: t.resident,
+      anonHugePages: thp.reduce((s, x) => s + x, 0),
       inUse: t.inUse,
       freeResident: t.freeResident,
       reclaimable: t.reclaimable,
       reclaimableWithoutConsolidation: rows.reduce((s, r) => s + r.reclaimableWithoutConsolidation.total, 0),
       source,
-      perArena: rows.map((r) => ({
+      perArena: rows.map((r, i) => ({
         address: r.address,
         main: r.main,
         reserved: r.reserved,
@@ -130,6 +140,7 @@ function arenaReport(ctx: ReportContext, rows: ArenaResidency[] | null, source: 
         reclaimable: r.reclaimable.total,
         untouchedReserve: r.untouchedReserve,
         freeChunks: r.freeChunks.count,
+        anonHugePages: thp[i]!,
       })),
     };
   }
@@ -139,6 +150,8 @@ function arenaReport(ctx: ReportContext, rows: ArenaResidency[] | null, source: 
     threads: ctx.threads,
     reserved: ctx.census.reserved,
     resident: ctx.census.resident,
+    // The heap mappings the census counted as resident (no walk: the heaps are known by their mappings).
+    anonHugePages: snapshot.regions.filter((r) => r.kind === 'main-heap' || r.kind === 'arena-heap').reduce((s, r) => s + r.anonHugePages, 0),
     inUse: null,
     freeResident: null,
     reclaimable: null,
@@ -148,7 +161,7 @@ function arenaReport(ctx: ReportContext, rows: ArenaResidency[] | null, source: 
   };
 }
 
-export function adviceInput(ctx: ReportContext, rss: number, rows: ArenaResidency[] | null, arenas: ArenaReport | null, heapMax?: number): AdviceInput {
+export function adviceInput(ctx: ReportContext, rss: number, rows: ArenaResidency[] | null, arenas: ArenaReport | null, heapMax?: number, tcache: TcacheSummary | null = null): AdviceInput {
   const t = rows ? sumResidency(rows) : null;
   return {
     allocator: ctx.allocator.allocator,
@@ -178,6 +191,18 @@ export function adviceInput(ctx: ReportContext, rss: number, rows: ArenaResidenc
     arenaMaxSource: ctx.configured.sources.arenaMax ?? null,
     cgroup: ctx.cgroup ? { limit: ctx.cgroup.limit, usage: ctx.cgroup.usage } : null,
     ...(heapMax ? { heapMax } : {}),
+    tcache: tcache
+      ? {
+          structs: tcache.structs,
+          chunks: tcache.chunks,
+          bytes: tcache.bytes,
+          count: tcache.count,
+          countSource: ctx.configured.sources.tcacheCount ?? null,
+          defaultCount: tcache.defaultCount,
+          previousDefault: tcache.previousDefault,
+          glibcVersion: ctx.allocator.glibcVersion,
+        }
+      : null,
   };
 }
 
@@ -229,7 +254,8 @@ export async function buildReport(pid: number, options: ReportOptions = {}): Pro
   const toRead = [...regionsToSplit(snapshot.regions, layouts, javaRange), ...(layouts ? layouts.flatMap((l) => l.ranges) : [])];
   const residency: ResidencyMap | null = toRead.length ? readResidency(pid, toRead) : null;
   const breakdown = rssBreakdown({ regions: snapshot.regions, residency, arenas: rows && layouts ? { rows, layouts } : null, javaHeap: javaRange });
-  const arenas = glibc ? arenaReport(ctx, rows, source) : null;
+  const arenas = glibc ? arenaReport(ctx, rows, source, snapshot) : null;
+  const tcache = glibc && snapshot.malloc ? tcacheSummary(snapshot.malloc) : null;
 
   let jvm: JvmReport | null = null;
   if (jvmInfo) {
@@ -255,6 +281,7 @@ export async function buildReport(pid: number, options: ReportOptions = {}): Pro
     breakdown: breakdown.lines,
     arenas,
     arenaNote,
+    tcache,
     env: ctx.env,
     params: ctx.params,
     cgroup: ctx.cgroup,
@@ -262,7 +289,7 @@ export async function buildReport(pid: number, options: ReportOptions = {}): Pro
     cpus: ctx.cpus,
     uptimeSeconds: ctx.uptimeSeconds,
     jvm,
-    advice: advise(adviceInput(ctx, breakdown.rss, rows, arenas, snapshot.malloc?.heapMaxSize)),
+    advice: advise(adviceInput(ctx, breakdown.rss, rows, arenas, snapshot.malloc?.heapMaxSize, tcache)),
     reads: snapshot.malloc?.reads ?? null,
     freeze: snapshot.malloc?.freeze ?? null,
   };
@@ -282,6 +309,7 @@ export function reportJson(r: Report) {
           threads: r.arenas.threads,
           reserved: r.arenas.reserved,
           resident: r.arenas.resident,
+          anonHugePages: r.arenas.anonHugePages,
           inUse: r.arenas.inUse,
           freeResident: r.arenas.freeResident,
           reclaimable: r.arenas.reclaimable,
@@ -291,6 +319,7 @@ export function reportJson(r: Report) {
         }
       : null,
     arenaNote: r.arenaNote,
+    tcache: r.tcache ? { ...r.tcache, perThread: r.tcache.perThread.map((t) => ({ ...t, address: hex(t.address), arena: hex(t.arena) })) } : null,
     reads: r.reads,
     env: r.env,
     params: r.params,
@@ -320,8 +349,30 @@ export function reportJson(r: Report) {
 function evidenceText(e: Record<string, unknown>): string {
   return Object.entries(e)
     .filter(([, v]) => v !== null && v !== undefined)
-    .map(([k, v]) => `${k}=${typeof v === 'number' && Math.abs(v) >= 1024 && !/^(arenas|threads|cpus|uptimeSeconds|smallFreeChunks|suggestedArenaMax|arenaMax)$/.test(k) ? `${v} (${formatBytes(v)})` : String(v)}`)
+    .map(([k, v]) => `${k}=${typeof v === 'number' && Math.abs(v) >= 1024 && !/^(arenas|threads|cpus|uptimeSeconds|smallFreeChunks|suggestedArenaMax|arenaMax|tcaches|tcacheChunks|tcacheCount|defaultTcacheCount|suggestedTcacheCount)$/.test(k) ? `${v} (${formatBytes(v)})` : String(v)}`)
     .join(', ');
+}
+
+/** The tcache section: totals, the fill count against glibc's default, then one row per thread's cache. */
+function tcacheLines(t: TcacheSummary, h: (s: string) => string): string[] {
+  const out = [h('tcache (each thread\'s cache of free chunks)')];
+  const before = t.previousDefault ? `; ${t.previousDefault.count} before ${t.previousDefault.changedIn}` : '';
+  const fill =
+    t.count === null
+      ? 'tcache_count unknown (mp_ not read)'
+      : `up to ${t.count} chunks of each size per thread (mp_.tcache_count${t.defaultCount !== null ? `; glibc's default here ${t.defaultCount}${before}` : ''})`;
+  out.push(`  ${t.structs} tcaches hold ${formatBytes(t.bytes)} in ${t.chunks} chunks; ${fill}`);
+  if (t.perThread.length) {
+    out.push(
+      renderTable(t.perThread, [
+        { header: '  Tcache', value: (x) => `  ${hex(x.address)}` },
+        { header: 'Arena', value: (x) => `${hex(x.arena)}${x.mainArena ? ' main' : ''}` },
+        { header: 'Chunks', value: (x) => String(x.chunks), align: 'right' },
+        { header: 'Bytes', value: (x) => formatBytes(x.bytes), align: 'right' },
+      ]),
+    );
+  }
+  return out;
 }
 
 export function renderReport(r: Report, color = false): string {
@@ -350,7 +401,8 @@ export function renderReport(r: Report, color = false): string {
     out.push(h('glibc arenas'));
     const cap = r.params && r.params.arenaMax > 0 ? `arena_max ${r.params.arenaMax}` : r.cpus ? `glibc's default cap 8 x ${r.cpus} CPUs = ${defaultArenaLimit(r.cpus)}` : '';
     out.push(`  ${a.count} arenas for ${a.threads} threads${cap ? ` (${cap})` : ''}`);
-    out.push(`  reserved ${formatBytes(a.reserved)}, resident ${formatBytes(a.resident)}, untouched reserve ${formatBytes(Math.max(0, a.reserved - a.resident))}`);
+    const thp = a.anonHugePages > 0 ? ` (${formatBytes(a.anonHugePages)} in transparent huge pages)` : '';
+    out.push(`  reserved ${formatBytes(a.reserved)}, resident ${formatBytes(a.resident)}${thp}, untouched reserve ${formatBytes(Math.max(0, a.reserved - a.resident))}`);
     if (a.inUse !== null && a.freeResident !== null) {
       out.push(`  resident: in use ${formatBytes(a.inUse)}, free ${formatBytes(a.freeResident)} (${percent(a.freeResident, a.resident)}), overhead ${formatBytes(a.resident - a.inUse - a.freeResident)}`);
     }
@@ -360,11 +412,14 @@ export function renderReport(r: Report, color = false): string {
     }
     out.push(`  evidence: ${a.source}`);
     if (a.perArena) {
+      // THP only when some arena heap has huge pages (glibc 2.43+ may advise them, malloc.c madvise_thp).
+      const thpColumn = a.perArena.some((x) => x.anonHugePages > 0);
       out.push(
         renderTable(a.perArena, [
           { header: '  Arena', value: (x) => `  ${hex(x.address)}${x.main ? ' main' : ''}` },
           { header: 'Reserved', value: (x) => formatBytes(x.reserved), align: 'right' },
           { header: 'Resident', value: (x) => formatBytes(x.resident), align: 'right' },
+          ...(thpColumn ? [{ header: 'THP', value: (x: ArenaReportRow) => (x.anonHugePages > 0 ? formatBytes(x.anonHugePages) : ''), align: 'right' as const }] : []),
           { header: 'In use', value: (x) => formatBytes(x.inUse), align: 'right' },
           { header: 'Free', value: (x) => formatBytes(x.freeResident), align: 'right' },
           { header: 'Overhead', value: (x) => formatBytes(x.overhead), align: 'right' },
@@ -375,6 +430,8 @@ export function renderReport(r: Report, color = false): string {
   }
   if (r.arenaNote) out.push(`  ${r.arenaNote}`);
   out.push('');
+
+  if (r.tcache) out.push(...tcacheLines(r.tcache, h), '');
 
   out.push(h('malloc settings'));
   const env = Object.entries(r.env);

@@ -247,7 +247,7 @@ function arenaRss(a: NativeArena, regions: Region[]): number {
   return rss;
 }
 
-function toArenaSnapshot(a: NativeArena, regions: Region[], heapMaxSize: number): ArenaSnapshot {
+export function toArenaSnapshot(a: NativeArena, regions: Region[], heapMaxSize: number): ArenaSnapshot {
   return {
     address: a.address,
     main: a.main,
@@ -260,7 +260,8 @@ function toArenaSnapshot(a: NativeArena, regions: Region[], heapMaxSize: number)
     lastRemainder: a.lastRemainder,
     inUse: a.inUse,
     internal: a.internal,
-    free: a.free,
+    // The walker reads no fastbins where the layout has none (2.43+): absent, not empty.
+    free: { ...a.free, fastbins: a.listsReadBy.fastbins === 'none' ? null : a.free.fastbins },
     overhead: a.overhead,
     rss: arenaRss(a, regions),
     identityHolds: a.identityHolds,
@@ -277,12 +278,12 @@ function toArenaSnapshot(a: NativeArena, regions: Region[], heapMaxSize: number)
 
 export function freeBytes(a: ArenaSnapshot): number {
   const f = a.free;
-  return f.fastbins.bytes + f.unsorted.bytes + f.smallbins.bytes + f.largebins.bytes + f.tcache.bytes;
+  return (f.fastbins?.bytes ?? 0) + f.unsorted.bytes + f.smallbins.bytes + f.largebins.bytes + f.tcache.bytes;
 }
 
 export function freeChunks(a: ArenaSnapshot): number {
   const f = a.free;
-  return f.fastbins.chunks + f.unsorted.chunks + f.smallbins.chunks + f.largebins.chunks + f.tcache.chunks;
+  return (f.fastbins?.chunks ?? 0) + f.unsorted.chunks + f.smallbins.chunks + f.largebins.chunks + f.tcache.chunks;
 }
 
 export function totalsOf(arenas: ArenaSnapshot[]): ArenaTotals {

@@ -12,7 +12,8 @@ export interface ChunkTotals {
 }
 
 export interface FreeLists {
-  fastbins: ChunkTotals;
+  /** null where the glibc has no fastbins (2.43+: malloc_state lost fastbinsY, malloc.c), not zero. */
+  fastbins: ChunkTotals | null;
   unsorted: ChunkTotals;
   smallbins: ChunkTotals;
   largebins: ChunkTotals;

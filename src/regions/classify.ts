@@ -4,7 +4,7 @@
 import type { MemoryReader } from '../memory/reader.js';
 import { isAnonymous, type SmapsEntry } from '../proc/maps.js';
 import type { ThreadInfo } from '../proc/threads.js';
-import { findHeapsIn } from './heapInfo.js';
+import { findHeapsIn, readableRunEnds } from './heapInfo.js';
 import type { HeapInfoRecord, Region, RegionKind } from './kinds.js';
 import { findMmappedChunks } from './mmappedChunks.js';
 
@@ -31,6 +31,7 @@ function baseRegion(e: SmapsEntry): Region {
     sharedDirty: f.Shared_Dirty ?? 0,
     anonymous: f.Anonymous ?? 0,
     swap: f.Swap ?? 0,
+    anonHugePages: f.AnonHugePages ?? 0,
     arena: null,
     heaps: [],
     tid: null,
@@ -47,6 +48,7 @@ export function classifyRegions(
 ): Region[] {
   const regions = entries.map(baseRegion);
   const heapReserve: Array<{ from: number; to: number; arena: number }> = [];
+  const rwRunEnd = readableRunEnds(entries);
 
   // Pass 1: names the kernel gives, and glibc heaps.
   regions.forEach((r, i) => {
@@ -58,7 +60,7 @@ export function classifyRegions(
     } else if (specialNames.test(e.path)) r.kind = 'special';
     else if (!isAnonymous(e)) r.kind = 'file';
     else if (e.perms.startsWith('rw')) {
-      const heaps: HeapInfoRecord[] = findHeapsIn(reader, r.start, r.end, options.heapMaxes);
+      const heaps: HeapInfoRecord[] = findHeapsIn(reader, r.start, r.end, options.heapMaxes, rwRunEnd[i]);
       if (heaps.length) {
         r.kind = 'arena-heap';
         r.heaps = heaps;
@@ -68,14 +70,18 @@ export function classifyRegions(
     }
   });
 
-  // Pass 2: the ---p tails of heaps.
+  // Pass 2: the rest of each heap's reservation. A rw mapping there continues the heap
+  // (the kernel split its rw part where madvise changed the flags: glibc's madvise_thp
+  // advises only a new heap's initial range, arena.c alloc_new_heap, and grow_heap's
+  // mprotect adds an unadvised mapping after it); ---p is the untouched tail.
   for (const r of regions) {
-    if (r.kind !== 'anon' || r.perms[0] !== '-' || r.perms[1] !== '-') continue;
+    if (r.kind !== 'anon') continue;
     const owner = heapReserve.find((h) => r.start >= h.from && r.start < h.to);
-    if (owner) {
-      r.kind = 'arena-reserve';
-      r.arena = owner.arena;
-    }
+    if (!owner) continue;
+    if (r.perms.startsWith('rw')) r.kind = 'arena-heap';
+    else if (r.perms[0] === '-' && r.perms[1] === '-') r.kind = 'arena-reserve';
+    else continue;
+    r.arena = owner.arena;
   }
 
   // Pass 3: thread stacks by stack pointer; the ---p mapping right below is the guard.
@@ -112,15 +118,18 @@ export interface KindSummary {
   count: number;
   size: number;
   rss: number;
+  /** smaps AnonHugePages summed (part of rss). */
+  anonHugePages: number;
 }
 
 export function summarizeByKind(regions: Region[]): Partial<Record<RegionKind, KindSummary>> {
   const out: Partial<Record<RegionKind, KindSummary>> = {};
   for (const r of regions) {
-    const s = (out[r.kind] ??= { count: 0, size: 0, rss: 0 });
+    const s = (out[r.kind] ??= { count: 0, size: 0, rss: 0, anonHugePages: 0 });
     s.count++;
     s.size += r.size;
     s.rss += r.rss;
+    s.anonHugePages += r.anonHugePages;
   }
   return out;
 }

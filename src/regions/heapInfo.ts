@@ -5,6 +5,7 @@
 // The first heap of an arena holds the arena itself right after heap_info, so
 // ar_ptr == base + sizeof(heap_info) (0x20 up to 2.34, 0x30 from 2.35).
 import type { MemoryReader } from '../memory/reader.js';
+import { isAnonymous, type MapEntry } from '../proc/maps.js';
 import type { HeapInfoRecord } from './kinds.js';
 
 /** HEAP_MAX_SIZE = 2 * DEFAULT_MMAP_THRESHOLD_MAX = 2 * 32 MiB on 64-bit. */
@@ -47,25 +48,46 @@ export function readHeapInfoAt(reader: MemoryReader, base: number): RawHeapInfo 
 }
 
 /**
- * Finds heaps inside a readable anonymous mapping run [start, end). Tries each
- * heap_max in turn; a mapping can hold several heaps when the kernel merged
- * fully-grown neighbours into one VMA.
+ * Finds heaps whose heap_info lies in a readable anonymous mapping [start, end).
+ * Tries each heap_max in turn; a mapping can hold several heaps when the kernel
+ * merged fully-grown neighbours into one VMA. rwEnd is where the run of adjacent
+ * readable mappings from start ends (default end): a heap's rw part may continue
+ * into the next mappings when madvise split it (malloc.c madvise_thp).
  */
 export function findHeapsIn(
   reader: MemoryReader,
   start: number,
   end: number,
   heapMaxes: number[] = [defaultHeapMax, ...hugetlbHeapMaxes],
+  rwEnd: number = end,
 ): HeapInfoRecord[] {
   for (const heapMax of heapMaxes) {
     const found: HeapInfoRecord[] = [];
     let base = Math.ceil(start / heapMax) * heapMax;
     for (; base < end; base += heapMax) {
       const info = readHeapInfoAt(reader, base);
-      if (!info || !plausibleHeapInfo(info, base, heapMax, end)) continue;
+      if (!info || !plausibleHeapInfo(info, base, heapMax, Math.max(end, rwEnd))) continue;
       found.push({ base, arena: info.arPtr, prev: info.prev, size: info.size, mprotectSize: info.mprotectSize, heapMax });
     }
     if (found.length) return found;
   }
   return [];
+}
+
+/**
+ * For each mapping (in address order), where the run of adjacent readable anonymous
+ * mappings it starts ends: a heap's rw part [base, base + mprotect_size) spans several
+ * mappings when madvise changed the flags of part of it (malloc.c madvise_thp advises a
+ * new heap's initial range, arena.c alloc_new_heap; grow_heap's mprotect then adds an
+ * unadvised mapping after it).
+ */
+export function readableRunEnds(entries: Array<Pick<MapEntry, 'start' | 'end' | 'perms' | 'path'>>): number[] {
+  const ends = entries.map((e) => e.end);
+  const readable = (x: Pick<MapEntry, 'perms' | 'path'>) => isAnonymous(x) && x.perms.startsWith('rw');
+  for (let i = entries.length - 2; i >= 0; i--) {
+    const e = entries[i]!;
+    const next = entries[i + 1]!;
+    if (readable(e) && readable(next) && next.start === e.end) ends[i] = ends[i + 1]!;
+  }
+  return ends;
 }

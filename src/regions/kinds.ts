@@ -42,9 +42,21 @@ export interface Region {
   sharedDirty: number;
   anonymous: number;
   swap: number;
+  /**
+   * smaps AnonHugePages: anonymous memory mapped by transparent huge pages (part of rss).
+   * Arena heaps can be THP-backed: glibc advises them with MADV_HUGEPAGE when
+   * mp_.thp_pagesize is set (malloc.c madvise_thp: glibc.malloc.hugetlb=1 from 2.35,
+   * and the THP mode glibc 2.43 reads into mp_.thp_mode), and THP "always" backs any
+   * anonymous mapping.
+   */
+  anonHugePages: number;
   /** Owning arena for arena-heap and arena-reserve regions. */
   arena: number | null;
-  /** glibc heaps whose heap_info lies in this mapping (more than one when the kernel merged VMAs). */
+  /**
+   * glibc heaps whose heap_info lies in this mapping (more than one when the kernel merged
+   * VMAs). Empty for an arena-heap mapping that continues a heap whose heap_info lies in an
+   * earlier mapping: the kernel splits a heap's rw part where madvise changed its flags.
+   */
   heaps: HeapInfoRecord[];
   /** Thread whose stack this is (thread-stack, stack-guard, stack). */
   tid: number | null;

@@ -16,7 +16,8 @@ export interface RegionMap {
   threads: ThreadInfo[];
   regions: Region[];
   summary: Partial<Record<RegionKind, KindSummary>>;
-  totals: { size: number; rss: number };
+  /** anonHugePages: smaps AnonHugePages summed (part of rss). */
+  totals: { size: number; rss: number; anonHugePages: number };
 }
 
 export function readRegionMap(pid: number, reader = MemoryReader.forProcess(pid), options: ClassifyOptions = {}): RegionMap {
@@ -33,6 +34,7 @@ export function readRegionMap(pid: number, reader = MemoryReader.forProcess(pid)
     totals: {
       size: regions.reduce((s, r) => s + r.size, 0),
       rss: regions.reduce((s, r) => s + r.rss, 0),
+      anonHugePages: regions.reduce((s, r) => s + r.anonHugePages, 0),
     },
   };
 }

@@ -191,6 +191,7 @@ function Session({ pid, intervalSeconds, freeze, cpuBudget, size: pinnedSize, in
         kind={regions.kind}
         filter={regions.filter.value}
         editing={regions.editing}
+        thp={regions.thp}
         width={width}
         height={bodyHeight}
       />

@@ -2,20 +2,24 @@
 // and stacks, JSON shape, filters, and the error paths.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatBytes } from '../../src/util/format.js';
 import { buildC, runCli, startNative, type RunningTarget } from '../support/nativeTarget.js';
 
-/** Rss of every mapping by its start address, read from /proc/PID/smaps. */
-function smapsRss(pid: number): Map<number, number> {
+/** One smaps field (Rss, AnonHugePages, ...) of every mapping by its start address, in bytes, read from /proc/PID/smaps. */
+function smapsField(pid: number, field: string): Map<number, number> {
   const out = new Map<number, number>();
+  const value = new RegExp(`^${field}:\\s+(\\d+) kB`);
   let start = -1;
   for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
     const head = /^([0-9a-f]+)-[0-9a-f]+ /.exec(line);
     if (head) start = parseInt(head[1]!, 16);
-    const rss = /^Rss:\s+(\d+) kB/.exec(line);
-    if (rss) out.set(start, Number(rss[1]) * 1024);
+    const m = value.exec(line);
+    if (m) out.set(start, Number(m[1]) * 1024);
   }
   return out;
 }
+const smapsRss = (pid: number): Map<number, number> => smapsField(pid, 'Rss');
+const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 describe('maps', () => {
   let target: RunningTarget;
@@ -82,6 +86,9 @@ describe('maps', () => {
     // the parked target's mappings differ in RSS, so the order says something
     expect(new Set(rss).size).toBeGreaterThan(2);
     expect(rss).toEqual([...rss].sort((a, b) => b - a));
+    // The THP column is there only when some mapping has AnonHugePages (none here unless THP is "always").
+    const anyThp = [...smapsField(target.pid, 'AnonHugePages').values()].some((v) => v > 0);
+    expect(r.stdout.split('\n')[0]!.split(/\s+/)).toEqual(['Address', 'Size', 'RSS', ...(anyThp ? ['THP'] : []), 'Dirty', 'Swap', 'Mode', 'Kind', 'Mapping']);
   });
 
   it('rejects a bad kind with a usage error', async () => {
@@ -102,6 +109,73 @@ describe('maps', () => {
     expect(r.code).toBe(4);
     expect(r.stderr).toMatch(/CAP_SYS_PTRACE/);
     expect(r.stderr).toMatch(/ptrace_scope/);
+  });
+});
+
+describe('maps: a thread arena heap backed by transparent huge pages', () => {
+  // The target advises [heap + 2 MiB, heap + 4 MiB) of its thread arena's heap with
+  // MADV_HUGEPAGE and touches it (glibc 2.43+ advises arena heaps itself: malloc.c
+  // madvise_thp). What the kernel allows decides whether that range gets a huge page.
+  const MiB = 1024 * 1024;
+  const heapMax = 64 * MiB;
+  const thpMode = /\[(\w+)\]/.exec(readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8'))![1]!;
+  let target: RunningTarget;
+  let heap: number;
+  let advised: number;
+
+  beforeAll(async () => {
+    target = await startNative(buildC('test/targets/foundation/thp_arena.c'));
+    const field = (k: string) => target.fields.find((f) => f.startsWith(`${k}=`))!.slice(k.length + 1);
+    heap = Number(field('heap'));
+    advised = Number(field('advised'));
+    expect(field('madvise')).toBe('0');
+  });
+  afterAll(async () => {
+    await target?.stop();
+  });
+
+  it('gives every mapping its smaps AnonHugePages, and the advised heap range has a huge page when THP is not "never"', async () => {
+    const r = await runCli(['maps', String(target.pid), '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const truth = smapsField(target.pid, 'AnonHugePages');
+    const out = JSON.parse(r.stdout);
+    expect(out.regions.length).toBe(truth.size);
+    for (const x of out.regions) expect(x.anonHugePages, x.start).toBe(truth.get(parseInt(x.start, 16)));
+    expect(out.totals.anonHugePages).toBe([...truth.values()].reduce((a, b) => a + b, 0));
+    if (thpMode === 'never') expect(truth.get(advised)).toBe(0);
+    else expect(truth.get(advised), `THP is "${thpMode}" but the advised range holds no huge page`).toBeGreaterThan(0);
+
+    // The advice split the heap's rw part into three mappings: all are the same arena's heap.
+    const inHeap = out.regions.filter((x: { start: string }) => parseInt(x.start, 16) >= heap && parseInt(x.start, 16) < heap + heapMax);
+    const rw = inHeap.filter((x: { perms: string }) => x.perms.startsWith('rw'));
+    expect(rw.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(rw.map((x: { kind: string }) => x.kind))).toEqual(new Set(['arena-heap']));
+    const arena = rw[0].arena;
+    expect(rw[0].start).toBe('0x' + heap.toString(16));
+    expect(rw[0].heaps.map((h: { base: string }) => h.base)).toEqual([rw[0].start]);
+    for (const x of inHeap) expect(x.arena).toBe(arena);
+    expect(inHeap.filter((x: { kind: string }) => x.kind === 'arena-reserve')).toHaveLength(1);
+    expect(out.summary['arena-heap'].anonHugePages).toBe(rw.reduce((s: number, x: { start: string }) => s + truth.get(parseInt(x.start, 16))!, 0));
+  });
+
+  it('shows a THP column and the huge pages of the arena heaps in the summary, when there are any', async () => {
+    const r = await runCli(['maps', String(target.pid), '--kind', 'arena-heap']);
+    expect(r.code, r.stderr).toBe(0);
+    const truth = smapsField(target.pid, 'AnonHugePages');
+    const [table, summary] = r.stdout.split('\n\n') as [string, string];
+    const rows = table.split('\n');
+    const thp = [...truth.entries()].filter(([start]) => start >= heap && start < heap + heapMax).reduce((s, [, v]) => s + v, 0);
+    expect(rows[0]!.split(/\s+/).includes('THP')).toBe(thp > 0);
+    const row = rows.find((l) => parseInt(l.split(/\s+/)[0]!, 16) === advised)!;
+    expect(row).toBeDefined();
+    if (thp > 0) {
+      // Address, Size, RSS, THP: the advised mapping's own numbers from smaps.
+      const cells = [formatBytes(2 * MiB), formatBytes(smapsRss(target.pid).get(advised)!), formatBytes(truth.get(advised)!)];
+      expect(row).toMatch(new RegExp(`^${advised.toString(16).padStart(12, '0')} +${cells.map(esc).join(' +')} `));
+      expect(summary).toMatch(new RegExp(`^arena-heap +1 blocks .* resident  ${esc(formatBytes(thp))} in huge pages$`, 'm'));
+    } else {
+      expect(summary).not.toMatch(/in huge pages/);
+    }
   });
 });
 

@@ -193,3 +193,27 @@ describe('strings --suspicious', () => {
     }
   });
 });
+
+describe('strings --region on a heap that madvise split into several mappings', () => {
+  it('names the owning arena from the heap_info in the heap\'s first mapping', async () => {
+    // The target advised [heap + 2 MiB, heap + 4 MiB) MADV_HUGEPAGE: its own mapping, holding no heap_info,
+    // in the middle of a 6 MiB chunk filled with 'Z' (as glibc's madvise_thp splits a heap that grows).
+    const { buildC, startNative } = await import('../support/nativeTarget.js');
+    const target = await startNative(buildC('test/targets/foundation/thp_arena.c'));
+    try {
+      const field = (k: string) => Number(target.fields.find((f) => f.startsWith(`${k}=`))!.slice(k.length + 1));
+      const heap = field('heap');
+      const advised = field('advised');
+      const mapping = readMaps(target.pid).find((e) => e.start === advised)!;
+      expect(mapping.end - mapping.start).toBe(field('advisedLength'));
+      const { snapshot } = await readMallocSnapshot(target.pid);
+      const arena = snapshot.arenas.find((a) => a.heaps.some((h) => h.start === heap))!;
+      const r = await scanTargetStrings(target.pid, { kind: 'region', address: advised }, options());
+      expect(r.scanned.ranges).toEqual([{ start: mapping.start, end: mapping.end }]);
+      expect(r.samples.length).toBeGreaterThan(0);
+      for (const s of r.samples) expect(s.arena).toBe(arena.address);
+    } finally {
+      await target.stop();
+    }
+  });
+});

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { render } from 'ink-testing-library';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProcessSnapshot } from '../../src/model/snapshot.js';
+import type { Region } from '../../src/regions/kinds.js';
 import { readCgroupMemory, type CgroupMemory } from '../../src/proc/cgroup.js';
 import { formatBytes, hex } from '../../src/util/format.js';
 import { HeapMap, downsampleCells, heapMapMissingNote } from '../../src/tui/components/HeapMap.js';
@@ -24,8 +25,9 @@ import { sortRegions } from '../../src/tui/views/Regions/useRegionsState.js';
 import { Help } from '../../src/tui/views/Help/Help.js';
 import { helpLines } from '../../src/tui/views/Help/helpLines.js';
 import { keyBindings } from '../../src/tui/keys.js';
-import { formatDuration } from '../../src/tui/text.js';
+import { formatDuration, padLeft } from '../../src/tui/text.js';
 import { startDemo, type RunningDemo } from './helpers/demoTarget.js';
+import { buildC, startNative, type RunningTarget } from '../support/nativeTarget.js';
 import { plain } from './helpers/ink.js';
 import type { ReactElement } from 'react';
 
@@ -108,7 +110,10 @@ describe('Overview', () => {
 describe('Regions', () => {
   it('lists every mapping of the snapshot with its kind, the [heap] as main-heap', () => {
     const rows = sortRegions(snapshot.regions, 'addr');
-    const f = frame(<Regions rows={rows} total={rows.length} selected={0} sort="addr" kind={null} filter="" editing={false} width={100} height={200} />);
+    const thp = rows.some((r) => r.anonHugePages > 0);
+    const f = frame(<Regions rows={rows} total={rows.length} selected={0} sort="addr" kind={null} filter="" editing={false} thp={thp} width={100} height={200} />);
+    // The THP column only when a mapping has transparent huge pages (the demo has none unless THP is "always").
+    expect(f.split('\n')[1]!.trim().split(/\s+/)).toEqual(['Start', 'Size', 'RSS', ...(thp ? ['THP'] : []), 'Perm', 'Kind', 'Detail']);
     const maps = readFileSync(`/proc/${demo.pid}/maps`, 'utf8').trim().split('\n');
     expect(f).toContain(`${rows.length} of ${rows.length} mappings`);
     const heapLine = maps.find((l) => l.endsWith('[heap]'))!;
@@ -120,10 +125,52 @@ describe('Regions', () => {
   });
 
   it('shows the filter being typed and an empty result', () => {
-    const f = frame(<Regions rows={[]} total={snapshot.regions.length} selected={0} sort="rss" kind="thread-stack" filter="nomatch" editing width={80} height={10} />);
+    const f = frame(<Regions rows={[]} total={snapshot.regions.length} selected={0} sort="rss" kind="thread-stack" filter="nomatch" editing thp={false} width={80} height={10} />);
     expect(f).toContain('sort rss  kind thread-stack  filter /nomatch_');
     expect(f).toContain(`0 of ${snapshot.regions.length} mappings`);
     expect(f).toContain('no mapping matches');
+  });
+});
+
+describe('Regions with transparent huge pages', () => {
+  // A thread arena heap whose range [heap + 2 MiB, heap + 4 MiB) the target advised
+  // MADV_HUGEPAGE and touched (glibc 2.43+ advises heaps itself, malloc.c madvise_thp).
+  let target: RunningTarget;
+  afterAll(async () => {
+    await target?.stop();
+  });
+
+  it('adds a THP column with each mapping\'s AnonHugePages from smaps, when some mapping has any', async () => {
+    target = await startNative(buildC('test/targets/foundation/thp_arena.c'));
+    const advised = Number(target.fields.find((f) => f.startsWith('advised='))!.slice('advised='.length));
+    const thpSnapshot = await sampleProcess(target.pid);
+    const rows = sortRegions(thpSnapshot.regions, 'addr');
+    // smaps read here, independently of the region map.
+    const huge = new Map<number, number>();
+    let start = -1;
+    for (const line of readFileSync(`/proc/${target.pid}/smaps`, 'utf8').split('\n')) {
+      const head = /^([0-9a-f]+)-/.exec(line);
+      if (head) start = parseInt(head[1]!, 16);
+      const m = /^AnonHugePages:\s+(\d+) kB/.exec(line);
+      if (m) huge.set(start, Number(m[1]) * 1024);
+    }
+    const thp = [...huge.values()].some((v) => v > 0);
+    const mode = /\[(\w+)\]/.exec(readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8'))![1];
+    expect(thp).toBe(mode !== 'never');
+    const f = frame(<Regions rows={rows} total={rows.length} selected={0} sort="addr" kind={null} filter="" editing={false} thp={rows.some((r) => r.anonHugePages > 0)} width={100} height={200} />);
+    expect(f.split('\n')[1]!.trim().split(/\s+/)).toEqual(['Start', 'Size', 'RSS', ...(thp ? ['THP'] : []), 'Perm', 'Kind', 'Detail']);
+    // Each row as the table lays it out: Start (14), Size, RSS, THP (9, right-aligned), Perm, Kind, Detail.
+    const row = (r: Region): string => {
+      const cells = [hex(r.start).padEnd(14), padLeft(formatBytes(r.size), 9), padLeft(formatBytes(r.rss), 9), ...(thp ? [padLeft(huge.get(r.start)! > 0 ? formatBytes(huge.get(r.start)!) : '', 9)] : []), r.perms, r.kind.padEnd(13)];
+      return cells.join(' ');
+    };
+    const lineOf = (r: Region): string => f.split('\n').find((l) => l.slice(2).startsWith(hex(r.start) + ' '))!.slice(2);
+    const heapPart = rows.find((x) => x.start === advised)!;
+    expect(heapPart.kind).toBe('arena-heap');
+    expect(lineOf(heapPart)).toBe(`${row(heapPart)} arena ${hex(heapPart.arena!)}`);
+    // A mapping without huge pages leaves its THP cell empty.
+    const stack = rows.find((x) => x.kind === 'stack')!;
+    expect(lineOf(stack).startsWith(row(stack))).toBe(true);
   });
 });
 

@@ -55,7 +55,7 @@ export function arenaGrowth(first: ProcessSnapshot | null, previous: ProcessSnap
 /** Total bytes on an arena's free lists (bins and tcache). */
 export function arenaFreeBytes(a: ArenaSnapshot): number {
   const f = a.free;
-  return f.fastbins.bytes + f.unsorted.bytes + f.smallbins.bytes + f.largebins.bytes + f.tcache.bytes;
+  return (f.fastbins?.bytes ?? 0) + f.unsorted.bytes + f.smallbins.bytes + f.largebins.bytes + f.tcache.bytes;
 }
 
 /** Address space reserved for the arena's heaps (heap_max each for thread arenas; the brk extent for main). */

@@ -93,7 +93,8 @@ export function arenaDetailLines({ arena: a, growth, heapMap, width }: ArenaDeta
   lines.push(...heapMapLines(heapMap, Math.max(10, width - 2), 8).map((l) => [text('  '), ...l]));
 
   lines.push([], heading('Free lists'));
-  lines.push(totalsRow('fastbins', a.free.fastbins));
+  // No line where the glibc has no fastbins (2.43+), rather than a line of zeros.
+  if (a.free.fastbins) lines.push(totalsRow('fastbins', a.free.fastbins));
   lines.push(totalsRow('unsorted', a.free.unsorted));
   lines.push(totalsRow('smallbins', a.free.smallbins));
   lines.push(totalsRow('largebins', a.free.largebins));

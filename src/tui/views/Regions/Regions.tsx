@@ -16,6 +16,8 @@ export interface RegionsProps {
   kind: RegionKind | null;
   filter: string;
   editing: boolean;
+  /** Some mapping of the process has transparent huge pages (smaps AnonHugePages): show the THP column. */
+  thp: boolean;
   width: number;
   height: number;
 }
@@ -28,17 +30,21 @@ const columns: TableColumn[] = [
   { header: 'Kind', width: 13 },
   { header: 'Detail', width: 'flex' },
 ];
+// Resident bytes in transparent huge pages, after RSS (they are part of it).
+const thpColumns: TableColumn[] = [...columns.slice(0, 3), { header: 'THP', width: 9, align: 'right' }, ...columns.slice(3)];
 
-export function regionRow(r: Region): TableRow {
+export function regionRow(r: Region, thp = false): TableRow {
+  const size = [hex(r.start), formatBytes(r.size), formatBytes(r.rss)];
+  const huge = thp ? [r.anonHugePages > 0 ? formatBytes(r.anonHugePages) : ''] : [];
   return {
     key: String(r.start),
-    cells: [hex(r.start), formatBytes(r.size), formatBytes(r.rss), r.perms, r.kind, regionDetail(r)],
+    cells: [...size, ...huge, r.perms, r.kind, regionDetail(r)],
     tone: r.kind === 'arena-heap' || r.kind === 'main-heap' ? 'good' : undefined,
   };
 }
 
-function RegionsView({ rows, total, selected, sort, kind, filter, editing, width, height }: RegionsProps): ReactNode {
-  const rowAt = useCallback((i: number) => regionRow(rows[i]!), [rows]);
+function RegionsView({ rows, total, selected, sort, kind, filter, editing, thp, width, height }: RegionsProps): ReactNode {
+  const rowAt = useCallback((i: number) => regionRow(rows[i]!, thp), [rows, thp]);
   return (
     <Box flexDirection="column">
       <Text wrap="truncate">
@@ -50,7 +56,7 @@ function RegionsView({ rows, total, selected, sort, kind, filter, editing, width
         )}
         <Styled tone="muted">{`   ${rows.length} of ${total} mappings`}</Styled>
       </Text>
-      <Table columns={columns} count={rows.length} rowAt={rowAt} selected={rows.length ? selected : null} width={width} height={height - 1} empty="no mapping matches" />
+      <Table columns={thp ? thpColumns : columns} count={rows.length} rowAt={rowAt} selected={rows.length ? selected : null} width={width} height={height - 1} empty="no mapping matches" />
     </Box>
   );
 }

@@ -12,6 +12,8 @@ export const regionSorts: RegionSort[] = ['addr', 'size', 'rss'];
 export interface RegionsState {
   rows: Region[];
   total: number;
+  /** Some mapping has transparent huge pages (the view adds a THP column). */
+  thp: boolean;
   cursor: Cursor;
   selected: number;
   selectedRegion: Region | null;
@@ -62,6 +64,7 @@ export function useRegionsState(regions: Region[]): RegionsState {
     [regions, sort, kind, filter.value],
   );
   const cursor = useCursor(rows, regionKey);
+  const thp = useMemo(() => regions.some((r) => r.anonHugePages > 0), [regions]);
 
   const cycleSort = useCallback(() => setSort((s) => regionSorts[(regionSorts.indexOf(s) + 1) % regionSorts.length]!), []);
   const cycleKind = useCallback(() => {
@@ -89,6 +92,7 @@ export function useRegionsState(regions: Region[]): RegionsState {
   return {
     rows,
     total: regions.length,
+    thp,
     cursor,
     selected: cursor.index,
     selectedRegion: rows[cursor.index] ?? null,
