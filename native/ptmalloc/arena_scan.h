@@ -1,5 +1,7 @@
 // Symbol-free location of main_arena and mp_ in a live image of libc's
-// writable data (reference section 8, items 3 and 7), and the heap_info reader
+// writable data (malloc_state by its self-pointing empty bins and its next
+// ring, as malloc.c malloc_init_state and arena.c _int_new_arena leave them;
+// mp_ by its initializer's defaults), and the heap_info reader
 // used for region classification.
 #pragma once
 

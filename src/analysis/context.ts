@@ -9,7 +9,7 @@ import { procRoot, tryReadProcText } from '../proc/procfs.js';
 import { parseStat, readEnviron } from '../proc/status.js';
 import { withTunablesRejoined } from '../glibc/tunables.js';
 
-/** The variables that change glibc malloc (reference §11) and the preload that can replace it. */
+/** The variables that change glibc malloc (malloc/arena.c ptmalloc_init, elf/dl-tunables.list glibc.malloc.*) and the preload that can replace it. */
 export const mallocEnvNames = [
   'MALLOC_ARENA_MAX',
   'MALLOC_ARENA_TEST',
@@ -23,7 +23,7 @@ export const mallocEnvNames = [
   'LD_PRELOAD',
 ] as const;
 
-/** glibc defaults on x86-64 (reference §3; DEFAULT_TOP_PAD is 128 KiB via malloc-machine.h). */
+/** glibc defaults on x86-64 (malloc.c DEFAULT_MMAP_THRESHOLD_MIN and DEFAULT_TRIM_THRESHOLD, 128 KiB; DEFAULT_TOP_PAD is 128 KiB via malloc-machine.h). */
 export const glibcDefaults = {
   mmapThreshold: 128 * 1024,
   trimThreshold: 128 * 1024,

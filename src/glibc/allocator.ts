@@ -5,7 +5,7 @@
 // the allocator is linked into the executable (a static binary). glibc 2.34+
 // routes every allocation to a separate copy of malloc inside
 // libc_malloc_debug.so when that DSO is preloaded *and* MALLOC_CHECK_ (or the
-// glibc.malloc.check tunable) is set (reference §8); preloaded alone, it just
+// glibc.malloc.check tunable) is set (malloc/malloc-debug.c, 2.34+); preloaded alone, it just
 // forwards to libc.
 //
 // detectAllocator(maps, env) is what the engine calls (no file reads);

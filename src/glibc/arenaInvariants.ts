@@ -1,7 +1,8 @@
 // Memory invariants that confirm a (layout, main_arena) guess before anything
-// is walked (reference §8 item 3, "Suggested read procedure" step 3): the next
-// ring closes, every non-main member sits at heap base + sizeof(heap_info),
-// and every bin is either empty (fd == bk == bin_at(i)) or has both links set.
+// is walked: the next ring closes (arena.c _int_new_arena links each new arena
+// into main_arena's), every non-main member sits at heap base +
+// sizeof(heap_info), and every bin is either empty (fd == bk == bin_at(i), as
+// malloc.c malloc_init_state leaves it) or has both links set.
 import type { MemoryReader } from '../memory/reader.js';
 import type { MallocLayout } from './layouts.js';
 

@@ -1,4 +1,5 @@
-// Debug symbols by build-id (reference §8, way 1): the detached debug file
+// Debug symbols by build-id (GDB's debug-file convention, which Debian's
+// libc6-dbg follows): the detached debug file
 // /usr/lib/debug/.build-id/<2 hex>/<rest>.debug has LOCAL symbols main_arena,
 // mp_, global_max_fast and the TLS symbols that libc.so.6 itself strips. The
 // target's root is searched first (containers), then the host, then

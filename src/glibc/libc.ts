@@ -1,6 +1,7 @@
 // Finding the libc a target maps, its file (through /proc/PID/root, so a
 // containerised target's own libc is read, not the host's), its load bias and
-// its version from the banner in target memory (reference §8).
+// its version from the banner in target memory (csu/version.c: "GNU C Library ... release
+// version 2.NN", in libc's read-only data since 2.0).
 import { readFileSync } from 'node:fs';
 import type { MemoryReader } from '../memory/reader.js';
 import type { MapEntry } from '../proc/maps.js';

@@ -47,7 +47,7 @@ function attrs(s: string): Record<string, string> {
   return Object.fromEntries([...s.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]));
 }
 
-/** malloc_info() XML of glibc 2.31+ (reference section 10). */
+/** malloc_info() XML of glibc 2.31+ (malloc.c __malloc_info). */
 function parseMallocInfo(xml: string): { heaps: HeapInfoXml[]; mmap: { count: number; size: number } } {
   const heaps: HeapInfoXml[] = [];
   for (const m of xml.matchAll(/<heap nr="(\d+)">([\s\S]*?)<\/heap>/g)) {

@@ -56,7 +56,7 @@ describe('advice on a 9-thread target with alternating free chunks', () => {
     expect(busy.arenas!.count).toBe(9);
     expect(busy.arenas!.freeResident!).toBeGreaterThan(0.3 * busy.arenas!.resident);
     expect(busy.arenas!.reclaimable!).toBeGreaterThan(8 * MiB);
-    expect(mmapFreed).toBe(0x62000); // 400000 bytes, page-rounded with its header (reference §3)
+    expect(mmapFreed).toBe(0x62000); // 400000 bytes, page-rounded with its header (malloc.c sysmalloc_mmap: ALIGN_UP(nb + SIZE_SZ, pagesize))
   });
 
   it('too-many-arenas follows the free share, the resident size and the CPU count', () => {

@@ -1,7 +1,8 @@
 // Test target for residency / malloc_trim estimates. It builds known heap
 // shapes in the main arena and in thread arenas, keeps the memory resident,
 // and on request reports its own chunk table (walked from inside, as glibc
-// lays chunks out: reference §2 and §4) and calls malloc_trim(0).
+// lays chunks out: malloc.c's boundary tags, arena.c's heap_info) and calls
+// malloc_trim(0).
 //
 // Run it with GLIBC_TUNABLES=glibc.malloc.tcache_count=0 so no chunk sits in a
 // tcache: then every free chunk is either one this program freed into a
@@ -260,7 +261,8 @@ int main(int argc, char **argv) {
   if (main_alt) alt_pattern(main_alt, 1);
   if (raise) {
     /* Above the 128 KiB default, so it is mmapped; freeing it makes glibc
-       raise mmap_threshold to its chunk size (reference §3). */
+       raise mmap_threshold to its chunk size (malloc.c munmap_chunk's caller
+       __libc_free: the dynamic threshold). */
     char *big = malloc((size_t)raise);
     touch(big, (size_t)raise);
     mmapped_freed = *(size_t *)(big - 8) & ~(size_t)7;
