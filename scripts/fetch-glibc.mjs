@@ -2,7 +2,7 @@
 // Fetches a second (or third) glibc release as Debian packages into test/.cache/glibc/<version>/
 // so the test targets can run under that glibc through its own dynamic loader.
 //
-// Usage: node scripts/fetch-glibc.mjs <2.31|2.36|2.41> [--json]
+// Usage: node scripts/fetch-glibc.mjs <2.31|2.36|2.41|2.43|2.44> [--json]
 // Importable: `import { fetchGlibc } from './scripts/fetch-glibc.mjs'`.
 //
 // How: apt is pointed at a PRIVATE state directory (its own sources list, package lists,
@@ -23,6 +23,8 @@ const suiteForVersion = {
   '2.31': 'bullseye',
   '2.36': 'bookworm',
   '2.41': 'trixie',
+  '2.43': 'forky',
+  '2.44': 'experimental',
 };
 
 // libc6: loader + libraries; libc6-dbg: .build-id debug files (main_arena, mp_ symbols);
@@ -294,7 +296,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const args = process.argv.slice(2);
   const version = args.find((a) => !a.startsWith('--'));
   if (!version) {
-    process.stderr.write('usage: fetch-glibc.mjs <2.31|2.36|2.41> [--json]\n');
+    process.stderr.write('usage: fetch-glibc.mjs <2.31|2.36|2.41|2.43|2.44> [--json]\n');
     process.exit(2);
   }
   const json = args.includes('--json');
