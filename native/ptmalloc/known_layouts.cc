@@ -1,5 +1,6 @@
-// Offsets from the reference tables (sections 0, 1, 2, 3, 5): malloc_state,
-// heap_info, malloc_par and tcache_perthread_struct for each release range.
+// Offsets from the reference tables (sections 0, 1, 2, 3, 5; 2.43 and 2.44
+// from pahole on their libc6-dbg): malloc_state, heap_info, malloc_par and
+// tcache_perthread_struct for each release range.
 #include "known_layouts.h"
 
 namespace arenascope {
@@ -54,8 +55,8 @@ void state227(MallocLayout* l) {
   l->fastchunksFlagInverted = 0;
 }
 
-// master (post-2.42): fastbins and have_fastchunks removed (0x840).
-void stateMaster(MallocLayout* l) {
+// 2.43+: fastbins and have_fastchunks removed (0x840; pahole, libc6-dbg 2.43-7 and 2.44-3).
+void state243(MallocLayout* l) {
   l->stateSize = 0x840;
   l->offFlags = 0x4;
   l->offHaveFastchunks = -1;
@@ -88,6 +89,7 @@ void mpCommonHead(MallocLayout* l) {
   l->mpMmapThreshold = 0x10;
   l->mpArenaTest = 0x18;
   l->mpArenaMax = 0x20;
+  l->mpThpMode = -1;
   l->mpThpPagesize = -1;
   l->mpHpPagesize = -1;
   l->mpHpFlags = -1;
@@ -150,10 +152,11 @@ void mp235(MallocLayout* l) {
   l->mpTcacheUnsortedLimit = 0x80;
 }
 
-// master: thp_mode enum at 0x28 shifts the rest by 8 (0x90).
-void mpMaster(MallocLayout* l) {
+// 2.43: thp_mode enum at 0x28 shifts the rest by 8 (0x90; pahole, libc6-dbg 2.43-7).
+void mp243(MallocLayout* l) {
   mpCommonHead(l);
   l->mpSize = 0x90;
+  l->mpThpMode = 0x28;
   l->mpThpPagesize = 0x30;
   l->mpHpPagesize = 0x38;
   l->mpHpFlags = 0x40;
@@ -168,6 +171,27 @@ void mpMaster(MallocLayout* l) {
   l->mpTcacheMaxBytes = 0x78;
   l->mpTcacheCount = 0x80;
   l->mpTcacheUnsortedLimit = 0x88;
+}
+
+// 2.44: tcache_unsorted_limit removed (0x88; pahole, libc6-dbg 2.44-3).
+void mp244(MallocLayout* l) {
+  mp243(l);
+  l->mpSize = 0x88;
+  l->mpTcacheUnsortedLimit = -1;
+}
+
+// mmapped chunks up to 2.42: size field = mapping length - prev_size, never
+// in a tcache (2.42 __libc_free checks !chunk_is_mmapped for large bins).
+void mmapOld(MallocLayout* l) {
+  l->mmappedTrailer = 0;
+  l->tcacheHoldsMmapped = 0;
+}
+
+// 2.43 (commit "malloc: Change mmap chunk layout"): mmap_size() = prev_size
+// + chunksize + CHUNK_HDR_SZ, and free() tcaches mmapped chunks too.
+void mmap243(MallocLayout* l) {
+  l->mmappedTrailer = 16;
+  l->tcacheHoldsMmapped = 1;
 }
 
 void noTcache(MallocLayout* l) {
@@ -216,12 +240,13 @@ void tcacheSlots(MallocLayout* l) {
 std::vector<NamedLayout> buildTable() {
   std::vector<NamedLayout> t;
   auto add = [&t](const char* name, void (*state)(MallocLayout*), void (*heap)(MallocLayout*), void (*mp)(MallocLayout*),
-                  auto tcache) {
+                  auto tcache, void (*mmap)(MallocLayout*) = mmapOld) {
     MallocLayout l;
     state(&l);
     heap(&l);
     mp(&l);
     tcache(&l);
+    mmap(&l);
     t.push_back({name, l});
   };
   add("2.17-2.22", state217, heapInfo20, mp217, noTcache);
@@ -235,7 +260,8 @@ std::vector<NamedLayout> buildTable() {
   add("2.34", state227, heapInfo20, mp226, [](MallocLayout* l) { tcacheU16(l, true); });
   add("2.35-2.41", state227, heapInfo30, mp235, [](MallocLayout* l) { tcacheU16(l, true); });
   add("2.42", state227, heapInfo30, mp235, tcacheSlots);
-  add("master", stateMaster, heapInfo30, mpMaster, tcacheSlots);
+  add("2.43", state243, heapInfo30, mp243, tcacheSlots, mmap243);
+  add("2.44", state243, heapInfo30, mp244, tcacheSlots, mmap243);
   return t;
 }
 

@@ -11,7 +11,7 @@ namespace arenascope {
 namespace ptmalloc {
 
 struct NamedLayout {
-  const char* name;  // "2.17-2.22", "2.23", ..., "master"
+  const char* name;  // "2.17-2.22", "2.23", ..., "2.44"
   MallocLayout layout;
 };
 

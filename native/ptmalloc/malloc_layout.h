@@ -38,6 +38,7 @@ namespace ptmalloc {
   X(mpMmapThreshold)                       \
   X(mpArenaTest)                           \
   X(mpArenaMax)                            \
+  X(mpThpMode)                             \
   X(mpThpPagesize)                         \
   X(mpHpPagesize)                          \
   X(mpHpFlags)                             \
@@ -60,7 +61,9 @@ namespace ptmalloc {
   X(tcacheCountsAreFreeSlots)              \
   X(tcacheHasKey)                          \
   X(safeLinking)                           \
-  X(fastchunksFlagInverted)
+  X(fastchunksFlagInverted)                \
+  X(mmappedTrailer)                        \
+  X(tcacheHoldsMmapped)
 
 struct MallocLayout {
 #define ARENASCOPE_DECLARE_FIELD(name) int64_t name = -1;

@@ -28,6 +28,8 @@ export interface MallocLayout {
   mpMmapThreshold: number;
   mpArenaTest: number;
   mpArenaMax: number;
+  /** malloc_par.thp_mode (enum, 4 bytes), 2.43+. */
+  mpThpMode: number;
   mpThpPagesize: number;
   mpHpPagesize: number;
   mpHpFlags: number;
@@ -51,6 +53,14 @@ export interface MallocLayout {
   tcacheHasKey: number;
   safeLinking: number;
   fastchunksFlagInverted: number;
+  /**
+   * Bytes of an mmapped chunk's mapping after chunk + chunksize: 0 up to 2.42
+   * (size field = mapping length - offset), CHUNK_HDR_SZ = 16 from 2.43
+   * (mmap_set_chunk, mmap_size()); 2.43 also keeps MMAP_HP in prev_size bit 0.
+   */
+  mmappedTrailer: number;
+  /** 1 when free() may put an mmapped chunk in a tcache bin (2.43+; 2.42 checked !chunk_is_mmapped). */
+  tcacheHoldsMmapped: number;
 }
 
 // malloc_state, three shapes (§1).
@@ -67,8 +77,8 @@ const state2_27 = {
   offLastRemainder: 0x68, offBins: 0x70, offBinmap: 0x860, offNext: 0x870, offNextFree: 0x878,
   offAttachedThreads: 0x880, offSystemMem: 0x888, offMaxSystemMem: 0x890,
 };
-// post-2.42 master: fastbins removed.
-const stateMaster = {
+// 2.43+: fastbins and have_fastchunks removed (pahole on libc6-dbg 2.43-7 and 2.44-3).
+const state2_43 = {
   stateSize: 0x840, offFlags: 4, offHaveFastchunks: -1, offFastbins: -1, nFastbins: 0, offTop: 0x8,
   offLastRemainder: 0x10, offBins: 0x18, offBinmap: 0x808, offNext: 0x818, offNextFree: 0x820,
   offAttachedThreads: 0x828, offSystemMem: 0x830, offMaxSystemMem: 0x838,
@@ -76,7 +86,7 @@ const stateMaster = {
 
 // malloc_par mp_ (§3).
 const noTcacheMp = { mpTcacheBins: -1, mpTcacheMaxBytes: -1, mpTcacheCount: -1, mpTcacheUnsortedLimit: -1 };
-const noHp = { mpThpPagesize: -1, mpHpPagesize: -1, mpHpFlags: -1 };
+const noHp = { mpThpMode: -1, mpThpPagesize: -1, mpHpPagesize: -1, mpHpFlags: -1 };
 const mpCommon = { mpTrimThreshold: 0, mpTopPad: 0x8, mpMmapThreshold: 0x10, mpArenaTest: 0x18, mpArenaMax: 0x20 };
 const mp2_17 = {
   ...mpCommon, ...noHp, ...noTcacheMp, mpSize: 0x58, mpNMmaps: 0x28, mpNMmapsMax: 0x2c, mpMaxNMmaps: 0x30,
@@ -85,17 +95,20 @@ const mp2_17 = {
 const mp2_24 = { ...mp2_17, mpSize: 0x50, mpMaxTotalMem: -1, mpSbrkBase: 0x48 };
 const mp2_26 = { ...mp2_24, mpSize: 0x70, mpTcacheBins: 0x50, mpTcacheMaxBytes: 0x58, mpTcacheCount: 0x60, mpTcacheUnsortedLimit: 0x68 };
 const mp2_35 = {
-  ...mpCommon, mpSize: 0x88, mpThpPagesize: 0x28, mpHpPagesize: 0x30, mpHpFlags: 0x38, mpNMmaps: 0x3c,
+  ...mpCommon, mpSize: 0x88, mpThpMode: -1, mpThpPagesize: 0x28, mpHpPagesize: 0x30, mpHpFlags: 0x38, mpNMmaps: 0x3c,
   mpNMmapsMax: 0x40, mpMaxNMmaps: 0x44, mpNoDynThreshold: 0x48, mpMmappedMem: 0x50, mpMaxMmappedMem: 0x58,
   mpMaxTotalMem: -1, mpSbrkBase: 0x60, mpTcacheBins: 0x68, mpTcacheMaxBytes: 0x70, mpTcacheCount: 0x78,
   mpTcacheUnsortedLimit: 0x80,
 };
-const mpMaster = {
-  ...mpCommon, mpSize: 0x90, mpThpPagesize: 0x30, mpHpPagesize: 0x38, mpHpFlags: 0x40, mpNMmaps: 0x44,
+// 2.43: thp_mode (enum malloc_thp_mode_t) at 0x28 shifts the rest by 8 (pahole, libc6-dbg 2.43-7).
+const mp2_43 = {
+  ...mpCommon, mpSize: 0x90, mpThpMode: 0x28, mpThpPagesize: 0x30, mpHpPagesize: 0x38, mpHpFlags: 0x40, mpNMmaps: 0x44,
   mpNMmapsMax: 0x48, mpMaxNMmaps: 0x4c, mpNoDynThreshold: 0x50, mpMmappedMem: 0x58, mpMaxMmappedMem: 0x60,
   mpMaxTotalMem: -1, mpSbrkBase: 0x68, mpTcacheBins: 0x70, mpTcacheMaxBytes: 0x78, mpTcacheCount: 0x80,
   mpTcacheUnsortedLimit: 0x88,
 };
+// 2.44: tcache_unsorted_limit removed; thp_mode is an enum thp_mode_t (pahole, libc6-dbg 2.44-3).
+const mp2_44 = { ...mp2_43, mpSize: 0x88, mpTcacheUnsortedLimit: -1 };
 
 // tcache (§5) and heap_info (§2).
 const noTcache = { tcacheBins: 0, tcacheCountWidth: 0, tcacheEntriesOffset: 0, tcacheChunkSize: 0, tcacheCountsAreFreeSlots: 0, tcacheHasKey: 0 };
@@ -105,10 +118,15 @@ const tcache2_30 = { ...tcache2_29, tcacheCountWidth: 2, tcacheEntriesOffset: 0x
 const tcache2_42 = { ...tcache2_30, tcacheBins: 76, tcacheEntriesOffset: 0x98, tcacheChunkSize: 0x300, tcacheCountsAreFreeSlots: 1 };
 const heapInfoOld = { heapInfoSize: 0x20, heapInfoHasPagesize: 0 };
 const heapInfoNew = { heapInfoSize: 0x30, heapInfoHasPagesize: 1 };
+// mmapped chunks (malloc.c sysmalloc_mmap): up to 2.42 size = mapping length - offset and never
+// in a tcache; from 2.43 (commit "malloc: Change mmap chunk layout") size = mapping length -
+// offset - CHUNK_HDR_SZ, and free() puts them in tcache bins like any chunk.
+const mmapOld = { mmappedTrailer: 0, tcacheHoldsMmapped: 0 };
+const mmap2_43 = { mmappedTrailer: 16, tcacheHoldsMmapped: 1 };
 
 interface VersionRange {
   from: number; // minor version, inclusive
-  to: number; // inclusive; Infinity for master
+  to: number; // inclusive; Infinity for the newest row
   layout: MallocLayout;
 }
 
@@ -117,17 +135,18 @@ function layout(name: string, parts: object[]): MallocLayout {
 }
 
 export const layoutTable: VersionRange[] = [
-  { from: 17, to: 22, layout: layout('2.17-2.22', [state2_17, mp2_17, noTcache, heapInfoOld, { safeLinking: 0, fastchunksFlagInverted: 1 }]) },
-  { from: 23, to: 23, layout: layout('2.23', [state2_23, mp2_17, noTcache, heapInfoOld, { safeLinking: 0, fastchunksFlagInverted: 1 }]) },
-  { from: 24, to: 25, layout: layout('2.24-2.25', [state2_23, mp2_24, noTcache, heapInfoOld, { safeLinking: 0, fastchunksFlagInverted: 1 }]) },
-  { from: 26, to: 26, layout: layout('2.26', [state2_23, mp2_26, tcache2_26, heapInfoOld, { safeLinking: 0, fastchunksFlagInverted: 1 }]) },
-  { from: 27, to: 28, layout: layout('2.27-2.28', [state2_27, mp2_26, tcache2_26, heapInfoOld, { safeLinking: 0, fastchunksFlagInverted: 0 }]) },
-  { from: 29, to: 29, layout: layout('2.29', [state2_27, mp2_26, tcache2_29, heapInfoOld, { safeLinking: 0, fastchunksFlagInverted: 0 }]) },
-  { from: 30, to: 31, layout: layout('2.30-2.31', [state2_27, mp2_26, tcache2_30, heapInfoOld, { safeLinking: 0, fastchunksFlagInverted: 0 }]) },
-  { from: 32, to: 34, layout: layout('2.32-2.34', [state2_27, mp2_26, tcache2_30, heapInfoOld, { safeLinking: 1, fastchunksFlagInverted: 0 }]) },
-  { from: 35, to: 41, layout: layout('2.35-2.41', [state2_27, mp2_35, tcache2_30, heapInfoNew, { safeLinking: 1, fastchunksFlagInverted: 0 }]) },
-  { from: 42, to: 42, layout: layout('2.42', [state2_27, mp2_35, tcache2_42, heapInfoNew, { safeLinking: 1, fastchunksFlagInverted: 0 }]) },
-  { from: 43, to: Infinity, layout: layout('master (post-2.42)', [stateMaster, mpMaster, tcache2_42, heapInfoNew, { safeLinking: 1, fastchunksFlagInverted: 0 }]) },
+  { from: 17, to: 22, layout: layout('2.17-2.22', [state2_17, mp2_17, noTcache, heapInfoOld, mmapOld, { safeLinking: 0, fastchunksFlagInverted: 1 }]) },
+  { from: 23, to: 23, layout: layout('2.23', [state2_23, mp2_17, noTcache, heapInfoOld, mmapOld, { safeLinking: 0, fastchunksFlagInverted: 1 }]) },
+  { from: 24, to: 25, layout: layout('2.24-2.25', [state2_23, mp2_24, noTcache, heapInfoOld, mmapOld, { safeLinking: 0, fastchunksFlagInverted: 1 }]) },
+  { from: 26, to: 26, layout: layout('2.26', [state2_23, mp2_26, tcache2_26, heapInfoOld, mmapOld, { safeLinking: 0, fastchunksFlagInverted: 1 }]) },
+  { from: 27, to: 28, layout: layout('2.27-2.28', [state2_27, mp2_26, tcache2_26, heapInfoOld, mmapOld, { safeLinking: 0, fastchunksFlagInverted: 0 }]) },
+  { from: 29, to: 29, layout: layout('2.29', [state2_27, mp2_26, tcache2_29, heapInfoOld, mmapOld, { safeLinking: 0, fastchunksFlagInverted: 0 }]) },
+  { from: 30, to: 31, layout: layout('2.30-2.31', [state2_27, mp2_26, tcache2_30, heapInfoOld, mmapOld, { safeLinking: 0, fastchunksFlagInverted: 0 }]) },
+  { from: 32, to: 34, layout: layout('2.32-2.34', [state2_27, mp2_26, tcache2_30, heapInfoOld, mmapOld, { safeLinking: 1, fastchunksFlagInverted: 0 }]) },
+  { from: 35, to: 41, layout: layout('2.35-2.41', [state2_27, mp2_35, tcache2_30, heapInfoNew, mmapOld, { safeLinking: 1, fastchunksFlagInverted: 0 }]) },
+  { from: 42, to: 42, layout: layout('2.42', [state2_27, mp2_35, tcache2_42, heapInfoNew, mmapOld, { safeLinking: 1, fastchunksFlagInverted: 0 }]) },
+  { from: 43, to: 43, layout: layout('2.43', [state2_43, mp2_43, tcache2_42, heapInfoNew, mmap2_43, { safeLinking: 1, fastchunksFlagInverted: 0 }]) },
+  { from: 44, to: Infinity, layout: layout('2.44', [state2_43, mp2_44, tcache2_42, heapInfoNew, mmap2_43, { safeLinking: 1, fastchunksFlagInverted: 0 }]) },
 ];
 
 /** Layouts to try for a version, the version's own first, then its neighbours. */
