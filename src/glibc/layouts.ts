@@ -162,13 +162,26 @@ export function withoutTcache(l: MallocLayout): MallocLayout {
   return { ...l, ...noTcache, name: `${l.name} (no tcache)` };
 }
 
-/** Default values of mp_'s initializer: the byte pattern that finds mp_ in libc's file image (§8 item 7). */
-export function mpInitializer(l: MallocLayout): Buffer {
-  const b = Buffer.alloc(l.mpSize);
+/**
+ * mp_'s static initializer as libc's file image holds it (malloc.c `static
+ * struct malloc_par mp_ = {...}`): every byte is fixed except the tail
+ * defaults that moved between releases (and backports), which are given as
+ * the values each may hold.
+ */
+export interface MpInitializer {
+  /** The fixed bytes; the variable fields are zero here. */
+  image: Buffer;
+  variable: Array<{ off: number; width: 4 | 8; values: readonly number[] }>;
+}
+
+/** Default values of mp_'s initializer: the pattern that finds mp_ in libc's file image (§8 item 7). */
+export function mpInitializer(l: MallocLayout): MpInitializer {
+  const image = Buffer.alloc(l.mpSize);
+  const variable: MpInitializer['variable'] = [];
   const put = (off: number, v: number, width: 4 | 8 = 8) => {
     if (off < 0) return;
-    if (width === 8) b.writeBigUInt64LE(BigInt(v), off);
-    else b.writeUInt32LE(v, off);
+    if (width === 8) image.writeBigUInt64LE(BigInt(v), off);
+    else image.writeUInt32LE(v, off);
   };
   put(l.mpTrimThreshold, 0x20000); // DEFAULT_TRIM_THRESHOLD 128 KiB
   put(l.mpTopPad, 0x20000); // DEFAULT_TOP_PAD from malloc-machine.h
@@ -176,13 +189,24 @@ export function mpInitializer(l: MallocLayout): Buffer {
   put(l.mpArenaTest, 8); // NARENAS_FROM_NCORES(1)
   put(l.mpNMmapsMax, 65536, 4); // DEFAULT_MMAP_MAX
   if (l.mpTcacheBins >= 0) {
-    put(l.mpTcacheBins, 64); // TCACHE_MAX_BINS
-    put(l.mpTcacheMaxBytes, 1032); // tidx2usize(63)
-    put(l.mpTcacheCount, 7); // TCACHE_FILL_COUNT
+    put(l.mpTcacheBins, 64); // TCACHE_MAX_BINS (2.42+: TCACHE_SMALL_BINS)
+    // tidx2usize(63) = 1032 up to the glibc-2.42 tag; MAX_TCACHE_SMALL_SIZE + 1 = 0x411 from
+    // 2.43 (commit ad4caba414 "malloc: Fix MAX_TCACHE_SMALL_SIZE", backported to 2.42 builds).
+    variable.push({ off: l.mpTcacheMaxBytes, width: 8, values: [1032, 0x411] });
+    // TCACHE_FILL_COUNT: 7, 16 from 2.43 (commit 0b9210bd76 "malloc: set default tcache fill count to 16").
+    variable.push({ off: l.mpTcacheCount, width: 8, values: [7, 16] });
   }
-  if (l.name.startsWith('master')) {
-    put(l.mpTcacheMaxBytes, 0x411);
-    put(l.mpTcacheCount, 16);
+  // thp_mode (2.43+): malloc_thp_mode_not_supported (3) in 2.43, thp_mode_unknown (0) in 2.44.
+  if (l.mpThpMode >= 0) variable.push({ off: l.mpThpMode, width: 4, values: [0, 3] });
+  return { image, variable };
+}
+
+/** Whether the mpSize bytes at buf[at] are mp_'s initializer (mpInitializer). */
+export function matchesMpInitializer(p: MpInitializer, buf: Buffer, at: number): boolean {
+  if (at < 0 || at + p.image.length > buf.length) return false;
+  const isVariable = (i: number) => p.variable.some((v) => i >= v.off && i < v.off + v.width);
+  for (let i = 0; i < p.image.length; i++) {
+    if (buf[at + i] !== p.image[i] && !isVariable(i)) return false;
   }
-  return b;
+  return p.variable.every((v) => v.values.includes(v.width === 8 ? Number(buf.readBigUInt64LE(at + v.off)) : buf.readUInt32LE(at + v.off)));
 }
