@@ -77,6 +77,8 @@ bool validateLayout(const MallocLayout& l, std::string* why) {
     if (!fieldFits(off, 8, M, false)) return fail("an optional malloc_par field does not fit");
   }
   if (!fieldFits(l.mpHpFlags, 4, M, false)) return fail("mpHpFlags does not fit");
+  // enum malloc_thp_mode_t / thp_mode_t (2.43+).
+  if (!fieldFits(l.mpThpMode, 4, M, false)) return fail("mpThpMode does not fit");
 
   if (l.tcacheBins < 0 || l.tcacheBins > 76) return fail("tcacheBins out of range");
   if (l.tcacheBins > 0) {
@@ -94,8 +96,12 @@ bool validateLayout(const MallocLayout& l, std::string* why) {
     }
     if (l.mpTcacheCount < 0) return fail("tcache layouts need mpTcacheCount");
   }
-  for (int64_t f : {l.tcacheCountsAreFreeSlots, l.tcacheHasKey, l.safeLinking, l.fastchunksFlagInverted}) {
+  for (int64_t f : {l.tcacheCountsAreFreeSlots, l.tcacheHasKey, l.safeLinking, l.fastchunksFlagInverted, l.tcacheHoldsMmapped}) {
     if (!isFlag(f)) return fail("flag fields must be 0 or 1");
+  }
+  // mmap_size() - offset - chunksize: 0 up to 2.42, CHUNK_HDR_SZ from 2.43.
+  if (l.mmappedTrailer != 0 && l.mmappedTrailer != static_cast<int64_t>(kChunkHeader)) {
+    return fail("mmappedTrailer must be 0 or 16");
   }
   return true;
 }

@@ -106,7 +106,7 @@ export function busyProcess(layout: MallocLayout): { spec: ImageSpec; hints: str
         ],
       },
     ],
-    tcacheCount: layout.nFastbins === 0 ? 16 : 7, // master raised TCACHE_FILL_COUNT to 16
+    tcacheCount: layout.nFastbins === 0 ? 16 : 7, // 2.43 raised TCACHE_FILL_COUNT to 16
     tcaches: hasTcache
       ? [
           { structId: 'm.tc', entryIds: ['m.t1', 'm.t2'] },
