@@ -151,7 +151,10 @@ bool ArenaWalker::parseTcache(uint64_t user, bool strict, TcacheFound* out, std:
         sharedKey = q[3];
       }
       if (!bad.empty()) {
-        if (strict) return reject(bad);
+        // A scanned chunk must prove itself a tcache by its heads: past a good
+        // head, a broken link is the tcache's damage, not a sign it is none
+        // (2.43+ tcaches lie where only the scan finds them).
+        if (strict && k == 0) return reject(bad);
         problems.push_back("bin " + std::to_string(i) + ": " + bad);
         broke = true;
         break;
@@ -164,10 +167,9 @@ bool ArenaWalker::parseTcache(uint64_t user, bool strict, TcacheFound* out, std:
     if (broke) {
       // already reported
     } else if (k == n && e != 0) {
-      if (strict) return reject("bin " + std::to_string(i) + " longer than its count");
+      // (k >= 1 here: a good head came first, as for a broken link above)
       problems.push_back("bin " + std::to_string(i) + " longer than its count");
     } else if (k < n) {
-      if (strict) return reject("bin " + std::to_string(i) + " shorter than its count");
       problems.push_back("bin " + std::to_string(i) + " shorter than its count");
     }
     t.counts[i] = static_cast<uint32_t>(k);

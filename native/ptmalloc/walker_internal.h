@@ -198,7 +198,9 @@ class ArenaWalker {
   void findKnownTcaches();
   bool tryTcache(uint64_t user, const char* foundBy, bool strict, std::string* why);
   // Reads the tcache_perthread_struct at user into *out (entries validated;
-  // what is wrong with a list goes to *problems unless strict rejects it).
+  // what is wrong with a list goes to *problems). strict (the scan) rejects a
+  // chunk whose counters and heads are not a tcache's: one wrong past a good
+  // head is the tcache's damage and goes to *problems as well.
   bool parseTcache(uint64_t user, bool strict, TcacheFound* out, std::vector<std::string>* problems, std::string* why);
   // Reads every known tcache again (for a confirming walk); the lists'
   // problems go to *problems when given.

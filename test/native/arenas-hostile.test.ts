@@ -168,6 +168,20 @@ describe.each([
     expect(r.arenas[1].inUse.chunks).toBeGreaterThan(img.expected[1]!.inUse.chunks);
   });
 
+  it('keeps a tcache the scan found whose list breaks past a good head, and names the break', async () => {
+    // a1.tc2 is at no known place (as every 2.43+ tcache): only the scan of in-use chunks of
+    // its size finds it. Its one entry's next now points on, outside every heap.
+    const img = image(entry);
+    const tc = img.chunk.get('a1.tc2')! + 0x10;
+    const head = img.chunk.get('a1.t4')! + 0x10;
+    img.write64(head, mangled(entry, head, 0xdead0010));
+    const r = await walk(img, entry);
+    expect(r.arenas.flatMap((a: any) => a.tcaches).map((t: any) => t.address)).toContain(tc);
+    expect(r.anomalies.filter((a: any) => a.kind === 'tcache-list-broken').map((a: any) => a.address)).toContain(tc);
+    // Its entry is still counted as cached, not in use.
+    expect(r.arenas[1].free.tcache).toEqual(img.expected[1]!.tcache);
+  });
+
   it('bounds chunks per heap', async () => {
     const r = await walk(image(entry), entry, { maxChunksPerHeap: 5 });
     expect(kinds(r)).toContain('chunk-limit');
