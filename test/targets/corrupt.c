@@ -55,6 +55,9 @@ static int safe_linking;
 /* mp_.tcache_count by default: TCACHE_FILL_COUNT, 7 up to glibc 2.42 and 16 from 2.43. */
 #define MAX_TCACHE_FILL 16
 static int tcache_fill = 7;
+/* 2.43+ makes a thread's tcache at its first free of a small chunk, wherever malloc then
+ * carves it; up to 2.42 at its first malloc, as the first chunk of its heap. */
+static int tcache_at_first_free;
 
 struct damage {
   uintptr_t size_huge, size_zero, smallbin_cycle, fastbin_wild, fastbin_cycle, tcache_wild, locked_arena;
@@ -76,6 +79,10 @@ static void *must_malloc(size_t n) {
 
 static void do_damage(void) {
   char *keep_a = 0, *keep_b = 0;
+  /* The tcache first, before every chunk the modes damage (as up to 2.42): arenascope
+   * finds a 2.43 tcache by its size as the chunk walk passes it, which stops at a
+   * damaged size. */
+  if (tcache_at_first_free) free(must_malloc(24));
   /* lock-held: any chunk of this thread's heap leads to its arena (heap_info.ar_ptr) */
   char *probe = (modes & MODE_LOCK_HELD) ? must_malloc(64) : 0;
   char *small[MAX_TCACHE_FILL + 3], *fast40[9], *fast60[9], *tc50[2], *unsorted = 0;
@@ -229,6 +236,7 @@ int main(int argc, char **argv) {
   safe_linking = major > 2 || (major == 2 && minor >= 32);
   if (major > 2 || minor >= 43) {
     tcache_fill = 16; /* glibc 2.43 malloc.c: TCACHE_FILL_COUNT 16 */
+    tcache_at_first_free = 1; /* glibc 2.43 tcache_free_init */
     if (modes & (MODE_FASTBIN_WILD | MODE_FASTBIN_CYCLE)) raw_die("fastbin modes need fastbins: glibc 2.43 removed them");
   }
   if (in_thread) {
