@@ -7,7 +7,10 @@
 // layout"; prev_size then also carries MMAP_HP in bit 0). A header fits at most
 // one of the two (chunk sizes are multiples of 16), so the map of a process
 // whose glibc is not known yet is read with both. Adjacent anonymous VMAs
-// merge, so one mapping may hold several such chunks: walk them.
+// merge, so one mapping may hold several such chunks: walk them. (A chunk
+// mapped right after some other anonymous mapping merges into the end of its
+// VMA, where no header can be found from the start: not counted. One right
+// below an arena heap is found by classify.ts.)
 import type { MemoryReader } from '../memory/reader.js';
 
 const page = 4096;
