@@ -791,6 +791,18 @@ static uint64_t calls_at_park;
 static int snapshot_seq;
 static int trim_result = -1;
 
+/* Run through its own loader (as the tests run every glibc but the host's), the executable
+ * and its .bss lie among the mappings mmap hands out, where an exec never puts them: an
+ * mmapped chunk mapped right after .bss would merge into its VMA, where nothing tells it
+ * from .bss. .bss's last page made MADV_DONTFORK has flags no chunk mapping has, so none
+ * merges (as an exec'd program's .bss, followed by the brk heap, never meets them). */
+extern char _end[];
+static void fence_bss_end(void) {
+  uintptr_t vs = 0, ve = 0;
+  if (raw_find_vma((uintptr_t)_end - 1, &vs, &ve) != 0) raw_die(".bss not in maps");
+  if (madvise((void *)(ve - 4096), 4096, MADV_DONTFORK) != 0) raw_die("madvise .bss end");
+}
+
 static void setup_truth(void) {
   if (mkdir(opt.out, 0755) != 0 && errno != EEXIST) raw_die("cannot create --out dir");
   cookie_io_functions_t io = {.write = xml_cookie_write};
@@ -1052,6 +1064,7 @@ static void serve_commands(void) {
 int main(int argc, char **argv) {
   parse_options(argc, argv);
   set_glibc_facts();
+  fence_bss_end();
   setup_truth();
   setup_tcache_tls();
   thread_tids[0] = current_tid();
