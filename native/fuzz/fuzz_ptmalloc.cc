@@ -5,7 +5,7 @@
 //
 // Input format (little-endian; scripts/fuzz/capture-seeds.mjs writes seeds in
 // it from REAL heaps of the test targets):
-//   u8  layout selector: a glibc minor version 17..42 picks the known layout
+//   u8  layout selector: a glibc minor version 17..44 picks the known layout
 //       covering it; any other value picks knownLayouts()[value % count]
 //   u8  flags: 1 withBins, 2 withHistogram, 4 withChunks, 8 withTcacheDetail,
 //       16 the layout without tcache (glibc's malloc-debug DSO)
