@@ -174,7 +174,7 @@ export interface MpInitializer {
   variable: Array<{ off: number; width: 4 | 8; values: readonly number[] }>;
 }
 
-/** Default values of mp_'s initializer: the pattern that finds mp_ in libc's file image (§8 item 7). */
+/** Default values of mp_'s initializer (malloc.c, per release): the pattern that finds mp_ in libc's file image. */
 export function mpInitializer(l: MallocLayout): MpInitializer {
   const image = Buffer.alloc(l.mpSize);
   const variable: MpInitializer['variable'] = [];

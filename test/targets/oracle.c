@@ -44,6 +44,7 @@ static size_t fastbin_max_chunk = 0x80;
 /* Bytes of an mmapped chunk's mapping past chunk + chunksize: 0 up to 2.42, CHUNK_HDR_SZ
  * from 2.43 (malloc.c mmap_size()). */
 static size_t mmap_trailer = 0;
+/* 2.41+: a freed small chunk goes to its small bin, not the unsorted bin. */
 static int smallbin_direct = 0;
 /* 2.43+: a thread's tcache is made at its first free of a small chunk (tcache_free_init),
  * by _int_malloc, which sorts the unsorted bin on the way; up to 2.42 at its first malloc,
@@ -541,7 +542,8 @@ static void run_scenario(int t) {
   }
 
   /* tcache_fill of a size fill its tcache bin; bins and fastbin free that many and more,
-   * so the rest goes on to the small bin (3) and the fastbin (5; from 2.43 the unsorted bin). */
+   * so the rest goes on to the small bin (3) and the fastbin (5; from 2.43, which has no
+   * fastbins, to their small bin). */
   struct guarded bins_small[MAX_TCACHE_FILL + 3], bins_large[5], tc_full[MAX_TCACHE_FILL], tc_partial[3], fast[MAX_TCACHE_FILL + 5];
   void *mm_freed[2] = {NULL, NULL};
   static struct guarded resident[MAX_WORKERS + 1][4096];
