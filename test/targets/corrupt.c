@@ -81,8 +81,9 @@ static void do_damage(void) {
   char *keep_a = 0, *keep_b = 0;
   /* The tcache first, before every chunk the modes damage (as up to 2.42): arenascope
    * finds a 2.43 tcache by its size as the chunk walk passes it, which stops at a
-   * damaged size. */
-  if (tcache_at_first_free) free(must_malloc(24));
+   * damaged size. The freed chunk (0x90) is of a size nothing below asks for, so it
+   * stays in the tcache instead of becoming a guard out of place. */
+  if (tcache_at_first_free) free(must_malloc(0x90 - 8));
   /* lock-held: any chunk of this thread's heap leads to its arena (heap_info.ar_ptr) */
   char *probe = (modes & MODE_LOCK_HELD) ? must_malloc(64) : 0;
   char *small[MAX_TCACHE_FILL + 3], *fast40[9], *fast60[9], *tc50[2], *unsorted = 0;
