@@ -1,5 +1,5 @@
 // Proves the test infrastructure itself: the targets build and run under every tested glibc
-// (host, 2.31, 2.41) through that glibc's own loader, and what they record is the truth.
+// (host, 2.31, 2.41, 2.43, 2.44) through that glibc's own loader, and what they record is the truth.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,7 +13,15 @@ import type { ClassCount, OracleTruth, ThreadExpectation } from './helpers/truth
 
 const MIB = 1024 * 1024;
 const HEAP_MAX = 64 * MIB;
-const TCACHE_STRUCT_CHUNK = 0x290; // glibc 2.30-2.41: uint16_t counts[64] + 64 pointers, as a chunk
+
+function minorOf(version: string): number {
+  return Number(version.split('.')[1]);
+}
+
+/** The tcache_perthread_struct's chunk: uint16_t counts[64] + 64 pointers (2.30-2.41); uint16_t num_slots[76] + 76 pointers (2.42+). */
+function tcacheStructChunk(version: string): number {
+  return minorOf(version) >= 42 ? 0x300 : 0x290;
+}
 
 function u64(buf: Buffer, offset = 0): number {
   return Number(buf.readBigUInt64LE(offset));
@@ -64,12 +72,18 @@ function heapInfoSizeFor(version: string): number {
   return major > 2 || minor >= 35 ? 0x30 : 0x20;
 }
 
-function expectBinLines(arena: MallocInfoArena, e: ThreadExpectation): void {
+function expectBinLines(arena: MallocInfoArena, e: ThreadExpectation, version: string): void {
   // Fastbin lines: to = chunk size of the first chunk, count = list length (reference §10).
   for (const c of e.fastbins) {
     expect(arena.sizes).toContainEqual({ kind: 'size', from: c.chunkSize - 15, to: c.chunkSize, total: c.chunkSize * c.count, count: c.count });
   }
-  expect(arena.fast.count).toBe(e.fastbins.reduce((s, c) => s + c.count, 0));
+  // glibc 2.43 removed fastbins and malloc_info's fast totals with them.
+  if (minorOf(version) >= 43) {
+    expect(arena.fast).toBeNull();
+    expect(e.fastbins).toEqual([]);
+  } else {
+    expect(arena.fast!.count).toBe(e.fastbins.reduce((s, c) => s + c.count, 0));
+  }
   // Bin lines report raw size fields: chunk | PREV_INUSE, since each chunk follows a guard in use.
   for (const c of [...e.smallbins, ...e.largebins]) {
     const raw = c.chunkSize | 1;
@@ -173,8 +187,14 @@ describe.each(testedGlibcVersions())('glibc %s', (version) => {
       const missing = live.filter((a) => !inUse.has(a.ptr));
       expect(missing).toEqual([]);
       const unrecorded = [...inUse.values()].filter((c) => !livePtrs.has(c.address + 16));
-      expect(unrecorded.map((c) => c.size)).toEqual([TCACHE_STRUCT_CHUNK, TCACHE_STRUCT_CHUNK, TCACHE_STRUCT_CHUNK]);
-      expect(unrecorded.map((c) => c.address).sort()).toEqual(walk.regions.map((r) => r.firstChunk).sort());
+      // The only ones: the tcache structs the threads point at. Up to 2.42 each thread's first
+      // malloc made one (the first chunk of its heap) even with tcache_count=0; 2.43's
+      // tcache_init makes none then, and the threads keep pointing at libc's __tcache_dummy.
+      const tcaches = truth.threads.map((t) => t.tcache!).filter(inHeap);
+      expect(unrecorded.map((c) => c.address + 16).sort()).toEqual([...tcaches].sort());
+      for (const c of unrecorded) expect(c.size).toBe(tcacheStructChunk(version));
+      if (minorOf(version) < 43) expect(unrecorded.map((c) => c.address).sort()).toEqual(walk.regions.map((r) => r.firstChunk).sort());
+      else expect(unrecorded).toEqual([]);
     } finally {
       await target.stop();
     }
@@ -193,26 +213,32 @@ describe.each(testedGlibcVersions())('glibc %s', (version) => {
       const walk = walkHeaps(target.pid, version);
       const live = new Set(truth.live.map((a) => a.ptr));
       const freedBy = new Map(truth.freed.map((f) => [f.ptr, f.what]));
+      const tcaches = new Set(truth.threads.map((t) => t.tcache!));
       const tally = (chunks: typeof walk.chunks) => {
         const counts: Record<string, number> = {};
         for (const c of chunks) {
-          const what = freedBy.get(c.address + 16) ?? (c.size === TCACHE_STRUCT_CHUNK ? 'tcache-struct' : `unknown-0x${c.size.toString(16)}`);
+          const what = freedBy.get(c.address + 16) ?? (tcaches.has(c.address + 16) && c.size === tcacheStructChunk(version) ? 'tcache-struct' : `unknown-0x${c.size.toString(16)}`);
           counts[what] = (counts[what] ?? 0) + 1;
         }
         return counts;
       };
+      // tcache_fill chunks of a size fill its tcache bin (7; 16 from 2.43); the 5 fastbin
+      // chunks beyond it stay in a fastbin, or from 2.43 (no fastbins) in the unsorted bin.
+      const fill = truth.info.tcacheFill;
+      expect(fill).toBe(minorOf(version) >= 43 ? 16 : 7);
+      const fastbins = truth.info.fastbinMaxChunk > 0;
       // Chunks in tcache and fastbins still read as in use (reference §4); nothing else may.
       expect(tally(walk.chunks.filter((c) => c.inUse && !live.has(c.address + 16)))).toEqual({
         'tcache-struct': 3,
-        'bins-tcache': 21,
-        'tcache-full': 21,
+        'bins-tcache': 3 * fill,
+        'tcache-full': 3 * fill,
         'tcache-partial': 9,
-        'fastbin-tcache': 21,
-        fastbin: 15,
+        'fastbin-tcache': 3 * fill,
+        ...(fastbins ? { fastbin: 15 } : {}),
         plant: 12, // 0x50-byte chunks, 6 per worker: all fit in the tcache bin
       });
       // Chunks reading as free are exactly the scenario's binned ones: glibc left no free chunk of its own.
-      expect(tally(walk.chunks.filter((c) => !c.inUse))).toEqual({ 'bins-small': 9, 'bins-large': 15, resident: 15 });
+      expect(tally(walk.chunks.filter((c) => !c.inUse))).toEqual({ 'bins-small': 9, 'bins-large': 15, resident: 15, ...(fastbins ? {} : { fastbin: 15 }) });
     } finally {
       await target.stop();
     }
@@ -233,23 +259,32 @@ describe.each(testedGlibcVersions())('glibc %s', (version) => {
       for (const e of truth.info.expect) expect(e.layoutVerified).toBe(true);
       const arenas = truth.mallocInfo.arenas;
       expect(arenas).toHaveLength(3);
-      expectBinLines(arenas[0] as MallocInfoArena, mainExpect);
-      expectBinLines(arenas[1] as MallocInfoArena, workerExpect);
-      expectBinLines(arenas[2] as MallocInfoArena, workerExpect);
+      expectBinLines(arenas[0] as MallocInfoArena, mainExpect, version);
+      expectBinLines(arenas[1] as MallocInfoArena, workerExpect, version);
+      expectBinLines(arenas[2] as MallocInfoArena, workerExpect, version);
 
-      // tcache counts (uint16_t counts[64] at the start of each thread's tcache chunk).
+      // tcache counters at the start of each thread's tcache chunk (the one its TLS points at):
+      // uint16_t counts[64], chunks held (2.30-2.41); uint16_t num_slots[76], free slots left
+      // of tcache_count (2.42+). Up to 2.42 it is the first chunk of the thread's heap.
       const walk = walkHeaps(target.pid, version);
-      for (const region of walk.regions) {
-        const e = region.kind === 'main' ? mainExpect : workerExpect;
-        const counts = readMemory(target.pid, region.firstChunk + 16, 128);
-        expect(sizeField(target.pid, region.firstChunk + 16) & ~7).toBe(TCACHE_STRUCT_CHUNK);
-        for (const c of e.tcache) expect(counts.readUInt16LE(((c.chunkSize - 0x20) / 16) * 2)).toBe(c.count);
+      for (const thread of truth.threads) {
+        const e = truth.info.expect[thread.index]!;
+        const tcache = thread.tcache!;
+        expect(sizeField(target.pid, tcache) & ~7).toBe(tcacheStructChunk(version));
+        if (minorOf(version) < 43) expect(walk.regions.map((r) => r.firstChunk + 16)).toContain(tcache);
+        const counts = readMemory(target.pid, tcache, 128);
+        for (const c of e.tcache) {
+          const counter = counts.readUInt16LE(((c.chunkSize - 0x20) / 16) * 2);
+          expect(counter).toBe(minorOf(version) >= 42 ? truth.info.tcacheFill - c.count : c.count);
+        }
       }
 
-      // mmapped chunks: malloc_info's trailer equals the recorded ones (mapping = usable + 16).
+      // mmapped chunks: malloc_info's trailer equals the recorded ones; each mapping is
+      // chunksize (+ 16 from 2.43, mmap_size()) long.
       const mmapped = truth.live.filter((a) => (sizeField(target.pid, a.ptr) & 2) === 2);
       expect(mmapped).toHaveLength(truth.info.expect.reduce((s, e) => s + e.mmappedCount, 0));
-      expect(truth.mallocInfo.mmap).toEqual({ count: mmapped.length, size: mmapped.reduce((s, a) => s + a.usable + 16, 0) });
+      const mapping = (a: (typeof mmapped)[number]) => (sizeField(target.pid, a.ptr) & ~7) + truth.info.mmapTrailer;
+      expect(truth.mallocInfo.mmap).toEqual({ count: mmapped.length, size: mmapped.reduce((s, a) => s + mapping(a), 0) });
       expect(truth.mallinfo.hblks).toBe(mmapped.length);
     } finally {
       await target.stop();
@@ -398,9 +433,11 @@ describe.each(testedGlibcVersions())('glibc %s', (version) => {
   });
 
   it.each(['main', 'thread'])('corrupt damages its %s arena as announced and stays alive', async (arena) => {
+    // glibc 2.43 removed fastbins: the fastbin modes need an older one.
+    const fastbins = minorOf(version) < 43;
     const target = await startTarget(
       'corrupt',
-      ['--mode', 'size-huge,size-zero,smallbin-cycle,fastbin-wild,fastbin-cycle,tcache-wild', '--arena', arena],
+      ['--mode', `size-huge,size-zero,smallbin-cycle,${fastbins ? 'fastbin-wild,fastbin-cycle,' : ''}tcache-wild`, '--arena', arena],
       { glibc: version },
     );
     try {
@@ -412,13 +449,18 @@ describe.each(testedGlibcVersions())('glibc %s', (version) => {
       const pid = target.pid;
       expect(u64(readMemory(pid, addr('sizeHuge') + 8, 8))).toBe(0x7ffffffffff1);
       expect(u64(readMemory(pid, addr('sizeZero') + 8, 8))).toBe(1);
-      const fastWild = addr('fastbinWild') + 16;
-      expect(reveal(fastWild, u64(readMemory(pid, fastWild, 8)))).toBe(addr('wild'));
       const tcacheWild = addr('tcacheWild');
       expect(reveal(tcacheWild, u64(readMemory(pid, tcacheWild, 8)))).toBe(addr('wild'));
-      const cycleA = addr('fastbinCycle');
-      const cycleB = reveal(cycleA + 16, u64(readMemory(pid, cycleA + 16, 8)));
-      expect(reveal(cycleB + 16, u64(readMemory(pid, cycleB + 16, 8)))).toBe(cycleA);
+      if (fastbins) {
+        const fastWild = addr('fastbinWild') + 16;
+        expect(reveal(fastWild, u64(readMemory(pid, fastWild, 8)))).toBe(addr('wild'));
+        const cycleA = addr('fastbinCycle');
+        const cycleB = reveal(cycleA + 16, u64(readMemory(pid, cycleA + 16, 8)));
+        expect(reveal(cycleB + 16, u64(readMemory(pid, cycleB + 16, 8)))).toBe(cycleA);
+      } else {
+        expect(r.fastbinWild).toBeUndefined();
+        expect(r.fastbinCycle).toBeUndefined();
+      }
       // The small-bin fd chain returns to its start after 3 steps without meeting the bin.
       let c = addr('smallbinCycle');
       const seen = new Set<number>();

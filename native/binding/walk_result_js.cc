@@ -180,6 +180,7 @@ Napi::Object arenaToJs(Napi::Env env, const ArenaReport& r, const WalkOptions& o
     to.Set("foundBy", t.foundBy);
     to.Set("chunks", num(env, t.chunks));
     to.Set("bytes", num(env, t.bytes));
+    to.Set("mmapped", countToJs(env, CountBytes{t.mmappedChunks, t.mmappedBytes}));
     if (opt.withTcacheDetail) to.Set("counts", arrayToJs(env, t.counts, num));
     return to;
   }));

@@ -148,6 +148,8 @@ std::vector<MallocParCandidate> scanForMallocPar(MemorySource* src, uint64_t sta
     if (L.mpThpPagesize >= 0 && !isPow2OrZero(u64(L.mpThpPagesize))) continue;
     if (L.mpTcacheBins >= 0 && u64(L.mpTcacheBins) > static_cast<uint64_t>(L.tcacheBins)) continue;
     if (L.mpTcacheCount >= 0 && u64(L.mpTcacheCount) > 0xffff) continue;
+    // thp_mode (2.43+) is a small enum (malloc_thp_mode_t, thp_mode_t).
+    if (L.mpThpMode >= 0 && loadU32(p + L.mpThpMode) > 7) continue;
     if (!rangeReadable(holes, cand, M)) continue;
     // Soft evidence: the version's defaults (mp_'s initializer, from the layout
     // table) and the dynamic-threshold relation (free() of a large mmapped chunk

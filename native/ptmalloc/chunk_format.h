@@ -80,6 +80,37 @@ inline int tcacheIndex(uint64_t sz, int64_t tcacheBins) {
   return idx < tcacheBins ? idx : -1;
 }
 
+// Whether a chunk of size sz can hold a tcache_perthread_struct whose
+// request2size is tcacheChunk: tcache_init takes it from _int_malloc, which
+// hands out a binned chunk whole when the rest would be below MINSIZE (then
+// 16 bytes more). A thread that reuses an arena (or, from 2.43, any thread:
+// its tcache comes after its first frees) can get it from a bin.
+inline bool isTcacheChunkSize(uint64_t sz, uint64_t tcacheChunk) {
+  return tcacheChunk != 0 && (sz == tcacheChunk || sz == tcacheChunk + kMallocAlignment);
+}
+
+// Page size of the mappings malloc makes (x86-64).
+constexpr uint64_t kMapPageSize = 4096;
+// MMAP_HP (2.43+): bit 0 of an mmapped chunk's prev_size when its mapping is
+// on huge pages (malloc.c mmap_set_chunk, mmap_base_offset).
+constexpr uint64_t kMmapHp = 0x1;
+
+// Whether a chunk header is an mmapped chunk's as malloc.c writes it
+// (sysmalloc_mmap, _int_memalign, 2.43+ mmap_set_chunk) and munmap_chunk
+// accepts it: the size's flag bits are IS_MMAPPED alone; prev_size is the
+// chunk's offset from its mapping's start (2.43+: with MMAP_HP in bit 0); the
+// mapping [chunk - offset, chunk + chunksize + trailer) is page-aligned, where
+// trailer is 0 up to 2.42 and CHUNK_HDR_SZ from 2.43 (mmap_size()).
+inline bool isMmappedChunkHeader(uint64_t chunk, uint64_t prevSize, uint64_t sizeField, uint64_t trailer) {
+  if ((sizeField & kSizeBits) != kIsMmapped) return false;
+  const uint64_t offset = trailer != 0 ? prevSize & ~kMmapHp : prevSize;
+  const uint64_t size = chunkSize(sizeField);
+  // 2^47: the x86-64 user address space; no mapping is larger.
+  if (size < kMinSize || size > (1ull << 47) || offset > chunk || (offset & kAlignMask) != 0) return false;
+  if (((chunk - offset) & (kMapPageSize - 1)) != 0) return false;
+  return ((offset + size + trailer) & (kMapPageSize - 1)) == 0;
+}
+
 // Safe-linking (2.32+): stored = (field_address >> 12) ^ pointer.
 inline uint64_t revealPtr(uint64_t fieldAddress, uint64_t stored) { return (fieldAddress >> 12) ^ stored; }
 

@@ -153,7 +153,7 @@ void ArenaWalker::walkSpan(const Span& span) {
     }
 
     const uint8_t label = members_.count() ? members_.take(c) : static_cast<uint8_t>(kLabelNone);
-    const bool internal = sz == tcacheChunk && !internalChunks_.empty() && internalChunks_.count(c) != 0;
+    const bool internal = isTcacheChunkSize(sz, tcacheChunk) && !internalChunks_.empty() && internalChunks_.count(c) != 0;
     ChunkClass cls;
     unsigned bin = 0;
     if (internal) {
@@ -198,7 +198,7 @@ void ArenaWalker::walkSpan(const Span& span) {
     } else {
       r.inUse.add(sz);
       cls = ChunkClass::kInUse;
-      if (sz == tcacheChunk) {
+      if (isTcacheChunkSize(sz, tcacheChunk)) {
         if (heuristicCandidates_.size() < kMaxHeuristicCandidates) {
           heuristicCandidates_.push_back(c + kChunkHeader);
         } else {

@@ -26,6 +26,13 @@ int ArenaWalker::arenaSpanOf(uint64_t addr, uint64_t len) const {
   return -1;
 }
 
+bool ArenaWalker::overlapsSpan(uint64_t addr, uint64_t len) const {
+  if (len == 0 || addr + len < addr) return true;
+  // The first span ending after addr is the only one that can start before addr + len.
+  auto it = std::upper_bound(spans_.begin(), spans_.end(), addr, [](uint64_t a, const Span& s) { return a < s.end; });
+  return it != spans_.end() && it->start < addr + len;
+}
+
 BinReport& ArenaWalker::binReport(uint32_t ai, BinKind kind, unsigned index) {
   auto key = std::make_pair(static_cast<int>(kind), index);
   auto& detail = arenas_[ai]->binDetail;

@@ -79,6 +79,7 @@ bool validateLayout(const MallocLayout& l, std::string* why) {
     if (!fieldFits(off, 8, M, false)) return fail("an optional malloc_par field does not fit");
   }
   if (!fieldFits(l.mpHpFlags, 4, M, false)) return fail("mpHpFlags does not fit");
+  // enum malloc_thp_mode_t / thp_mode_t (2.43+).
   if (!fieldFits(l.mpThpMode, 4, M, false)) return fail("mpThpMode does not fit");
   if (l.heapMaxHpFactor > 0 && l.mpHpPagesize < 0) return fail("heapMaxHpFactor needs mpHpPagesize");
   // A default is given exactly for the members the version has.
@@ -107,7 +108,7 @@ bool validateLayout(const MallocLayout& l, std::string* why) {
     }
     if (l.mpTcacheCount < 0) return fail("tcache layouts need mpTcacheCount");
   }
-  for (int64_t f : {l.tcacheCountsAreFreeSlots, l.tcacheHasKey, l.safeLinking, l.fastchunksFlagInverted}) {
+  for (int64_t f : {l.tcacheCountsAreFreeSlots, l.tcacheHasKey, l.safeLinking, l.fastchunksFlagInverted, l.tcacheHoldsMmapped}) {
     if (!isFlag(f)) return fail("flag fields must be 0 or 1");
   }
   // 0, or CHUNK_HDR_SZ (16) from 2.43 (mmap_set_chunk).

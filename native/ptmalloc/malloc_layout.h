@@ -73,7 +73,8 @@ namespace ptmalloc {
   X(tcacheHasKey)                          \
   X(safeLinking)                           \
   X(fastchunksFlagInverted)                \
-  X(mmappedChunkTail)
+  X(mmappedChunkTail)                      \
+  X(tcacheHoldsMmapped)
 
 struct MallocLayout {
 #define ARENASCOPE_DECLARE_FIELD(name) int64_t name = -1;

@@ -18,6 +18,7 @@
 #include <cstring>
 #include <memory>
 #include <unordered_map>
+#include <vector>
 
 namespace arenascope {
 namespace ptmalloc {
@@ -73,7 +74,7 @@ class MemberMap {
   template <class Fn>
   void forEachIn(uint64_t start, uint64_t end, Fn fn) const {
     if (end <= start) return;
-    for (uint64_t r = start >> kRegionShift; r <= (end - 1) >> kRegionShift; ++r) {
+    for (uint64_t r : regionsIn(start, end)) {
       auto it = regions_.find(r);
       if (it == regions_.end()) continue;
       for (size_t pi = 0; pi < kPagesPerRegion; ++pi) {
@@ -97,7 +98,7 @@ class MemberMap {
   // whole, partly covered ones cleared granule by granule.
   void clearRange(uint64_t start, uint64_t end) {
     if (end <= start || regions_.empty()) return;
-    for (uint64_t r = start >> kRegionShift; r <= (end - 1) >> kRegionShift; ++r) {
+    for (uint64_t r : regionsIn(start, end)) {
       auto it = regions_.find(r);
       if (it == regions_.end()) continue;
       for (size_t pi = 0; pi < kPagesPerRegion; ++pi) {
@@ -138,6 +139,26 @@ class MemberMap {
     std::unique_ptr<Page> pages[kPagesPerRegion];
     size_t live = 0;
   };
+
+  // Indexes of the regions holding members in [start, end), ascending: the
+  // range's own indexes when there are fewer of them than regions in the map,
+  // else the map's (a hostile span may cover 2^20 regions of which few or
+  // none hold a member; each walk asks for every span).
+  std::vector<uint64_t> regionsIn(uint64_t start, uint64_t end) const {
+    std::vector<uint64_t> out;
+    const uint64_t first = start >> kRegionShift, last = (end - 1) >> kRegionShift;
+    if (last - first < regions_.size()) {
+      for (uint64_t r = first; r <= last; ++r) {
+        if (regions_.count(r)) out.push_back(r);
+      }
+      return out;
+    }
+    for (const auto& kv : regions_) {
+      if (kv.first >= first && kv.first <= last) out.push_back(kv.first);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }
 
   static size_t wordIndex(uint64_t addr) { return ((addr & ((1ull << kPageShift) - 1)) >> 4) / 32; }
   static unsigned bitShift(uint64_t addr) { return static_cast<unsigned>(((addr >> 4) & 31) * 2); }

@@ -1,10 +1,12 @@
 // Finding and reading tcache_perthread_structs (2.26+). Nothing in an arena
 // points at them: each is an ordinary in-use chunk allocated by its thread's
-// first malloc (tcache_init). Known places: the first chunk of an arena's
-// first heap (the thread that created the arena), the first chunk at
-// mp_.sbrk_base (the main thread), and addresses the caller found through
-// TLS. Threads that reused an arena have theirs somewhere in it; in-use
-// chunks of exactly the tcache chunk size are checked as candidates.
+// first malloc (tcache_init; 2.43+: its first free of a small chunk, or
+// _int_malloc taking a binned chunk, wherever malloc carves it then). Known
+// places: the first chunk of an arena's first heap (the thread that created
+// the arena), the first chunk at mp_.sbrk_base (the main thread), and
+// addresses the caller found through TLS. Threads that reused an arena, and
+// 2.43+ threads, have theirs somewhere in it; in-use chunks of exactly the
+// tcache chunk size are checked as candidates.
 #include <algorithm>
 #include <unordered_set>
 
@@ -62,14 +64,17 @@ bool ArenaWalker::parseTcache(uint64_t user, bool strict, TcacheFound* out, std:
     return false;
   };
   const uint64_t chunk = user - kChunkHeader;
-  const uint64_t csize = static_cast<uint64_t>(L_.tcacheChunkSize);
   if ((user & kAlignMask) != 0 || user < kChunkHeader) return reject("misaligned");
-  if (arenaSpanOf(chunk, csize + kChunkHeader) < 0) return reject("not inside a known heap");
+  if (arenaSpanOf(chunk, kChunkHeader) < 0) return reject("not inside a known heap");
   uint64_t hdr[2], nextHdr[2];
-  if (!mem_.read(chunk, hdr, sizeof hdr) || !mem_.read(chunk + csize, nextHdr, sizeof nextHdr)) {
-    return reject("unreadable");
+  if (!mem_.read(chunk, hdr, sizeof hdr)) return reject("unreadable");
+  // request2size(sizeof (tcache_perthread_struct)), or 16 bytes more (isTcacheChunkSize).
+  const uint64_t csize = chunkSize(hdr[1]);
+  if (!isTcacheChunkSize(csize, static_cast<uint64_t>(L_.tcacheChunkSize))) {
+    return reject("chunk size " + hex(hdr[1]) + " is not the tcache chunk size");
   }
-  if (chunkSize(hdr[1]) != csize) return reject("chunk size " + hex(hdr[1]) + " is not the tcache chunk size");
+  if (arenaSpanOf(chunk, csize + kChunkHeader) < 0) return reject("not inside a known heap");
+  if (!mem_.read(chunk + csize, nextHdr, sizeof nextHdr)) return reject("unreadable");
   if ((nextHdr[1] & kPrevInuse) == 0) return reject("chunk is free");
 
   const size_t bins = static_cast<size_t>(L_.tcacheBins);
@@ -84,6 +89,7 @@ bool ArenaWalker::parseTcache(uint64_t user, bool strict, TcacheFound* out, std:
   std::unordered_set<uint64_t> seen;
   uint64_t sharedKey = 0;
   bool anyEntry = false;
+  size_t disagree = 0;  // bins whose count and head disagree
   std::vector<std::string>& problems = *problemsOut;
   for (size_t i = 0; i < bins; ++i) {
     uint64_t raw = L_.tcacheCountWidth == 1 ? image[i] : static_cast<uint64_t>(image[2 * i] | (image[2 * i + 1] << 8));
@@ -100,6 +106,7 @@ bool ArenaWalker::parseTcache(uint64_t user, bool strict, TcacheFound* out, std:
     uint64_t e = loadU64(image.data() + L_.tcacheEntriesOffset + 8 * i);
     if ((n == 0) != (e == 0)) {
       if (strict) return reject("count and head disagree in bin " + std::to_string(i));
+      ++disagree;
       problems.push_back("bin " + std::to_string(i) + ": count " + std::to_string(n) + " but head " + hex(e));
       if (e == 0) continue;
     }
@@ -109,14 +116,32 @@ bool ArenaWalker::parseTcache(uint64_t user, bool strict, TcacheFound* out, std:
       std::string bad;
       uint64_t c = e - kChunkHeader;
       uint64_t q[4];  // prev_size, size, next, key
-      int s = (e & kAlignMask) == 0 ? arenaSpanOf(c, kMinSize) : -1;
-      if (s < 0) {
-        bad = "entry " + hex(e) + " misaligned or outside every heap";
+      const bool aligned = (e & kAlignMask) == 0 && e >= kChunkHeader;
+      int s = aligned ? arenaSpanOf(c, kMinSize) : -1;
+      if (!aligned) {
+        bad = "entry " + hex(e) + " misaligned";
+      } else if (s < 0 && !L_.tcacheHoldsMmapped) {
+        bad = "entry " + hex(e) + " outside every heap";
+      } else if (s < 0) {
+        // 2.43+ __libc_free tcaches any chunk below tcache_max_bytes,
+        // mmapped ones included: outside every heap it must be one, whole
+        // (its mapping overlaps no heap) and of this bin.
+        if (!src_.readExact(c, q, sizeof q)) {
+          bad = "entry " + hex(e) + " outside every heap and unreadable";
+        } else if (!isMmappedChunkHeader(c, q[0], q[1], static_cast<uint64_t>(L_.mmappedChunkTail)) ||
+                   overlapsSpan(c - (q[0] & ~kMmapHp), (q[0] & ~kMmapHp) + chunkSize(q[1]) + static_cast<uint64_t>(L_.mmappedChunkTail))) {
+          bad = "entry " + hex(e) + " outside every heap and not an mmapped chunk";
+        } else if (tcacheIndex(chunkSize(q[1]), L_.tcacheBins) != static_cast<int>(i)) {
+          bad = "entry " + hex(e) + " has size " + hex(q[1]) + " not of bin " + std::to_string(i);
+        }
       } else if (!mem_.read(c, q, sizeof q)) {
         bad = "entry " + hex(e) + " unreadable";
       } else if (tcacheIndex(chunkSize(q[1]), L_.tcacheBins) != static_cast<int>(i) ||
                  c + chunkSize(q[1]) > spans_[static_cast<size_t>(s)].end) {
         bad = "entry " + hex(e) + " has size " + hex(q[1]) + " not of bin " + std::to_string(i);
+      }
+      if (!bad.empty()) {
+        // reported below
       } else if (!seen.insert(c).second) {
         bad = "entry " + hex(e) + " appears twice";
       } else if (L_.tcacheHasKey) {
@@ -126,7 +151,10 @@ bool ArenaWalker::parseTcache(uint64_t user, bool strict, TcacheFound* out, std:
         sharedKey = q[3];
       }
       if (!bad.empty()) {
-        if (strict) return reject(bad);
+        // A scanned chunk must prove itself a tcache by its heads: past a good
+        // head, a broken link is the tcache's damage, not a sign it is none
+        // (2.43+ tcaches lie where only the scan finds them).
+        if (strict && k == 0) return reject(bad);
         problems.push_back("bin " + std::to_string(i) + ": " + bad);
         broke = true;
         break;
@@ -139,14 +167,18 @@ bool ArenaWalker::parseTcache(uint64_t user, bool strict, TcacheFound* out, std:
     if (broke) {
       // already reported
     } else if (k == n && e != 0) {
-      if (strict) return reject("bin " + std::to_string(i) + " longer than its count");
+      // (k >= 1 here: a good head came first, as for a broken link above)
       problems.push_back("bin " + std::to_string(i) + " longer than its count");
     } else if (k < n) {
-      if (strict) return reject("bin " + std::to_string(i) + " shorter than its count");
       problems.push_back("bin " + std::to_string(i) + " shorter than its count");
     }
     t.counts[i] = static_cast<uint32_t>(k);
   }
+  // A known place need not hold the tcache (2.43+ creates it at the first
+  // small free, wherever malloc then carves it): a chunk of the same size
+  // whose counters and heads disagree in most bins is not one (an all-zero
+  // chunk reads as every free-slot counter at 0 with no heads).
+  if (disagree * 2 > bins) return reject("count and head disagree in most bins");
   // An all-zero chunk reads as an empty tcache with plain counters; only
   // trust that at a known place. 2.42's free-slot counters make an empty
   // tcache distinctive (every num_slots == tcache_count), so it may stand.
@@ -163,17 +195,25 @@ bool ArenaWalker::parseTcache(uint64_t user, bool strict, TcacheFound* out, std:
 void ArenaWalker::addTcacheMembers(size_t ti) {
   TcacheFound& t = tcaches_[ti];
   internalChunks_.insert(t.user - kChunkHeader);
-  t.chunks = 0;
-  t.bytes = 0;
+  t.chunks = t.bytes = t.mmappedChunks = t.mmappedBytes = 0;
   for (const auto& e : t.entries) {
     ++t.chunks;
     t.bytes += e.second;
+    // parseTcache let an entry outside every heap through only as an mmapped chunk.
+    if (arenaSpanOf(e.first, kMinSize) < 0) {
+      ++t.mmappedChunks;
+      t.mmappedBytes += e.second;
+    }
   }
 }
 
 void ArenaWalker::findKnownTcaches() {
   if (!L_.hasTcache()) return;
   for (uint64_t user : O_.tcacheStructs) {
+    // A thread's TLS tcache pointer outside every arena heap is no tcache
+    // to walk: NULL before its first use (up to 2.42), or 2.43+'s
+    // __tcache_dummy in libc's .rodata until its first small free creates one.
+    if (user < kChunkHeader || arenaSpanOf(user - kChunkHeader, kMinSize) < 0) continue;
     std::string why;
     if (!tryTcache(user, "hint", false, &why) && why != "already known") {
       globalLog_.add("tcache-hint-rejected", user, why);
@@ -237,6 +277,8 @@ void ArenaWalker::reportTcaches() {
     tr.foundBy = t.foundBy;
     tr.chunks = t.chunks;
     tr.bytes = t.bytes;
+    tr.mmappedChunks = t.mmappedChunks;
+    tr.mmappedBytes = t.mmappedBytes;
     if (O_.withTcacheDetail) tr.counts = t.counts;
     a.report.tcaches.push_back(std::move(tr));
   }

@@ -107,7 +107,10 @@ struct BinReport {
 struct TcacheReport {
   uint64_t address = 0;  // user pointer of the tcache_perthread_struct
   std::string foundBy;   // "first-chunk", "sbrk-base", "hint", "scan"
-  uint64_t chunks = 0, bytes = 0;
+  uint64_t chunks = 0, bytes = 0;  // every chunk it holds
+  // Of those, mmapped chunks (2.43+: free() puts them in tcache bins too):
+  // they lie in their own mappings, in no arena's heaps.
+  uint64_t mmappedChunks = 0, mmappedBytes = 0;
   std::vector<uint32_t> counts;  // per bin, withTcacheDetail only
 };
 

@@ -95,6 +95,9 @@ struct TcacheFound {
   uint64_t chunks = 0, bytes = 0;
   uint32_t arena = UINT32_MAX;  // the arena whose heap holds it
   std::vector<std::pair<uint64_t, uint64_t>> entries;  // (chunk, size), bounded by tcache_count x bins
+  // Entries that are mmapped chunks (2.43+ free() tcaches them): in no arena,
+  // counted in chunks/bytes too.
+  uint64_t mmappedChunks = 0, mmappedBytes = 0;
 };
 
 inline uint64_t loadU64(const uint8_t* p) {
@@ -187,13 +190,17 @@ class ArenaWalker {
   void checkBinHashes(uint32_t arenaIndex);
   void walkBinExplicitly(uint32_t arenaIndex, unsigned bin);
   int arenaSpanOf(uint64_t addr, uint64_t len) const;
+  // Whether [addr, addr+len) meets any span (len 0 or a wrapping range: true).
+  bool overlapsSpan(uint64_t addr, uint64_t len) const;
   BinReport& binReport(uint32_t arenaIndex, BinKind kind, unsigned index);
   void addMember(uint32_t arenaIndex, uint64_t chunk, uint8_t label);
   // tcache_finder.cc
   void findKnownTcaches();
   bool tryTcache(uint64_t user, const char* foundBy, bool strict, std::string* why);
   // Reads the tcache_perthread_struct at user into *out (entries validated;
-  // what is wrong with a list goes to *problems unless strict rejects it).
+  // what is wrong with a list goes to *problems). strict (the scan) rejects a
+  // chunk whose counters and heads are not a tcache's: one wrong past a good
+  // head is the tcache's damage and goes to *problems as well.
   bool parseTcache(uint64_t user, bool strict, TcacheFound* out, std::vector<std::string>* problems, std::string* why);
   // Reads every known tcache again (for a confirming walk); the lists'
   // problems go to *problems when given.

@@ -38,6 +38,13 @@ export const rules = [
     // 16 bytes past chunk + chunksize; before, size was the mapping length less the offset.
     value: (minor) => (minor >= 43 ? 16 : 0),
   },
+  {
+    field: 'tcacheHoldsMmapped',
+    // 2.43 (the same series): __libc_free puts a chunk in its tcache bin whatever its
+    // origin, mmapped ones included; up to 2.42 an mmapped chunk was munmapped at once
+    // (__libc_free checked chunk_is_mmapped first), so no tcache entry could be one.
+    value: (minor) => (minor >= 43 ? 1 : 0),
+  },
 ];
 
 /** The rule-given fields of the layout of glibc 2.<minor>. */

@@ -127,7 +127,10 @@ export function renderArenas(s: MallocSnapshot, opts: Pick<ArenasOptions, 'bins'
           { header: 'Sizes', value: (b) => (b.minSize === b.maxSize ? hex(b.minSize) : `${hex(b.minSize)}-${hex(b.maxSize)}`) },
         ]),
       );
-      for (const tc of a.tcaches ?? []) lines.push(`tcache ${hex(tc.address)}: ${tc.chunks} chunks, ${formatBytes(tc.bytes)}`);
+      for (const tc of a.tcaches ?? []) {
+        const mmapped = tc.mmapped.chunks > 0 ? ` (${tc.mmapped.chunks} mmapped, ${formatBytes(tc.mmapped.bytes)})` : '';
+        lines.push(`tcache ${hex(tc.address)}: ${tc.chunks} chunks, ${formatBytes(tc.bytes)}${mmapped}`);
+      }
     }
   }
   if (opts.histogram) {

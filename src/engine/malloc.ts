@@ -272,7 +272,7 @@ export function toArenaSnapshot(a: NativeArena, regions: Region[], heapMaxSize: 
     ...(a.heapMap ? { heapMap: { cellBytes: a.heapMap.cellBytes, bytes: new Float64Array(a.heapMap.bytes.buffer.slice(a.heapMap.bytes.byteOffset, a.heapMap.bytes.byteOffset + a.heapMap.bytes.byteLength)) } } : {}),
     ...(a.bins ? { bins: a.bins } : {}),
     ...(a.histogram ? { histogram: a.histogram } : {}),
-    tcaches: a.tcaches.map((t) => ({ address: t.address, chunks: t.chunks, bytes: t.bytes })),
+    tcaches: a.tcaches.map((t) => ({ address: t.address, chunks: t.chunks, bytes: t.bytes, mmapped: { chunks: t.mmapped.chunks, bytes: t.mmapped.bytes } })),
   };
 }
 

@@ -84,6 +84,8 @@ export interface MallocLayout {
   fastchunksFlagInverted: number;
   /** Bytes an mmapped chunk's mapping runs past chunk + chunksize: 16 from 2.43 (mmap_set_chunk), else 0. */
   mmappedChunkTail: number;
+  /** 1 when free() may put an mmapped chunk in a tcache bin (2.43+; up to 2.42 __libc_free munmapped them first). */
+  tcacheHoldsMmapped: number;
 }
 
 type LayoutFields = Omit<MallocLayout, 'name'>;
@@ -149,24 +151,56 @@ export function withoutTcache(l: MallocLayout): MallocLayout {
   return { ...l, ...noTcache, name: `${l.name} (no tcache)` };
 }
 
-/** Default values of mp_'s initializer: the byte pattern that finds mp_ in libc's file image (all else zero). */
-export function mpInitializer(l: MallocLayout): Buffer {
-  const b = Buffer.alloc(l.mpSize);
+/**
+ * mp_'s initializer (malloc.c `static struct malloc_par mp_ = {...}`): the
+ * pattern that finds mp_ in libc's file image. Three tail defaults are not
+ * one value per release, so they are variable fields that accept every value
+ * a build of a nearby release may hold: tcache_max_bytes 1032 (tidx2usize(63)
+ * up to the glibc-2.42 tag) or 0x411 (MAX_TCACHE_SMALL_SIZE + 1 from 2.43,
+ * commit ad4caba414, backported to 2.42 builds); tcache_count 7 or 16
+ * (TCACHE_FILL_COUNT, 16 from 2.43); thp_mode 3 (2.43's
+ * malloc_thp_mode_not_supported) or 0 (2.44's thp_mode_unknown). The row's own
+ * default is always among them, so a table row and a newer, inferred glibc are
+ * found the same way.
+ */
+export interface MpInitializer {
+  /** The fixed bytes; the variable fields are zero here. */
+  image: Buffer;
+  variable: Array<{ off: number; width: 4 | 8; values: readonly number[] }>;
+}
+
+export function mpInitializer(l: MallocLayout): MpInitializer {
+  const image = Buffer.alloc(l.mpSize);
+  const variable: MpInitializer['variable'] = [];
   const put = (off: number, v: number, width: 4 | 8 = 8) => {
     if (off < 0 || v < 0) return;
-    if (width === 8) b.writeBigUInt64LE(BigInt(v), off);
-    else b.writeUInt32LE(v, off);
+    if (width === 8) image.writeBigUInt64LE(BigInt(v), off);
+    else image.writeUInt32LE(v, off);
+  };
+  const vary = (off: number, own: number, others: number[], width: 4 | 8 = 8) => {
+    if (off < 0 || own < 0) return;
+    variable.push({ off, width, values: [...new Set([own, ...others])] });
   };
   put(l.mpTrimThreshold, l.mpDefaultTrimThreshold);
   put(l.mpTopPad, l.mpDefaultTopPad);
   put(l.mpMmapThreshold, l.mpDefaultMmapThreshold);
   put(l.mpArenaTest, l.mpDefaultArenaTest);
   put(l.mpNMmapsMax, l.mpDefaultNMmapsMax, 4);
-  put(l.mpThpMode, l.mpDefaultThpMode, 4);
   put(l.mpTcacheBins, l.mpDefaultTcacheBins);
-  put(l.mpTcacheMaxBytes, l.mpDefaultTcacheMaxBytes);
-  put(l.mpTcacheCount, l.mpDefaultTcacheCount);
-  return b;
+  vary(l.mpTcacheMaxBytes, l.mpDefaultTcacheMaxBytes, [1032, 0x411]);
+  vary(l.mpTcacheCount, l.mpDefaultTcacheCount, [7, 16]);
+  vary(l.mpThpMode, l.mpDefaultThpMode, [0, 3], 4);
+  return { image, variable };
+}
+
+/** Whether the mpSize bytes at buf[at] are mp_'s initializer (mpInitializer). */
+export function matchesMpInitializer(p: MpInitializer, buf: Buffer, at: number): boolean {
+  if (at < 0 || at + p.image.length > buf.length) return false;
+  const isVariable = (i: number) => p.variable.some((v) => i >= v.off && i < v.off + v.width);
+  for (let i = 0; i < p.image.length; i++) {
+    if (buf[at + i] !== p.image[i] && !isVariable(i)) return false;
+  }
+  return p.variable.every((v) => v.values.includes(v.width === 8 ? Number(buf.readBigUInt64LE(at + v.off)) : buf.readUInt32LE(at + v.off)));
 }
 
 /**

@@ -15,7 +15,7 @@ import type { HeapInfoRecord } from '../regions/kinds.js';
 import { checkMainArena, type ArenaRingCheck } from './arenaInvariants.js';
 import type { DebugSymbols } from './debuginfo.js';
 import type { ElfFile } from './elf.js';
-import { mpInitializer, type MallocLayout } from './layouts.js';
+import { matchesMpInitializer, mpInitializer, type MallocLayout } from './layouts.js';
 import type { LibraryMapping } from './libc.js';
 
 export interface MallocLocation {
@@ -69,15 +69,17 @@ export function fileImageMainArena(elf: ElfFile, layout: MallocLayout): number[]
   return out;
 }
 
-/** mp_ from the file image: the version's default initializer bytes inside .data. */
+/** mp_ from the file image: the version's default initializer (mpInitializer) inside .data. */
 export function fileImageMallocPar(elf: ElfFile, layout: MallocLayout): number[] {
   const data = elf.section('.data');
   if (!data) return [];
   const pattern = mpInitializer(layout);
   const hay = elf.buf.subarray(data.offset, data.offset + data.size);
+  // The first 32 bytes (trim_threshold, top_pad, mmap_threshold, arena_test) are fixed in every version.
+  const head = pattern.image.subarray(0, 32);
   const out: number[] = [];
-  for (let i = hay.indexOf(pattern); i >= 0; i = hay.indexOf(pattern, i + 8)) {
-    if (i % 8 === 0) out.push(data.addr + i);
+  for (let i = hay.indexOf(head); i >= 0; i = hay.indexOf(head, i + 1)) {
+    if (i % 8 === 0 && matchesMpInitializer(pattern, hay, i)) out.push(data.addr + i);
   }
   return out;
 }

@@ -106,8 +106,11 @@ export interface SizeClassRow {
 export interface TcacheSnapshot {
   /** Address of the tcache_perthread_struct (user pointer). */
   address: number;
+  /** Every chunk it holds. */
   chunks: number;
   bytes: number;
+  /** Of those, mmapped chunks (glibc 2.43+ free() tcaches them): in their own mappings, in no arena's totals. */
+  mmapped: ChunkTotals;
 }
 
 export interface ArenaSnapshot {

@@ -268,8 +268,11 @@ export interface NativeTcache {
   address: number;
   /** How it was found: first chunk of a thread heap, sbrk base of main, a caller's hint, or the scan. */
   foundBy: 'first-chunk' | 'sbrk-base' | 'hint' | 'scan';
+  /** Every chunk it holds. */
   chunks: number;
   bytes: number;
+  /** Of those, mmapped chunks (glibc 2.43+ free() tcaches them): in their own mappings, in no arena. */
+  mmapped: NativeChunkTotals;
   /** Entries per tcache bin; withTcacheDetail only. */
   counts?: number[];
 }

@@ -66,6 +66,11 @@ export function classifyRegions(
         r.heaps = heaps;
         r.arena = heaps[0]!.arena;
         for (const h of heaps) heapReserve.push({ from: h.base, to: h.base + h.heapMax, arena: h.arena });
+        // mmap places a chunk's mapping right below a heap (new_heap trimmed its
+        // 2 * heap_max reservation there), and the kernel merges the two rw-p VMAs.
+        const firstBase = Math.min(...heaps.map((h) => h.base));
+        const below = firstBase > r.start ? findMmappedChunks(reader, r.start, firstBase) : [];
+        if (below.length) r.mmappedChunks = { count: below.length, bytes: below.reduce((s, c) => s + c.size, 0) };
       }
     }
   });

@@ -60,7 +60,7 @@ export interface Region {
   heaps: HeapInfoRecord[];
   /** Thread whose stack this is (thread-stack, stack-guard, stack). */
   tid: number | null;
-  /** mmapped chunks found in this mapping. */
+  /** mmapped chunks found in this mapping (also in an arena-heap mapping the kernel merged with chunks right below the heap). */
   mmappedChunks: { count: number; bytes: number } | null;
 }
 

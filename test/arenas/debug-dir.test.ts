@@ -1,4 +1,4 @@
-// `arenas --debug-dir DIR` (repeatable): targets under glibc 2.31 and 2.41,
+// `arenas --debug-dir DIR` (repeatable): targets under glibc 2.31, 2.41, 2.43 and 2.44,
 // whose debug files exist only in the fetched release's own usr/lib/debug,
 // not under the machine's /usr/lib/debug. Without the option the symbols are
 // not found; with it main_arena is located by debuginfo, at the address

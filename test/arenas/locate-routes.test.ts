@@ -1,5 +1,5 @@
 // `arenas --locate METHOD`: each of the four routes to main_arena forced
-// alone, end to end through the CLI, on glibc 2.31, the host's 2.36 and 2.41.
+// alone, end to end through the CLI, on glibc 2.31, the host's 2.36, 2.41, 2.43 and 2.44.
 // The debuginfo route must put main_arena and mp_ where libc's own debug
 // symbols (read with readelf, placed with /proc/PID/maps) say they are and
 // find one arena per malloc_info heap; each symbol-free route must print

@@ -4,8 +4,8 @@ import { fetchGlibc, type FetchedGlibc } from '../../scripts/fetch-glibc.mjs';
 
 export type GlibcLayout = FetchedGlibc;
 
-/** Releases the test setup fetches besides the host's own (Debian bullseye and trixie). */
-export const FETCHED_GLIBC_VERSIONS = ['2.31', '2.41'] as const;
+/** Releases the test setup fetches besides the host's own (Debian bullseye, trixie, forky and experimental). */
+export const FETCHED_GLIBC_VERSIONS = ['2.31', '2.41', '2.43', '2.44'] as const;
 
 let hostVersion: string | undefined;
 

@@ -101,7 +101,8 @@ export interface HeapWalk {
 }
 
 const HEAP_MAX = 64 * 1024 * 1024; // HEAP_MAX_SIZE on x86-64 without hugetlb tunables
-const MALLOC_STATE_SIZE = 0x898; // sizeof(struct malloc_state), glibc 2.27-2.42
+// sizeof(struct malloc_state): 0x898 in glibc 2.27-2.42, 0x840 from 2.43 (fastbins removed).
+const mallocStateSize = (glibcVersion: string) => (compareGlibcVersions(glibcVersion, '2.43') >= 0 ? 0x840 : 0x898);
 
 function u64(buf: Buffer, offset: number): number {
   return Number(buf.readBigUInt64LE(offset));
@@ -148,7 +149,7 @@ function finishChain(buf: Buffer, base: number, chunks: { address: number; size:
 export function walkHeaps(pid: number, glibcVersion: string): HeapWalk {
   const heapInfoSize = compareGlibcVersions(glibcVersion, '2.35') >= 0 ? 0x30 : 0x20;
   // First chunk of a first heap: after heap_info and malloc_state, rounded up so chunk+0x10 is 16-aligned.
-  const firstChunkOffset = (heapInfoSize + MALLOC_STATE_SIZE + 15) & ~15;
+  const firstChunkOffset = (heapInfoSize + mallocStateSize(glibcVersion) + 15) & ~15;
   const maps = readMaps(pid);
   const regions: HeapRegion[] = [];
   const chunks: WalkedChunk[] = [];

@@ -1,5 +1,7 @@
 // Parses glibc's malloc_info(0, fp) XML (reference §10). Whitespace is insignificant: glibc
-// 2.19-2.30 indent <size> lines with tabs, 2.31+ with two spaces.
+// 2.19-2.30 indent <size> lines with tabs, 2.31+ with two spaces. glibc 2.43 removed
+// fastbins and with them every <total type="fast"> (commit "malloc: remove fastbin code
+// from malloc_info"): `fast` is then null, not zero, so a test can tell the two apart.
 
 export interface SizeLine {
   /** "size" for fastbins and bins 2..127, "unsorted" for bin 1. */
@@ -19,8 +21,8 @@ export interface MallocInfoArena {
   /** 0 = main_arena, then main_arena.next ring order (newest arena first). */
   nr: number;
   sizes: SizeLine[];
-  /** Absent on post-2.42 glibc (no fastbins); reported as zeros then. */
-  fast: CountSize;
+  /** <total type="fast">; null where the document has none (glibc 2.43+, no fastbins). */
+  fast: CountSize | null;
   rest: CountSize;
   systemCurrent: number;
   systemMax: number;
@@ -31,7 +33,8 @@ export interface MallocInfoArena {
 }
 
 export interface MallocInfoTotals {
-  fast: CountSize;
+  /** null where the document has no <total type="fast"> (glibc 2.43+). */
+  fast: CountSize | null;
   rest: CountSize;
   systemCurrent: number;
   systemMax: number;
@@ -106,8 +109,6 @@ function required<T>(value: T | undefined, what: string): T {
   return value;
 }
 
-const zero: CountSize = { count: 0, size: 0 };
-
 export function parseMallocInfo(xml: string): MallocInfo {
   let version: number | undefined;
   const arenas: MallocInfoArena[] = [];
@@ -127,7 +128,7 @@ export function parseMallocInfo(xml: string): MallocInfo {
         const arena: MallocInfoArena = {
           nr: heap.nr,
           sizes: heap.sizes,
-          fast: heap.fast ?? zero,
+          fast: heap.fast ?? null,
           rest: required(heap.rest, `${where} rest`),
           systemCurrent: required(heap.systemCurrent, `${where} system current`),
           systemMax: required(heap.systemMax, `${where} system max`),
@@ -157,11 +158,15 @@ export function parseMallocInfo(xml: string): MallocInfo {
     applyStat(heap ?? trailer, tag, heap ? `heap ${heap.nr}` : 'trailer');
   }
   if (version === undefined || !closed) throw new Error('malloc_info: not a complete <malloc> document');
+  // One glibc prints fast totals in every section or in none.
+  if ([...arenas.map((a) => a.fast), trailer.fast ?? null].some((f) => (f === null) !== (trailer.fast === undefined))) {
+    throw new Error('malloc_info: <total type="fast"> in some sections only');
+  }
   return {
     version,
     arenas,
     totals: {
-      fast: trailer.fast ?? zero,
+      fast: trailer.fast ?? null,
       rest: required(trailer.rest, 'trailer rest'),
       systemCurrent: required(trailer.systemCurrent, 'trailer system current'),
       systemMax: required(trailer.systemMax, 'trailer system max'),

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { buildIdOf, debugFileFor, symbolValue } from '../support/libcSymbols.js';
 import { compareGlibcVersions, ensureGlibc, hostGlibcVersion } from './glibc.js';
 import { readTruth, type OracleTruth } from './truth.js';
 
@@ -140,6 +141,22 @@ export interface RunningTarget {
   stop(): Promise<void>;
 }
 
+const tcacheTlsOffsets = new Map<string, number | null>();
+
+/**
+ * Where glibc `version` keeps a thread's `tcache` pointer in libc's TLS block: the TLS
+ * symbol's value in libc's debug file (libc6-dbg), or null without one. The oracle reads
+ * its threads' own tcache pointers with it (--tcache-tls).
+ */
+export function tcacheTlsOffset(version: string): number | null {
+  if (!tcacheTlsOffsets.has(version)) {
+    const layout = ensureGlibc(version);
+    const debugFile = debugFileFor(layout.debugDir ?? '/usr/lib/debug', buildIdOf(path.join(layout.libDir, 'libc.so.6')));
+    tcacheTlsOffsets.set(version, debugFile ? symbolValue(debugFile, 'tcache', 'TLS') : null);
+  }
+  return tcacheTlsOffsets.get(version) ?? null;
+}
+
 const running = new Set<ChildProcess>();
 process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL');
@@ -150,7 +167,11 @@ export async function startTarget(name: string, args: string[] = [], options: St
   const version = options.glibc ?? hostGlibcVersion();
   const binary = await buildTarget(name, { glibc: version });
   const outDir = fs.mkdtempSync(path.join(os.tmpdir(), `arenascope-${name}-`));
-  const targetArgs = name === 'oracle' && !args.includes('--out') ? ['--out', outDir, ...args] : args;
+  let targetArgs = name === 'oracle' && !args.includes('--out') ? ['--out', outDir, ...args] : args;
+  if (name === 'oracle' && !args.includes('--tcache-tls')) {
+    const tls = tcacheTlsOffset(version);
+    if (tls !== null) targetArgs = [...targetArgs, '--tcache-tls', String(tls)];
+  }
   let argv = [binary, ...targetArgs];
   if (version !== hostGlibcVersion()) {
     const layout = ensureGlibc(version);

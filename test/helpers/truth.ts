@@ -39,6 +39,12 @@ export interface OracleInfo {
   /** 1 for the snapshot taken before READY, +1 per trim/record command. */
   snapshot: number;
   workers: number;
+  /** The glibc facts its predictions use: tcache chunks per bin (7; 16 from 2.43). */
+  tcacheFill: number;
+  /** Largest chunk freed into a fastbin (0x80; 0 from 2.43, which has no fastbins). */
+  fastbinMaxChunk: number;
+  /** Bytes of an mmapped chunk's mapping past chunk + chunksize (0; 16 from 2.43). */
+  mmapTrailer: number;
   /** malloc-family calls while the snapshot was taken (must be 0). */
   mallocCallsDuringSnapshot: number;
   /** malloc-family calls since every thread parked (must be 0). */
@@ -96,6 +102,12 @@ export interface TargetThread {
   index: number;
   tid: number;
   role: 'main' | 'worker' | 'heartbeat';
+  /**
+   * The thread's own TLS `tcache` pointer (tcache_perthread_struct, user pointer), as it
+   * read it: 0 before its first malloc (2.26-2.42), libc's const __tcache_dummy before its
+   * first small free (2.43+); null when the oracle was not told where the variable is.
+   */
+  tcache: number | null;
 }
 
 export interface OracleTruth {
@@ -140,6 +152,7 @@ export function readTruth(outDir: string): OracleTruth {
       index: Number(r.index),
       tid: Number(r.tid),
       role: r.role as TargetThread['role'],
+      tcache: r.tcache === 'none' ? null : parseAddress(r.tcache),
     })),
   };
 }

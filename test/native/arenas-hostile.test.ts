@@ -168,6 +168,20 @@ describe.each([
     expect(r.arenas[1].inUse.chunks).toBeGreaterThan(img.expected[1]!.inUse.chunks);
   });
 
+  it('keeps a tcache the scan found whose list breaks past a good head, and names the break', async () => {
+    // a1.tc2 is at no known place (as every 2.43+ tcache): only the scan of in-use chunks of
+    // its size finds it. Its one entry's next now points on, outside every heap.
+    const img = image(entry);
+    const tc = img.chunk.get('a1.tc2')! + 0x10;
+    const head = img.chunk.get('a1.t4')! + 0x10;
+    img.write64(head, mangled(entry, head, 0xdead0010));
+    const r = await walk(img, entry);
+    expect(r.arenas.flatMap((a: any) => a.tcaches).map((t: any) => t.address)).toContain(tc);
+    expect(r.anomalies.filter((a: any) => a.kind === 'tcache-list-broken').map((a: any) => a.address)).toContain(tc);
+    // Its entry is still counted as cached, not in use.
+    expect(r.arenas[1].free.tcache).toEqual(img.expected[1]!.tcache);
+  });
+
   it('bounds chunks per heap', async () => {
     const r = await walk(image(entry), entry, { maxChunksPerHeap: 5 });
     expect(kinds(r)).toContain('chunk-limit');
@@ -209,5 +223,104 @@ describe.each([
         expect(Number.isFinite(a.accountedBytes)).toBe(true);
       }
     }
+  });
+});
+
+describe('tcache entries and hints outside every heap', () => {
+  // glibc 2.43 __libc_free puts any chunk below tcache_max_bytes in a tcache bin, mmapped
+  // ones included (2.42 still checked !chunk_is_mmapped), and sizes an mmapped chunk 16
+  // bytes short of its mapping (mmap_size() = prev_size + chunksize + CHUNK_HDR_SZ).
+  const v243 = layouts.find((l) => l.name === '2.43')!;
+  const v242 = layouts.find((l) => l.name === '2.42')!;
+  const mapAt = 0x7f80_0000_0000;
+  const mapLength = 0x31000;
+
+  /** Index of a 2.42+ large tcache bin: TCACHE_SMALL_BINS + clz(MAX_TCACHE_SMALL_SIZE) - clz(size). */
+  const largeTcacheIndex = (size: number) => 64 + Math.clz32(0x410) - Math.clz32(size);
+
+  /**
+   * a1's tcache with one more entry: a chunk alone in its own mapping at mapAt whose size
+   * field is `sizeField`, at the head of its large bin, its links as tcache_put leaves them.
+   */
+  function withMmappedEntry(entry: LayoutEntry, sizeField: number) {
+    const L = entry.layout;
+    const img = image(entry);
+    const tc = img.chunk.get('a1.tc')! + 0x10;
+    const user = mapAt + 0x10;
+    // The process-wide tcache_key every entry of the struct carries (tcache_put).
+    const heads = Array.from({ length: L.tcacheBins }, (_, i) => img.read64(tc + L.tcacheEntriesOffset + 8 * i));
+    const keyAt = heads.find((h) => h !== 0)! + 8;
+    const keySegment = img.segments.find((g) => keyAt >= g.address && keyAt + 8 <= g.address + g.data.length)!;
+    const key = keySegment.data.readBigUInt64LE(keyAt - keySegment.address); // above 2^53: read as a bigint
+    const map = Buffer.alloc(mapLength);
+    map.writeBigUInt64LE(BigInt(sizeField), 8);
+    map.writeBigUInt64LE(BigInt(mangled(entry, user, 0)), 0x10); // next: NULL, safe-linked
+    map.writeBigUInt64LE(key, 0x18);
+    img.segments.push({ address: mapAt, data: map });
+    const bin = largeTcacheIndex(sizeField & ~7);
+    const slots = tc + 2 * bin - (2 * bin) % 8;
+    const shift = BigInt(((2 * bin) % 8) * 8);
+    const word = BigInt(img.read64(slots));
+    const count = busyProcess(L).spec.tcacheCount!;
+    img.write64(slots, Number((word & ~(0xffffn << shift)) | (BigInt(count - 1) << shift))); // num_slots: one used
+    img.write64(tc + L.tcacheEntriesOffset + 8 * bin, user);
+    return { img, tc, expected: img.expected };
+  }
+
+  it('2.43: an mmapped chunk of its bin is an entry in no arena, not an anomaly', async () => {
+    const size = mapLength - 0x10; // mapping length - CHUNK_HDR_SZ
+    const { img, tc, expected } = withMmappedEntry(v243, size | 2);
+    const r = await walk(img, v243);
+    expect(kinds(r)).toEqual([]);
+    const t = r.arenas.flatMap((a: any) => a.tcaches).find((x: any) => x.address === tc);
+    const before = img.tcaches.find((x) => x.address === tc)!;
+    expect(t).toMatchObject({ chunks: before.chunks + 1, bytes: before.bytes + size, mmapped: { chunks: 1, bytes: size } });
+    // The arenas' own accounts do not change: the chunk lies in none of their heaps.
+    r.arenas.forEach((a: any, i: number) => {
+      expect(a.free.tcache).toEqual(expected[i]!.tcache);
+      expect(a.identityHolds).toBe(true);
+    });
+  });
+
+  it('2.43: outside every heap and not an mmapped chunk of its bin is a broken list, as before', async () => {
+    // the size up to 2.42 (= mapping length) is not 2.43's; PREV_INUSE is not an mmapped chunk's
+    for (const sizeField of [mapLength | 2, (mapLength - 0x10) | 3]) {
+      const { img } = withMmappedEntry(v243, sizeField);
+      const r = await walk(img, v243);
+      expect(r.anomalies.map((a: any) => [a.kind, a.detail])).toContainEqual(['tcache-list-broken', expect.stringMatching(/outside every heap and not an mmapped chunk/)]);
+    }
+    // in no mapping at all
+    const { img, tc } = withMmappedEntry(v243, (mapLength - 0x10) | 2);
+    img.write64(tc + v243.layout.tcacheEntriesOffset + 8 * largeTcacheIndex(mapLength - 0x10), 0xdead0010);
+    const r = await walk(img, v243);
+    expect(r.anomalies.map((a: any) => [a.kind, a.detail])).toContainEqual(['tcache-list-broken', expect.stringMatching(/outside every heap and unreadable/)]);
+  });
+
+  it('2.42: a tcache never holds an mmapped chunk', async () => {
+    const { img } = withMmappedEntry(v242, mapLength | 2);
+    const r = await walk(img, v242);
+    expect(r.anomalies.map((a: any) => [a.kind, a.detail])).toContainEqual(['tcache-list-broken', expect.stringMatching(/outside every heap$/)]);
+  });
+
+  it('a tcache pointer outside every heap is no tcache yet: NULL, or 2.43+ __tcache_dummy in libc', async () => {
+    for (const entry of [v242, v243]) {
+      const img = image(entry);
+      const hints = [0, 0x7ff0_001a_5bc0, img.chunk.get('a2.hint')! + 0x10];
+      const r = await walk(img, entry, { tcacheStructs: hints });
+      expect(kinds(r)).toEqual([]);
+      expect(r.arenas.flatMap((a: any) => a.tcaches).map((t: any) => t.address)).toContain(hints[2]);
+    }
+  });
+
+  it('a chunk of the tcache size at a known place whose counters and heads mostly disagree is not a tcache', async () => {
+    // 2.43+ makes the tcache at the first small free, so the first chunk of a heap may be a
+    // user's zeroed 0x300 chunk: every num_slots 0 (each bin full) and no heads.
+    const img = image(v243);
+    const tc = img.chunk.get('a1.tc')! + 0x10;
+    const structLen = v243.layout.tcacheEntriesOffset + 8 * v243.layout.tcacheBins;
+    for (let at = 0; at < structLen; at += 8) img.write64(tc + at, 0);
+    const r = await walk(img, v243);
+    expect(r.arenas.flatMap((a: any) => a.tcaches).map((t: any) => t.address)).not.toContain(tc);
+    expect(r.anomalies.filter((a: any) => a.kind === 'tcache-list-broken' && a.address === tc)).toEqual([]);
   });
 });

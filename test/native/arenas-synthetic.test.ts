@@ -81,6 +81,7 @@ describe.each(layouts.map((l) => [l.name, l] as const))('glibc %s synthetic imag
       foundBy: tcacheFoundBy[t.structId],
       chunks: img.tcaches[i]!.chunks,
       bytes: img.tcaches[i]!.bytes,
+      mmapped: { chunks: 0, bytes: 0 },
       counts: img.tcaches[i]!.counts,
     }));
     const byAddress = (x: { address: number }, y: { address: number }) => x.address - y.address;

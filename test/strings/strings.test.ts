@@ -1,11 +1,13 @@
 // `arenascope strings` on real targets: planted strings with known counts,
 // kept and freed, ASCII and UTF-16LE, in one arena and across arenas, across
-// scan-block boundaries and at a region's very end; --redact on planted credentials.
+// scan-block boundaries and at a region's very end (an mmapped chunk, laid out
+// anew in 2.43), on every tested glibc; --redact on planted credentials.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanTargetStrings } from '../../src/engine/strings.js';
 import { readMallocSnapshot } from '../../src/engine/malloc.js';
 import { readMaps } from '../../src/proc/maps.js';
 import { defaultStringScanOptions, type StringScanOptions, type StringScanResult } from '../../src/model/strings.js';
+import { testedGlibcVersions } from '../helpers/glibc.js';
 import { startTarget, type RunningTarget } from '../helpers/targets.js';
 import { readTruth, type OracleTruth } from '../helpers/truth.js';
 import { runCli } from '../support/nativeTarget.js';
@@ -27,7 +29,7 @@ function countOf(r: StringScanResult, text: string): number {
 
 const options = (o: Partial<StringScanOptions> = {}): StringScanOptions => ({ ...defaultStringScanOptions, top: 200, samples: 50, ...o });
 
-describe('strings on a live target', () => {
+describe.each(testedGlibcVersions())('strings on a live target (glibc %s)', (glibc) => {
   let target: RunningTarget;
   let truth: OracleTruth;
   beforeAll(async () => {
@@ -41,7 +43,7 @@ describe('strings on a live target', () => {
       '--plant-in', 'spread',
       '--plant-straddle', straddle,
       '--plant-region-end', regionEnd,
-    ]);
+    ], { glibc });
     truth = readTruth(target.outDir);
   });
   afterAll(async () => {

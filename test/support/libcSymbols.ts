@@ -20,10 +20,15 @@ export function libcOf(pid: number): LibcInTarget {
   const maps = readMaps(pid);
   const first = maps.find((m) => /\/libc[.-][^/]*so[^/]*$/.test(m.path) && m.offset === 0);
   if (!first) throw new Error(`pid ${pid} maps no libc at offset 0`);
-  const notes = execFileSync('readelf', ['-n', first.path], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return { path: first.path, base: first.start, buildId: buildIdOf(first.path) };
+}
+
+/** The GNU build-id note of an ELF file, from `readelf -n`. */
+export function buildIdOf(file: string): string {
+  const notes = execFileSync('readelf', ['-n', file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   const id = /Build ID:\s*([0-9a-f]+)/.exec(notes)?.[1];
-  if (!id) throw new Error(`no build-id note in ${first.path}`);
-  return { path: first.path, base: first.start, buildId: id };
+  if (!id) throw new Error(`no build-id note in ${file}`);
+  return id;
 }
 
 /** The detached debug file for buildId under debugDir (.build-id/xx/rest.debug), or null. */
@@ -32,13 +37,16 @@ export function debugFileFor(debugDir: string, buildId: string): string | null {
   return existsSync(file) ? file : null;
 }
 
-/** Value (st_value) of a symbol in an ELF file's symbol tables, from readelf. */
-export function symbolValue(file: string, name: string): number {
+/**
+ * Value (st_value) of a symbol in an ELF file's symbol tables, from readelf: a data
+ * object's link address, or for type TLS its offset in the module's TLS block.
+ */
+export function symbolValue(file: string, name: string, type: 'OBJECT' | 'TLS' = 'OBJECT'): number {
   const out = execFileSync('readelf', ['-sW', file], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
   for (const line of out.split('\n')) {
     const f = line.trim().split(/\s+/);
     // Num: Value Size Type Bind Vis Ndx Name
-    if (f.length >= 8 && f[7] === name && f[3] === 'OBJECT') return parseInt(f[1]!, 16);
+    if (f.length >= 8 && f[7] === name && f[3] === type) return parseInt(f[1]!, 16);
   }
   throw new Error(`${name} not in the symbols of ${file}`);
 }

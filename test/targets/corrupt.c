@@ -9,6 +9,7 @@
  *   smallbin-cycle  the 0x100 small bin's fd chain loops over 3 chunks, never back to the bin
  *   fastbin-wild    the 0x40 fastbin's second link points outside every mapping (0xdead0000)
  *   fastbin-cycle   the 0x60 fastbin's two chunks point at each other
+ *                   (both fastbin modes up to glibc 2.42: 2.43 removed fastbins)
  *   tcache-wild     the 0x50 tcache bin's second link points at 0xdead0000
  *   lock-held       (--arena thread only) the worker's arena mutex is left taken, as if a
  *                   thread were inside malloc on it for good (READY lockedArena=0x...)
@@ -51,6 +52,12 @@ enum {
 
 static unsigned modes;
 static int safe_linking;
+/* mp_.tcache_count by default: TCACHE_FILL_COUNT, 7 up to glibc 2.42 and 16 from 2.43. */
+#define MAX_TCACHE_FILL 16
+static int tcache_fill = 7;
+/* 2.43+ makes a thread's tcache at its first free of a small chunk, wherever malloc then
+ * carves it; up to 2.42 at its first malloc, as the first chunk of its heap. */
+static int tcache_at_first_free;
 
 struct damage {
   uintptr_t size_huge, size_zero, smallbin_cycle, fastbin_wild, fastbin_cycle, tcache_wild, locked_arena;
@@ -72,9 +79,14 @@ static void *must_malloc(size_t n) {
 
 static void do_damage(void) {
   char *keep_a = 0, *keep_b = 0;
+  /* The tcache first, before every chunk the modes damage (as up to 2.42): arenascope
+   * finds a 2.43 tcache by its size as the chunk walk passes it, which stops at a
+   * damaged size. The freed chunk (0x90) is of a size nothing below asks for, so it
+   * stays in the tcache instead of becoming a guard out of place. */
+  if (tcache_at_first_free) free(must_malloc(0x90 - 8));
   /* lock-held: any chunk of this thread's heap leads to its arena (heap_info.ar_ptr) */
   char *probe = (modes & MODE_LOCK_HELD) ? must_malloc(64) : 0;
-  char *small[10], *fast40[9], *fast60[9], *tc50[2], *unsorted = 0;
+  char *small[MAX_TCACHE_FILL + 3], *fast40[9], *fast60[9], *tc50[2], *unsorted = 0;
   /* Phase 1: every allocation; a 24-byte guard after each chunk that will be freed keeps
    * freed chunks from coalescing. */
   if (modes & (MODE_SIZE_HUGE | MODE_SIZE_ZERO)) {
@@ -83,7 +95,7 @@ static void do_damage(void) {
     must_malloc(24);
   }
   if (modes & MODE_SMALLBIN_CYCLE) {
-    for (int i = 0; i < 10; i++) {
+    for (int i = 0; i < tcache_fill + 3; i++) {
       small[i] = must_malloc(0x100 - 8);
       must_malloc(24);
     }
@@ -112,10 +124,10 @@ static void do_damage(void) {
     unsorted = must_malloc(0x500 - 8);
     must_malloc(24);
   }
-  /* Phase 2: frees. 7 of a size fill its tcache bin; later frees of that size reach the
-   * fastbins (<= 0x80) or the unsorted bin. */
+  /* Phase 2: frees. tcache_fill of a size fill its tcache bin; later frees of that size
+   * reach the fastbins (<= 0x80, up to 2.42) or the unsorted bin. */
   if (modes & MODE_SMALLBIN_CYCLE) {
-    for (int i = 0; i < 10; i++) free(small[i]);
+    for (int i = 0; i < tcache_fill + 3; i++) free(small[i]);
     /* A large request sorts the unsorted bin: the 3 extra 0x100 chunks land in small bin 16. */
     must_malloc(0x3000);
   }
@@ -134,20 +146,21 @@ static void do_damage(void) {
     damage.size_zero = (uintptr_t)keep_b - 16;
   }
   if (modes & MODE_SMALLBIN_CYCLE) {
-    /* small[7..9] are the small-bin chunks. Their fd (user+0) chain ends at the bin header;
-     * point the last one back at the first one instead. */
-    uintptr_t headers[3] = {(uintptr_t)small[7] - 16, (uintptr_t)small[8] - 16, (uintptr_t)small[9] - 16};
+    /* The last 3 freed are the small-bin chunks. Their fd (user+0) chain ends at the bin
+     * header; point the last one back at the first one instead. */
+    char **binned = small + tcache_fill;
+    uintptr_t headers[3] = {(uintptr_t)binned[0] - 16, (uintptr_t)binned[1] - 16, (uintptr_t)binned[2] - 16};
     int last = -1, first = -1;
     for (int i = 0; i < 3; i++) {
-      uintptr_t fd = *(uintptr_t *)small[7 + i];
+      uintptr_t fd = *(uintptr_t *)binned[i];
       int points_inside = fd == headers[0] || fd == headers[1] || fd == headers[2];
       if (!points_inside) last = i;
       int pointed_to = 0;
-      for (int j = 0; j < 3; j++) pointed_to |= *(uintptr_t *)small[7 + j] == headers[i];
+      for (int j = 0; j < 3; j++) pointed_to |= *(uintptr_t *)binned[j] == headers[i];
       if (!pointed_to) first = i;
     }
     if (last < 0 || first < 0) raw_die("small bin chain not as expected");
-    *(uintptr_t *)small[7 + last] = headers[first];
+    *(uintptr_t *)binned[last] = headers[first];
     damage.smallbin_cycle = headers[last];
   }
   if (modes & MODE_FASTBIN_WILD) {
@@ -222,6 +235,11 @@ int main(int argc, char **argv) {
   const char *dot = strchr(v, '.');
   int minor = dot ? atoi(dot + 1) : 0;
   safe_linking = major > 2 || (major == 2 && minor >= 32);
+  if (major > 2 || minor >= 43) {
+    tcache_fill = 16; /* glibc 2.43 malloc.c: TCACHE_FILL_COUNT 16 */
+    tcache_at_first_free = 1; /* glibc 2.43 tcache_free_init */
+    if (modes & (MODE_FASTBIN_WILD | MODE_FASTBIN_CYCLE)) raw_die("fastbin modes need fastbins: glibc 2.43 removed them");
+  }
   if (in_thread) {
     pthread_t th;
     if (pthread_create(&th, NULL, worker, NULL) != 0) raw_die("pthread_create");

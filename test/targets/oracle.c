@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <link.h>
 #include <gnu/libc-version.h>
 #include <malloc.h>
 #include <pthread.h>
@@ -28,16 +29,44 @@
 #define MAX_FREED 65536
 #define MAX_EXPECT_CLASSES 32
 
-/* glibc facts used to predict where a free lands (x86-64, glibc 2.26-2.41 defaults):
- * tcache bins hold chunk sizes 0x20..0x410, 7 each (mp_.tcache_count); fastbins take
- * chunks <= global_max_fast = 0x80; everything else goes to the unsorted bin and is
- * sorted into small bins (< 0x400) or large bins by the next large malloc. */
+/* glibc facts used to predict where a free lands (x86-64, default tunables): tcache bins
+ * hold chunk sizes 0x20..0x410 (2.26-2.41 tcache_max_bytes = 1032 user bytes; 2.43+
+ * 0x411, exclusive), tcache_fill each: mp_.tcache_count = TCACHE_FILL_COUNT, 7 up to
+ * 2.42 and 16 from 2.43. Fastbins take chunks <= global_max_fast = 0x80 (2.43 removed
+ * fastbins: fastbin_max_chunk 0). From 2.41 a small chunk (< 0x400) goes straight to its
+ * small bin (_int_free_create_chunk). Everything else goes to the unsorted bin and is
+ * sorted into small bins or large bins by the next large malloc. set_glibc_facts()
+ * picks the values of the glibc the target runs under. */
 #define TCACHE_MAX_CHUNK 0x410
-#define TCACHE_FILL 7
-#define FASTBIN_MAX_CHUNK 0x80
+#define MAX_TCACHE_FILL 16
+static int tcache_fill = 7;
+static size_t fastbin_max_chunk = 0x80;
+/* Bytes of an mmapped chunk's mapping past chunk + chunksize: 0 up to 2.42, CHUNK_HDR_SZ
+ * from 2.43 (malloc.c mmap_size()). */
+static size_t mmap_trailer = 0;
+/* 2.41+: a freed small chunk goes to its small bin, not the unsorted bin. */
+static int smallbin_direct = 0;
+/* 2.43+: a thread's tcache is made at its first free of a small chunk (tcache_free_init),
+ * by _int_malloc, which sorts the unsorted bin on the way; up to 2.42 at its first malloc,
+ * before that malloc's own request. */
+static int tcache_at_first_free = 0;
 #define SMALLBIN_LIMIT 0x400
 /* DEFAULT_MMAP_THRESHOLD_MIN: requests of at least this size get their own mmap. */
 #define MMAP_THRESHOLD 0x20000
+
+static void set_glibc_facts(void) {
+  const char *v = gnu_get_libc_version();
+  char *end;
+  long major = strtol(v, &end, 10);
+  long minor = *end == '.' ? strtol(end + 1, NULL, 10) : 0;
+  if (major > 2 || minor >= 41) smallbin_direct = 1; /* glibc 2.41 _int_free_create_chunk */
+  if (major > 2 || minor >= 43) {
+    tcache_fill = 16; /* glibc 2.43 malloc.c: TCACHE_FILL_COUNT 16 */
+    fastbin_max_chunk = 0; /* glibc 2.43 removed fastbins */
+    mmap_trailer = 16; /* glibc 2.43 "malloc: Change mmap chunk layout" */
+    tcache_at_first_free = 1; /* glibc 2.43 "malloc: avoid need for tcache == NULL checks" */
+  }
+}
 
 static size_t chunk_of_request(size_t req) {
   size_t c = (req + 8 + 15) & ~(size_t)15; /* request2size on x86-64 */
@@ -68,7 +97,7 @@ struct options {
   size_t size;
   int keep_in;
   int pattern_in;
-  int tcache_full, tcache_partial, fastbin, bins, mmapped, unsorted_long, stale_links;
+  int tcache_full, tcache_partial, fastbin, bins, mmapped, mmapped_freed, unsorted_long, stale_links;
   size_t resident_free;
   int second_heap;
   int plant_in; /* SEL_MAIN, SEL_WORKERS ("spread") or an index */
@@ -79,9 +108,10 @@ struct options {
   struct plant_spec region_end;
   int has_region_end;
   const char *heartbeat;
+  long tcache_tls; /* TLS symbol value of libc's `tcache` (its debug file), -1 = unknown */
 };
 
-static struct options opt = {.size = 64, .keep_in = SEL_ALL, .pattern_in = SEL_ALL, .second_heap = -1, .plant_in = SEL_MAIN};
+static struct options opt = {.size = 64, .keep_in = SEL_ALL, .pattern_in = SEL_ALL, .second_heap = -1, .plant_in = SEL_MAIN, .tcache_tls = -1};
 
 static void usage(void) {
   raw_say(
@@ -90,6 +120,7 @@ static void usage(void) {
       "  --keep K --size S        keep K chunks of S bytes in each keep thread\n"
       "  --keep-in SEL            all|main|workers|<index> (default all)\n"
       "  --free-pattern LIST      comma list: tcache-full,tcache-partial,fastbin,bins,mmapped,\n"
+      "                           mmapped-freed (200000 and 300000 B mmapped, then freed),\n"
       "                           unsorted-long (400 unsorted chunks beside 8 in their large bin),\n"
       "                           stale-links (20 freed to tcache and fastbin, 10 taken back unwritten)\n"
       "  --pattern-in SEL         threads running the patterns (default all)\n"
@@ -100,7 +131,9 @@ static void usage(void) {
       "  --plant-in main|spread|<index>          where planted chunks go (default main)\n"
       "  --plant-straddle TEXT[:ascii|utf16]     copies across 256 KiB / 1 MiB boundaries\n"
       "  --plant-region-end TEXT[:ascii|utf16]   one copy ending at the end of its own VMA\n"
-      "  --heartbeat FILE         a thread increments a u64 at FILE offset 0 every 10 ms\n");
+      "  --heartbeat FILE         a thread increments a u64 at FILE offset 0 every 10 ms\n"
+      "  --tcache-tls OFFSET      TLS symbol value of libc's tcache: threads.tsv gets each thread's\n"
+      "                           tcache pointer\n");
 }
 
 static long parse_num(const char *s, const char *what) {
@@ -157,6 +190,7 @@ static void parse_patterns(char *list) {
     else if (strcmp(tok, "fastbin") == 0) opt.fastbin = 1;
     else if (strcmp(tok, "bins") == 0) opt.bins = 1;
     else if (strcmp(tok, "mmapped") == 0) opt.mmapped = 1;
+    else if (strcmp(tok, "mmapped-freed") == 0) opt.mmapped_freed = 1;
     else if (strcmp(tok, "unsorted-long") == 0) opt.unsorted_long = 1;
     else if (strcmp(tok, "stale-links") == 0) opt.stale_links = 1;
     else raw_die("unknown --free-pattern");
@@ -194,6 +228,7 @@ static void parse_options(int argc, char **argv) {
       opt.region_end = parse_plant(v, 0);
       opt.has_region_end = 1;
     } else if (strcmp(a, "--heartbeat") == 0) opt.heartbeat = v;
+    else if (strcmp(a, "--tcache-tls") == 0) opt.tcache_tls = parse_num(v, "bad --tcache-tls");
     else raw_die("unknown option (see --help)");
   }
   if (!opt.out) raw_die("--out DIR is required");
@@ -239,10 +274,12 @@ static int *class_slot(struct class_list *l, size_t chunk) {
 
 /* Predicts where glibc puts one freed (non-coalescing) chunk. */
 static void expect_free(struct thread_expect *e, size_t chunk) {
-  if (chunk <= TCACHE_MAX_CHUNK && *class_slot(&e->tcache, chunk) < TCACHE_FILL) {
+  if (chunk <= TCACHE_MAX_CHUNK && *class_slot(&e->tcache, chunk) < tcache_fill) {
     (*class_slot(&e->tcache, chunk))++;
-  } else if (chunk <= FASTBIN_MAX_CHUNK) {
+  } else if (chunk <= fastbin_max_chunk) {
     (*class_slot(&e->fastbins, chunk))++;
+  } else if (smallbin_direct && chunk < SMALLBIN_LIMIT) {
+    (*class_slot(&e->smallbins, chunk))++;
   } else {
     (*class_slot(&e->unsorted, chunk))++;
   }
@@ -437,9 +474,9 @@ static void plant_region_end(int t) {
   size_t len = text_bytes(s);
   char *p = alloc_tagged(200000, KIND_PLANT);
   if (!chunk_is_mmapped(p)) raw_die("region-end chunk is not mmapped");
-  size_t prev_size = ((size_t *)p)[-2];
+  size_t prev_size = ((size_t *)p)[-2] & ~(size_t)1; /* 2.43+: MMAP_HP in bit 0 */
   char *map_start = p - 16 - prev_size;
-  char *map_end = p - 16 + chunk_size_of(p);
+  char *map_end = p - 16 + chunk_size_of(p) + mmap_trailer;
   if (madvise(map_start, (size_t)(map_end - map_start), MADV_DONTFORK) != 0) raw_die("madvise");
   char *text = map_end - len;
   write_text(text, s);
@@ -450,6 +487,12 @@ static void run_scenario(int t) {
   struct thread_expect *e = &expects[t];
   e->layout_ok = 1;
   int patterns = selects(opt.pattern_in, t);
+
+  /* Up to 2.42 the tcache's own small request came first, so the arena a thread's first
+   * malloc created started small and a large request after it was mmapped. From 2.43
+   * that first request creates the arena sized for itself (arena_get2 -> _int_new_arena)
+   * and is carved from its top: a small first allocation keeps the heaps as before. */
+  if (tcache_at_first_free) alloc_tagged(24, KIND_GUARD);
 
   /* Phase A: every allocation first, so nothing below is carved out of a freed chunk. */
   if (selects(opt.keep_in, t)) {
@@ -498,11 +541,15 @@ static void run_scenario(int t) {
     e->bulk_bytes = 700u * 100000u;
   }
 
-  struct guarded bins_small[10], bins_large[5], tc_full[7], tc_partial[3], fast[12];
+  /* tcache_fill of a size fill its tcache bin; bins and fastbin free that many and more,
+   * so the rest goes on to the small bin (3) and the fastbin (5; from 2.43, which has no
+   * fastbins, to their small bin). */
+  struct guarded bins_small[MAX_TCACHE_FILL + 3], bins_large[5], tc_full[MAX_TCACHE_FILL], tc_partial[3], fast[MAX_TCACHE_FILL + 5];
+  void *mm_freed[2] = {NULL, NULL};
   static struct guarded resident[MAX_WORKERS + 1][4096];
   size_t n_resident = 0;
   if (patterns && opt.bins) {
-    for (int i = 0; i < 10; i++) bins_small[i] = alloc_guarded(0x100 - 8, KIND_PATTERN);
+    for (int i = 0; i < tcache_fill + 3; i++) bins_small[i] = alloc_guarded(0x100 - 8, KIND_PATTERN);
     for (int i = 0; i < 5; i++) bins_large[i] = alloc_guarded(i < 3 ? 0x510 - 8 : 0x1010 - 8, KIND_PATTERN);
   }
   if (patterns && opt.resident_free > 0) {
@@ -515,11 +562,22 @@ static void run_scenario(int t) {
       resident[t][i].req = 60000;
     }
   }
-  if (patterns && opt.tcache_full) for (int i = 0; i < 7; i++) tc_full[i] = alloc_guarded(40, KIND_PATTERN);
+  if (patterns && opt.tcache_full) for (int i = 0; i < tcache_fill; i++) tc_full[i] = alloc_guarded(40, KIND_PATTERN);
   if (patterns && opt.tcache_partial) for (int i = 0; i < 3; i++) tc_partial[i] = alloc_guarded(88, KIND_PATTERN);
-  if (patterns && opt.fastbin) for (int i = 0; i < 12; i++) fast[i] = alloc_guarded(56, KIND_PATTERN);
+  if (patterns && opt.fastbin) for (int i = 0; i < tcache_fill + 5; i++) fast[i] = alloc_guarded(56, KIND_PATTERN);
+  if (patterns && opt.mmapped_freed) {
+    static const size_t sizes[] = {200000, 300000};
+    for (int i = 0; i < 2; i++) {
+      mm_freed[i] = alloc_tagged(sizes[i], KIND_PATTERN);
+      if (!chunk_is_mmapped(mm_freed[i])) raw_die("mmapped-freed chunk is not mmapped");
+    }
+  }
   static struct guarded long_binned[MAX_WORKERS + 1][8], long_unsorted[MAX_WORKERS + 1][400], stale[MAX_WORKERS + 1][20];
+  struct guarded tcache_seed = {NULL, NULL, 0};
   if (patterns && opt.unsorted_long) {
+    /* 2.43+: a small chunk whose free makes the thread's tcache first, so that making it
+     * later does not sort the long unsorted bin. */
+    if (tcache_at_first_free) tcache_seed = alloc_guarded(24, KIND_PATTERN);
     /* 0x510 chunks: above the tcache, in one large bin. */
     for (int i = 0; i < 8; i++) long_binned[t][i] = alloc_guarded(0x510 - 8, KIND_PATTERN);
     for (int i = 0; i < 400; i++) long_unsorted[t][i] = alloc_guarded(0x510 - 8, KIND_PATTERN);
@@ -528,10 +586,10 @@ static void run_scenario(int t) {
 
   /* Phase B: frees, in an order where nothing later disturbs what is already binned. */
   if (patterns && opt.bins) {
-    for (int i = 0; i < 10; i++) {
+    for (int i = 0; i < tcache_fill + 3; i++) {
       e->layout_ok &= guarded_layout_ok(&bins_small[i]);
       expect_free(e, chunk_size_of(bins_small[i].p));
-      free_logged(bins_small[i].p, bins_small[i].req, t, i < 7 ? "bins-tcache" : "bins-small");
+      free_logged(bins_small[i].p, bins_small[i].req, t, i < tcache_fill ? "bins-tcache" : "bins-small");
     }
     for (int i = 0; i < 5; i++) {
       e->layout_ok &= guarded_layout_ok(&bins_large[i]);
@@ -543,7 +601,7 @@ static void run_scenario(int t) {
     expect_sort_unsorted(e);
   }
   if (patterns && opt.tcache_full) {
-    for (int i = 0; i < 7; i++) {
+    for (int i = 0; i < tcache_fill; i++) {
       expect_free(e, chunk_size_of(tc_full[i].p));
       free_logged(tc_full[i].p, tc_full[i].req, t, "tcache-full");
     }
@@ -555,12 +613,17 @@ static void run_scenario(int t) {
     }
   }
   if (patterns && opt.fastbin) {
-    for (int i = 0; i < 12; i++) {
+    for (int i = 0; i < tcache_fill + 5; i++) {
+      e->layout_ok &= guarded_layout_ok(&fast[i]);
       expect_free(e, chunk_size_of(fast[i].p));
-      free_logged(fast[i].p, fast[i].req, t, i < 7 ? "fastbin-tcache" : "fastbin");
+      free_logged(fast[i].p, fast[i].req, t, i < tcache_fill ? "fastbin-tcache" : "fastbin");
     }
   }
   if (patterns && opt.unsorted_long) {
+    if (tcache_seed.p) {
+      e->layout_ok &= guarded_layout_ok(&tcache_seed);
+      free_logged(tcache_seed.p, tcache_seed.req, t, "tcache-seed");
+    }
     /* Eight sorted into their large bin, then 400 more of the same size left
      * unsorted: the unsorted list is the long side, the bins the short one. */
     for (int i = 0; i < 8; i++) {
@@ -599,6 +662,12 @@ static void run_scenario(int t) {
     expect_free(e, chunk_size_of(plant_freed[t][i].p));
     free_logged(plant_freed[t][i].p, plant_freed[t][i].req, t, "plant");
   }
+  /* Last: free() of an mmapped chunk munmaps it (and may raise mp_.mmap_threshold), or
+   * from 2.43 puts it in a tcache bin when it is below tcache_max_bytes (raised with
+   * glibc.malloc.tcache_max). Not predicted: that depends on the tunables. */
+  for (int i = 0; i < 2; i++) {
+    if (mm_freed[i]) free_logged(mm_freed[i], i == 0 ? 200000 : 300000, t, "mmapped-freed");
+  }
 }
 
 /* ---------- threads ---------- */
@@ -606,6 +675,43 @@ static void run_scenario(int t) {
 static pthread_barrier_t parked_barrier;
 static pid_t thread_tids[MAX_WORKERS + 1];
 static pid_t heartbeat_tid;
+
+/* Each thread's own tcache pointer: glibc's `static __thread tcache_perthread_struct
+ * *tcache` in libc's static TLS block. dlinfo(RTLD_DI_TLS_DATA) gives where that block
+ * lies from the thread pointer (the same for every thread: static TLS), the test gives
+ * the variable's offset in it (--tcache-tls: its TLS symbol value in libc's debug file).
+ * The pointer is NULL until the thread's first malloc (2.26-2.42), or points at libc's
+ * const __tcache_dummy until its first small free (2.43+). */
+static intptr_t libc_tls_from_tp;
+static int have_tcache_tls;
+static uintptr_t thread_tcache[MAX_WORKERS + 1];
+static uintptr_t heartbeat_tcache;
+
+static uintptr_t thread_pointer(void) {
+  uintptr_t tp;
+  __asm__("mov %%fs:0, %0" : "=r"(tp)); /* x86-64: tcbhead_t.tcb, the TCB's own address */
+  return tp;
+}
+
+static void setup_tcache_tls(void) {
+  if (opt.tcache_tls < 0) return;
+  /* libc's link map (a dlopen handle in glibc) from one of its functions: dladdr1 and
+   * dlinfo allocate nothing, so the heap is the same with or without --tcache-tls. */
+  Dl_info where;
+  struct link_map *libc = NULL;
+  void *block = NULL;
+  if (!dladdr1((void *)gnu_get_libc_version, &where, (void **)&libc, RTLD_DL_LINKMAP) || !libc ||
+      dlinfo(libc, RTLD_DI_TLS_DATA, &block) != 0 || !block)
+    raw_die("cannot find libc's TLS block");
+  libc_tls_from_tp = (intptr_t)block - (intptr_t)thread_pointer();
+  have_tcache_tls = 1;
+}
+
+/* The calling thread's tcache pointer (0 when --tcache-tls was not given). */
+static uintptr_t own_tcache(void) {
+  if (!have_tcache_tls) return 0;
+  return *(volatile uintptr_t *)(thread_pointer() + (uintptr_t)libc_tls_from_tp + (uintptr_t)opt.tcache_tls);
+}
 
 static pid_t current_tid(void) { return (pid_t)syscall(SYS_gettid); }
 
@@ -631,6 +737,7 @@ static void *worker_main(void *arg) {
   recorder_thread_index = t;
   thread_tids[t] = current_tid();
   run_scenario_in_turn(t);
+  thread_tcache[t] = own_tcache();
   pthread_barrier_wait(&parked_barrier);
   park_forever();
   return NULL;
@@ -639,7 +746,8 @@ static void *worker_main(void *arg) {
 /* Never allocates, so it gets neither an arena nor a tcache. */
 static void *heartbeat_main(void *arg) {
   (void)arg;
-  heartbeat_tid = current_tid();
+  heartbeat_tcache = own_tcache();
+  __atomic_store_n(&heartbeat_tid, current_tid(), __ATOMIC_RELEASE);
   int fd = open(opt.heartbeat, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0 || ftruncate(fd, 4096) != 0) raw_die("heartbeat file");
   volatile uint64_t *counter = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -684,6 +792,18 @@ static char json_store[1 << 20];
 static uint64_t calls_at_park;
 static int snapshot_seq;
 static int trim_result = -1;
+
+/* Run through its own loader (as the tests run every glibc but the host's), the executable
+ * and its .bss lie among the mappings mmap hands out, where an exec never puts them: an
+ * mmapped chunk mapped right after .bss would merge into its VMA, where nothing tells it
+ * from .bss. .bss's last page made MADV_DONTFORK has flags no chunk mapping has, so none
+ * merges (as an exec'd program's .bss, followed by the brk heap, never meets them). */
+extern char _end[];
+static void fence_bss_end(void) {
+  uintptr_t vs = 0, ve = 0;
+  if (raw_find_vma((uintptr_t)_end - 1, &vs, &ve) != 0) raw_die(".bss not in maps");
+  if (madvise((void *)(ve - 4096), 4096, MADV_DONTFORK) != 0) raw_die("madvise .bss end");
+}
 
 static void setup_truth(void) {
   if (mkdir(opt.out, 0755) != 0 && errno != EEXIST) raw_die("cannot create --out dir");
@@ -828,17 +948,23 @@ static void write_freed_and_plants(void) {
 
 static void write_threads(void) {
   struct raw_out o = {out_store, 0, sizeof out_store, -1, 0, 0};
-  raw_str(&o, "index\ttid\trole\n");
+  raw_str(&o, "index\ttid\trole\ttcache\n");
   for (int t = 0; t <= opt.workers; t++) {
     raw_i64(&o, t);
     raw_str(&o, "\t");
     raw_i64(&o, thread_tids[t]);
-    raw_str(&o, t == 0 ? "\tmain\n" : "\tworker\n");
+    raw_str(&o, t == 0 ? "\tmain\t" : "\tworker\t");
+    if (have_tcache_tls) raw_hex(&o, thread_tcache[t]);
+    else raw_str(&o, "none");
+    raw_str(&o, "\n");
   }
   if (opt.heartbeat) {
     raw_str(&o, "-1\t");
     raw_i64(&o, heartbeat_tid);
-    raw_str(&o, "\theartbeat\n");
+    raw_str(&o, "\theartbeat\t");
+    if (have_tcache_tls) raw_hex(&o, heartbeat_tcache);
+    else raw_str(&o, "none");
+    raw_str(&o, "\n");
   }
   if (raw_write_file(opt.out, "threads.tsv", o.data, o.len) != 0) raw_die("write threads.tsv");
 }
@@ -851,6 +977,9 @@ static void write_info(uint64_t calls_during) {
   json_kv_u64(&o, "pid", (uint64_t)getpid(), 1);
   json_kv_u64(&o, "snapshot", (uint64_t)snapshot_seq, 1);
   json_kv_u64(&o, "workers", (uint64_t)opt.workers, 1);
+  json_kv_u64(&o, "tcacheFill", (uint64_t)tcache_fill, 1);
+  json_kv_u64(&o, "fastbinMaxChunk", fastbin_max_chunk, 1);
+  json_kv_u64(&o, "mmapTrailer", mmap_trailer, 1);
   json_kv_u64(&o, "mallocCallsDuringSnapshot", calls_during, 1);
   json_kv_u64(&o, "mallocCallsSinceParked", recorder_call_count() - calls_at_park, 1);
   json_kv_u64(&o, "foreignFrees", recorder_foreign_frees, 1);
@@ -899,6 +1028,7 @@ static void write_info(uint64_t calls_during) {
 
 static void snapshot(void) {
   uint64_t before = recorder_call_count();
+  thread_tcache[0] = own_tcache();
   xml_len = 0;
   xml_truncated = 0;
   if (malloc_info(0, xml_stream) != 0) raw_die("malloc_info");
@@ -935,7 +1065,10 @@ static void serve_commands(void) {
 
 int main(int argc, char **argv) {
   parse_options(argc, argv);
+  set_glibc_facts();
+  fence_bss_end();
   setup_truth();
+  setup_tcache_tls();
   thread_tids[0] = current_tid();
   if (pthread_barrier_init(&parked_barrier, NULL, (unsigned)opt.workers + 1) != 0) raw_die("barrier");
   pthread_t th;

@@ -31,7 +31,10 @@ export interface RegionsState {
 }
 
 export function regionDetail(r: Region): string {
-  if (r.kind === 'arena-heap' || r.kind === 'arena-reserve') return r.arena !== null ? `arena ${hex(r.arena)}` : 'arena ?';
+  if (r.kind === 'arena-heap' || r.kind === 'arena-reserve') {
+    const arena = r.arena !== null ? `arena ${hex(r.arena)}` : 'arena ?';
+    return r.mmappedChunks ? `${arena} + ${r.mmappedChunks.count} mmapped chunk(s)` : arena;
+  }
   if (r.tid !== null) return `tid ${r.tid}${r.path ? ' ' + r.path : ''}`;
   if (r.mmappedChunks) return `${r.mmappedChunks.count} mmapped chunk(s)`;
   return r.path;
