@@ -50,6 +50,7 @@ export function arenasJson(s: MallocSnapshot) {
     allocator: s.allocator.allocator,
     glibcVersion: s.glibcVersion,
     layout: s.layout,
+    layoutChosenBy: s.layoutChosenBy,
     locatedBy: s.locatedBy,
     mainArena: hex(s.mainArena),
     mallocPar: hex(s.mallocPar),
@@ -101,6 +102,9 @@ export function renderArenas(s: MallocSnapshot, opts: Pick<ArenasOptions, 'bins'
     `total: ${t.arenas} arenas, ${t.heaps} heaps, ${formatBytes(t.reserved)} reserved, ${formatBytes(t.resident)} resident, ${formatBytes(t.systemMem)} system, ` +
       `${formatBytes(t.inUse.bytes)} in use, ${formatBytes(t.free.bytes)} free, ${formatBytes(t.top)} top, ${formatBytes(t.overhead)} overhead`,
     `glibc ${s.glibcVersion}, main_arena ${hex(s.mainArena)} located by ${s.locatedBy}` + (s.freeze ? `; target stopped ${s.freeze.stoppedMs.toFixed(1)} ms` : '; target not stopped'),
+    ...(s.layoutChosenBy === 'inferred'
+      ? [`inferred layout ${s.layout}: glibc ${s.glibcVersion} is newer than arenascope's layout table; its structs were checked against memory invariants, not taken from a table row`]
+      : []),
     p
       ? `mmap threshold ${formatBytes(p.mmapThreshold)}${p.dynamicMmapThreshold ? ' (raised dynamically by free())' : ''}, trim threshold ${formatBytes(p.trimThreshold)}, ` +
         `top pad ${formatBytes(p.topPad)}, arena_max ${p.arenaMax || 'unset'}, arena_test ${p.arenaTest}, mmapped chunks ${p.mmappedChunks} (${formatBytes(p.mmappedBytes)})`

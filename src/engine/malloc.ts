@@ -5,7 +5,7 @@ import { ArenascopeError, toArenascopeError } from '../errors.js';
 import { loadDebugSymbols } from '../glibc/debuginfo.js';
 import { ElfFile } from '../glibc/elf.js';
 import { detectAllocator } from '../glibc/allocator.js';
-import { heapMaxFor, layoutCandidates, withoutTcache, type MallocLayout } from '../glibc/layouts.js';
+import { heapMaxFor, isNewerThanTable, layoutCandidates, withoutTcache, type MallocLayout } from '../glibc/layouts.js';
 import { findLibrary, libcName, loadBias, mallocDebugName, readBuildIdFromMemory, readGlibcVersion, readLibraryFile } from '../glibc/libc.js';
 import { locateMalloc, locateMethods } from '../glibc/locate.js';
 import { MemoryReader } from '../memory/reader.js';
@@ -162,6 +162,7 @@ export async function readMallocSnapshot(pid: number, options: MallocReadOptions
     allocator,
     glibcVersion: version.text,
     layout: layout.name,
+    layoutChosenBy: isNewerThanTable(version.minor) ? 'inferred' : 'table',
     locatedBy: location.locatedBy,
     mainArena: location.mainArena,
     mallocPar: location.mallocPar,

@@ -111,8 +111,24 @@ function minorOf(version: string): number {
   return Number(m[1]);
 }
 
+/**
+ * ARENASCOPE_LAYOUT_TABLE_UPTO=2.NN ends the table at release 2.NN, as if the
+ * rows after it did not exist yet: how the tests run a glibc newer than the
+ * table (inferredLayout) on a release whose true row they know.
+ */
+function tableEnd(): number {
+  const v = process.env.ARENASCOPE_LAYOUT_TABLE_UPTO;
+  if (!v) return Infinity;
+  const m = /^2\.(\d+)$/.exec(v);
+  if (!m) throw new Error(`ARENASCOPE_LAYOUT_TABLE_UPTO: not a glibc 2.x version: ${v}`);
+  return Number(m[1]);
+}
+
 /** Every row of the table, oldest first. */
-export const layoutRows: LayoutRow[] = table.rows.map((r) => ({ from: minorOf(r.from), to: minorOf(r.to), source: r.source, layout: r.layout }));
+export const layoutRows: LayoutRow[] = table.rows
+  .map((r) => ({ from: minorOf(r.from), to: minorOf(r.to), source: r.source, layout: r.layout }))
+  .filter((r) => r.from <= tableEnd())
+  .map((r) => ({ ...r, to: Math.min(r.to, tableEnd()) }));
 
 interface VersionRange {
   from: number; // minor version, inclusive
@@ -139,10 +155,39 @@ for (const r of layoutTable) r.layout.name = r.from === r.to ? `2.${r.from}` : `
 /** Layouts to try for a version, the version's own first, then its neighbours. */
 export function layoutCandidates(minor: number): MallocLayout[] {
   if (minor < layoutTable[0]!.from) return [];
-  // A release newer than the table is most like the newest one it has.
-  const idx = minor > layoutTable.at(-1)!.to ? layoutTable.length - 1 : layoutTable.findIndex((r) => minor >= r.from && minor <= r.to);
+  if (isNewerThanTable(minor)) {
+    const newest = layoutTable.length - 1;
+    return [inferredLayout(layoutTable[newest]!.layout, minor), ...[newest, newest - 1].filter((i) => i >= 0).map((i) => layoutTable[i]!.layout)];
+  }
+  const idx = layoutTable.findIndex((r) => minor >= r.from && minor <= r.to);
   const order = [idx, idx - 1, idx + 1, idx - 2, idx + 2].filter((i) => i >= 0 && i < layoutTable.length);
   return order.map((i) => layoutTable[i]!.layout);
+}
+
+/** A release the table has no row for yet (glibc releases every six months). */
+export function isNewerThanTable(minor: number): boolean {
+  return minor > layoutTable.at(-1)!.to;
+}
+
+/** mp_ members past tcache_count: an inferred layout reads none of them. */
+const mpTailFields = ['mpTcacheUnsortedLimit'] as const;
+
+/**
+ * The layout of a release newer than the table, inferred from the newest row.
+ * malloc_state and the tcache struct are taken as they are: locate.ts confirms
+ * the state by memory invariants (the self-pointing empty bins, the next ring,
+ * top inside a heap) and the walk finds tcaches by their chunk size. mp_'s
+ * tail is where releases have added and dropped members (max_total_mem went
+ * in 2.24, the tcache members came in 2.26, thp_mode in 2.43,
+ * tcache_unsorted_limit left in 2.44), so the inferred mp_ ends at
+ * tcache_count: a member past it is not read, and its pattern does not ask
+ * for one.
+ */
+export function inferredLayout(newest: MallocLayout, minor: number): MallocLayout {
+  const l: MallocLayout = { ...newest, name: `2.${minor} (inferred from ${newest.name})` };
+  for (const f of mpTailFields) l[f] = -1;
+  if (l.mpTcacheCount >= 0) l.mpSize = l.mpTcacheCount + 8;
+  return l;
 }
 
 /** Without tcache (glibc's malloc-debug DSO is built with USE_TCACHE=0): same state, tcache fields absent. */

@@ -201,6 +201,12 @@ export interface MallocSnapshot {
   glibcVersion: string;
   /** Name of the struct layout that passed the invariants (src/glibc/layouts.ts). */
   layout: string;
+  /**
+   * How the layout was chosen: "table", the row of the version's release
+   * (generated from its DWARF, or source-derived); "inferred", the version is
+   * newer than the table and the layout was inferred from its newest row.
+   */
+  layoutChosenBy: 'table' | 'inferred';
   locatedBy: LocatedBy;
   mainArena: number;
   mallocPar: number;

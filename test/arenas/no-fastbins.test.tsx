@@ -47,6 +47,7 @@ async function walked(minor: number): Promise<{ img: BuiltImage; snapshot: Mallo
     allocator: { allocator: 'glibc', evidence: 'synthetic image', libcPath: null, glibcVersion: `2.${minor}` },
     glibcVersion: `2.${minor}`,
     layout: layout.name,
+    layoutChosenBy: 'table',
     locatedBy: 'debuginfo',
     mainArena: img.mainArena,
     mallocPar: img.mp,
