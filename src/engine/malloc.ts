@@ -1,24 +1,23 @@
-// readMallocSnapshot: from a pid to every arena, exact. Discovery (allocator,
-// libc, version, layout, main_arena, mp_) happens here in TS with small reads;
-// the walk itself runs in the addon's worker thread over bulk reads.
+// readMallocSnapshot: from a pid to every arena, exact, in four steps:
+// preflight, the region map, discovery (src/glibc/discover.ts: allocator,
+// libc, version, layout, main_arena, mp_; in TS with small reads, or reused
+// from an earlier read of the same process), then the walk, which runs in the
+// addon's worker thread over bulk reads, and the snapshot built from it.
 import { ArenascopeError, toArenascopeError } from '../errors.js';
-import { loadDebugSymbols } from '../glibc/debuginfo.js';
-import { ElfFile } from '../glibc/elf.js';
-import { detectAllocator } from '../glibc/allocator.js';
-import { heapMaxFor, isNewerThanTable, layoutCandidates, withoutTcache, type MallocLayout } from '../glibc/layouts.js';
-import { findLibrary, libcName, loadBias, mallocDebugName, readBuildIdFromMemory, readGlibcVersion, readLibraryFile } from '../glibc/libc.js';
-import { locateMalloc, locateMethods } from '../glibc/locate.js';
+import { discoverMalloc, discoveryHolds, type MallocDiscovery } from '../glibc/discover.js';
+import { layoutForNative, type MallocLayout } from '../glibc/layouts.js';
+import { locateMethods } from '../glibc/locate.js';
 import { MemoryReader } from '../memory/reader.js';
-import type { AllocatorInfo, AnomalySummary, ArenaSnapshot, ArenaTotals, LocatedBy, MallocParams, MallocSnapshot } from '../model/snapshot.js';
+import type { AnomalySummary, ArenaSnapshot, ArenaTotals, LocatedBy, MallocParams, MallocSnapshot } from '../model/snapshot.js';
 import { throwIfCancelled, withCancelToken } from '../native/cancel.js';
 import { loadNative } from '../native/loader.js';
 import type { NativeAnomalies, NativeArena, NativeChunkMap, NativeWalkOptions, NativeWalkResult } from '../native/native.js';
-import { readEnviron } from '../proc/status.js';
-import { defaultHeapMax, hugetlbHeapMaxes } from '../regions/heapInfo.js';
 import type { Region } from '../regions/kinds.js';
 import { withFreeze } from '../session/freeze.js';
 import { preflight } from '../target/preflight.js';
 import { readRegionMap, type RegionMap } from '../target/regionMap.js';
+
+export { layoutForNative };
 
 export interface MallocReadOptions {
   freeze?: boolean;
@@ -46,11 +45,15 @@ export interface MallocReadOptions {
   regionMap?: RegionMap;
   /** Read swapped-out pages (swapping them in); by default they are not read. */
   readSwapped?: boolean;
+  /** A discovery of this pid from an earlier read: used when it still holds (discoveryHolds), else redone. */
+  discovery?: MallocDiscovery;
 }
 
 export interface MallocReadResult {
   snapshot: MallocSnapshot;
   regionMap: RegionMap;
+  /** What the walk stood on: pass it back as options.discovery to skip discovery next time. */
+  discovery: MallocDiscovery;
   /** withChunkMap only. */
   chunkMap: NativeChunkMap | null;
   /** listChunks only: lines written, errno of the first failed write (EPIPE: the reader left). */
@@ -71,81 +74,29 @@ export async function readMallocSnapshot(pid: number, options: MallocReadOptions
   preflight(pid, { requireX86_64: true });
   const reader = MemoryReader.forProcess(pid, { readSwapped: options.readSwapped });
   const regionMap = options.regionMap ?? readRegionMap(pid, reader);
-  const maps = regionMap.regions.map((r) => ({ start: r.start, end: r.end, perms: r.perms, offset: r.offset, dev: '', inode: 0, path: r.path }));
-  const env = readEnviron(pid);
-  const allocator: AllocatorInfo = detectAllocator(maps, env);
-  if (allocator.allocator !== 'glibc' && allocator.allocator !== 'glibc-debug') {
-    throw new ArenascopeError('NOT_GLIBC', `pid ${pid} does not use glibc malloc: its allocator is ${allocator.allocator} (${allocator.evidence}); 'arenascope maps ${pid}' still works`);
-  }
-  // With MALLOC_CHECK_ on 2.34+, a separate malloc.c copy inside libc_malloc_debug.so owns the heap.
-  const debugDso = allocator.allocator === 'glibc-debug';
-  const lib = findLibrary(pid, maps, debugDso ? mallocDebugName : libcName);
-  const libc = findLibrary(pid, maps, libcName);
-  if (!lib || !libc) throw new ArenascopeError('NOT_GLIBC', `pid ${pid}: no libc mapping found`);
-  const file = readLibraryFile(lib);
-  let elf: ElfFile | null = null;
-  try {
-    elf = file ? new ElfFile(file) : null;
-  } catch {
-    elf = null;
-  }
-  const version = readGlibcVersion(reader, libc, debugDso ? readLibraryFile(libc) : file);
-  if (!version) throw new ArenascopeError('NOT_GLIBC', `pid ${pid}: cannot read the glibc version banner from ${libc.path}`);
-  allocator.glibcVersion = version.text;
-  const buildId = readBuildIdFromMemory(reader, lib) ?? elf?.buildId() ?? null;
-  const useDebuginfo = options.useDebuginfo !== false && (options.locate === undefined || options.locate === 'debuginfo');
-  const debug = useDebuginfo && buildId ? loadDebugSymbols(pid, buildId, options.debugDirs ?? []) : null;
-  let layouts: MallocLayout[] = layoutCandidates(version.minor);
-  if (debugDso) layouts = layouts.map(withoutTcache);
-  const heapMaxes = [defaultHeapMax, ...hugetlbHeapMaxes];
-  const heaps = regionMap.regions.flatMap((r) => r.heaps);
+  const d =
+    options.discovery && discoveryHolds(options.discovery, pid, regionMap)
+      ? options.discovery
+      : await discoverMalloc(pid, reader, regionMap, {
+          useDebuginfo: options.useDebuginfo !== false,
+          debugDirs: options.debugDirs ?? [],
+          ...(options.locate ? { locate: options.locate } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
+  const { layout, heapMaxSize } = d;
   const native = loadNative();
-  const attempts: Array<{ method: LocatedBy; result: string }> = [];
-  const location = await locateMalloc(
-    {
-      reader,
-      lib,
-      maps,
-      elf,
-      bias: loadBias(lib, elf),
-      layouts,
-      heapMaxes,
-      debug,
-      heaps,
-      liveScan: async (start, end, layout) => {
-        const found = await native.scanForMainArena(reader.native, start, end, layoutForNative(layout), defaultHeapMax);
-        return found.sort((a, b) => b.score - a.score).map((c) => c.address);
-      },
-    },
-    { useDebuginfo, attempts, ...(options.locate ? { only: options.locate } : {}) },
-  );
-  // Locating can scan libc's data (liveScan): a caller that left meanwhile need not wait for the walk.
-  throwIfCancelled(options.signal);
-  if (!location) {
-    const only = options.locate ? ` with --locate ${options.locate} alone` : '';
-    const why = attempts.map((a) => `${a.method}: ${a.result}`).join('; ');
-    throw new ArenascopeError('LAYOUT_MISMATCH', `pid ${pid}: could not locate main_arena${only} for glibc ${version.text} (${lib.path}); no layout passed the memory invariants (${why})`);
-  }
-  if (location.mallocPar === null) {
-    throw new ArenascopeError('LAYOUT_MISMATCH', `pid ${pid}: found main_arena but not mp_ (glibc ${version.text}); install libc debug symbols or pass --debug-dir`);
-  }
-  const layout = location.layout;
-  const hpPagesize = layout.mpHpPagesize >= 0 ? reader.readU64(location.mallocPar + layout.mpHpPagesize) ?? 0 : 0;
-  // The layout row says whether this version's heap_max follows hp_pagesize (glibc.malloc.hugetlb >= 2 on 2.35-2.41).
-  const heapMaxSize = heapMaxFor(layout, hpPagesize);
-  const globalMaxFast = debug?.symbols.get('global_max_fast');
   const walkOptions: NativeWalkOptions = {
-    mainArena: location.mainArena,
-    mp: location.mallocPar,
+    mainArena: d.mainArena,
+    mp: d.mallocPar,
     heapMaxSize,
-    ...(globalMaxFast && useDebuginfo ? { globalMaxFast: loadBias(lib, elf) + globalMaxFast.value } : {}),
+    ...(d.globalMaxFast !== null ? { globalMaxFast: d.globalMaxFast } : {}),
     withBins: Boolean(options.withBins),
     withHistogram: Boolean(options.withHistogram),
     withTcacheDetail: Boolean(options.withBins),
     chunkMap: Boolean(options.withChunkMap),
     // A frozen target does not move: its anomalies need no second read.
     confirm: !options.freeze,
-    ...(options.withResidency ? { residency: residencyOptions(regionMap, reader, location.mallocPar, layout) } : {}),
+    ...(options.withResidency ? { residency: residencyOptions(regionMap, reader, d.mallocPar, layout) } : {}),
     ...(options.heapMap ? { heapMap: options.heapMap } : {}),
     ...(options.listChunks ? { listChunks: options.listChunks } : {}),
   };
@@ -159,15 +110,15 @@ export async function readMallocSnapshot(pid: number, options: MallocReadOptions
   const arenas = result.arenas.map((a) => toArenaSnapshot(a, regionMap.regions, heapMaxSize));
   const snapshot: MallocSnapshot = {
     pid,
-    allocator,
-    glibcVersion: version.text,
+    allocator: { ...d.allocator },
+    glibcVersion: d.version.text,
     layout: layout.name,
-    layoutChosenBy: isNewerThanTable(version.minor) ? 'inferred' : 'table',
-    locatedBy: location.locatedBy,
-    mainArena: location.mainArena,
-    mallocPar: location.mallocPar,
+    layoutChosenBy: d.layoutChosenBy,
+    locatedBy: d.locatedBy,
+    mainArena: d.mainArena,
+    mallocPar: d.mallocPar,
     heapMaxSize,
-    params: toParams(result, version.minor),
+    params: toParams(result, d.version.minor),
     arenas,
     totals: totalsOf(arenas),
     freeze,
@@ -176,7 +127,7 @@ export async function readMallocSnapshot(pid: number, options: MallocReadOptions
     walkMemoryBytes: result.memoryBytes,
     takenAt: Date.now(),
   };
-  return { snapshot, regionMap, chunkMap: result.chunkMap ?? null, listed: result.listed ?? null };
+  return { snapshot, regionMap, discovery: d, chunkMap: result.chunkMap ?? null, listed: result.listed ?? null };
 }
 
 /**
@@ -207,11 +158,6 @@ function anomaliesOf(a: NativeAnomalies & { torn?: NativeArena['torn'] }): Anoma
   };
 }
 
-export function layoutForNative(l: MallocLayout): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(l)) if (typeof v === 'number') out[k] = v;
-  return out;
-}
 
 function toParams(r: NativeWalkResult, minor: number): MallocParams | null {
   const mp = r.mp;
@@ -222,7 +168,7 @@ function toParams(r: NativeWalkResult, minor: number): MallocParams | null {
     topPad: mp.topPad,
     arenaMax: mp.arenaMax,
     arenaTest: mp.arenaTest,
-    // free() of a large mmapped chunk raises the threshold unless a knob pinned it (reference §3).
+    // free() of a large mmapped chunk raises the threshold unless a knob pinned it (malloc.c __libc_free, the dynamic mmap threshold).
     dynamicMmapThreshold: mp.noDynThreshold === 0 && mp.mmapThreshold > defaultMmapThreshold,
     noDynThreshold: mp.noDynThreshold !== 0,
     mmappedChunks: mp.nMmaps,

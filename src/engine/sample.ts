@@ -9,6 +9,7 @@ import type { ProcessSnapshot } from '../model/snapshot.js';
 import { readCmdline, readComm, readEnviron } from '../proc/status.js';
 import { readRegionMap } from '../target/regionMap.js';
 import { readMallocSnapshot } from './malloc.js';
+import type { MallocDiscovery } from '../glibc/discover.js';
 
 export interface SampleOptions {
   freeze?: boolean;
@@ -24,6 +25,8 @@ export interface SampleOptions {
   readSwapped?: boolean;
   /** Aborting it cancels the walk. */
   signal?: AbortSignal;
+  /** An earlier sample's discovery of this pid (ProcessSnapshot.discovery): reused while it holds. */
+  discovery?: MallocDiscovery;
 }
 
 export async function sampleProcess(pid: number, options: SampleOptions = {}): Promise<ProcessSnapshot> {
@@ -32,10 +35,12 @@ export async function sampleProcess(pid: number, options: SampleOptions = {}): P
   let allocator = detectAllocator(maps, readEnviron(pid));
   let malloc: ProcessSnapshot['malloc'] = null;
   let mallocError: string | null = null;
+  let discovery: MallocDiscovery | undefined;
   try {
     const r = await readMallocSnapshot(pid, { ...options, regionMap });
     malloc = r.snapshot;
     allocator = r.snapshot.allocator;
+    discovery = r.discovery;
   } catch (err) {
     const e = toArenascopeError(err, { pid });
     if (e.code === 'ESRCH' || e.code === 'EPERM' || e.code === 'EACCES' || e.code === 'ECANCELED') throw e;
@@ -53,5 +58,6 @@ export async function sampleProcess(pid: number, options: SampleOptions = {}): P
     malloc,
     allocator,
     mallocError,
+    ...(discovery ? { discovery } : {}),
   };
 }

@@ -256,3 +256,10 @@ export function matchesMpInitializer(p: MpInitializer, buf: Buffer, at: number):
 export function heapMaxFor(l: MallocLayout, hpPagesize: number): number {
   return l.heapMaxHpFactor > 0 && hpPagesize > 0 ? l.heapMaxHpFactor * hpPagesize : defaultHeapMax;
 }
+
+/** The layout as the addon takes it: its numeric fields (src/native/native.d.ts MallocLayout). */
+export function layoutForNative(l: MallocLayout): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(l)) if (typeof v === 'number') out[k] = v;
+  return out;
+}

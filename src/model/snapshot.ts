@@ -1,6 +1,7 @@
 // The data model every consumer shares: commands print it, the report
 // analyses it, the TUI renders it. Addresses and sizes are numbers here;
 // JSON output turns addresses into "0x..." strings at the edge.
+import type { MallocDiscovery } from '../glibc/discover.js';
 import type { FreezeReport } from '../session/freeze.js';
 import type { Region, RegionKind } from '../regions/kinds.js';
 import type { ProcessStatus } from '../proc/status.js';
@@ -252,4 +253,6 @@ export interface ProcessSnapshot {
   malloc: MallocSnapshot | null;
   allocator: AllocatorInfo;
   mallocError: string | null;
+  /** The discovery the malloc read stood on: passed back by a repeating sampler (the TUI) so it is not redone. */
+  discovery?: MallocDiscovery;
 }

@@ -76,6 +76,8 @@ export function useProcessSampler(pid: number, intervalSeconds: number, paused: 
   const [state, setState] = useState<SamplerState>(initialState);
   const [refreshNonce, setRefreshNonce] = useState(0);
   const inFlight = useRef(false);
+  /** The last sample's discovery of the target (libc, layout, main_arena, mp_): the next sample reuses it while it holds. */
+  const discovery = useRef<{ pid: number; record: NonNullable<ProcessSnapshot['discovery']> } | null>(null);
   const gone = useRef(false);
   const lastNonce = useRef(-1);
   const lastDetail = useRef(false);
@@ -118,7 +120,8 @@ export function useProcessSampler(pid: number, intervalSeconds: number, paused: 
       inFlight.current = true;
       const signal = purpose.current!.signal;
       setState((s) => ({ ...s, busy: true }));
-      const sampleOptions: SampleOptions = { freeze, withBins: detail, withHistogram: detail, ...(heapMap ? { heapMap } : {}) };
+      const known = discovery.current?.pid === pid ? discovery.current.record : undefined;
+      const sampleOptions: SampleOptions = { freeze, withBins: detail, withHistogram: detail, ...(heapMap ? { heapMap } : {}), ...(known ? { discovery: known } : {}) };
       // The cost counts the sample and the render of its result: Ink's legacy
       // root renders a state update made here synchronously, before measured() returns.
       const { cost } = await measured(async () => {
@@ -127,6 +130,8 @@ export function useProcessSampler(pid: number, intervalSeconds: number, paused: 
             ? await cancellable(signal, () => injected(pid, sampleOptions))
             : await sampleTarget(pid, sampleOptions, signal);
           const cgroup = readCgroupMemory(pid);
+          // A sample whose malloc read failed carries none: the next one discovers afresh.
+          discovery.current = snapshot.discovery ? { pid, record: snapshot.discovery } : null;
           inFlight.current = false;
           if (signal.aborted) return;
           setState((s) => ({
@@ -141,6 +146,7 @@ export function useProcessSampler(pid: number, intervalSeconds: number, paused: 
           }));
         } catch (err) {
           inFlight.current = false;
+          if (!(signal.aborted || isAbort(err))) discovery.current = null;
           // Nobody wants an aborted sample; whoever aborted it schedules the next.
           if (signal.aborted || isAbort(err)) return;
           const e = toArenascopeError(err, { pid });
