@@ -73,7 +73,7 @@ function heapInfoSizeFor(version: string): number {
 }
 
 function expectBinLines(arena: MallocInfoArena, e: ThreadExpectation, version: string): void {
-  // Fastbin lines: to = chunk size of the first chunk, count = list length (reference §10).
+  // Fastbin lines: to = chunk size of the first chunk, count = list length (malloc.c __malloc_info).
   for (const c of e.fastbins) {
     expect(arena.sizes).toContainEqual({ kind: 'size', from: c.chunkSize - 15, to: c.chunkSize, total: c.chunkSize * c.count, count: c.count });
   }
@@ -227,7 +227,7 @@ describe.each(testedGlibcVersions())('glibc %s', (version) => {
       const fill = truth.info.tcacheFill;
       expect(fill).toBe(minorOf(version) >= 43 ? 16 : 7);
       const fastbins = truth.info.fastbinMaxChunk > 0;
-      // Chunks in tcache and fastbins still read as in use (reference §4); nothing else may.
+      // Chunks in tcache and fastbins still read as in use (their next chunk's PREV_INUSE stays set: malloc.c _int_free); nothing else may.
       expect(tally(walk.chunks.filter((c) => c.inUse && !live.has(c.address + 16)))).toEqual({
         'tcache-struct': 3,
         'bins-tcache': 3 * fill,
@@ -322,7 +322,7 @@ describe.each(testedGlibcVersions())('glibc %s', (version) => {
       expect(before.info.snapshot).toBe(1);
       const heap = readMaps(target.pid).find((m) => m.path === '[heap]');
       if (!heap) throw new Error('no [heap]');
-      // mtrim releases the whole pages of each free chunk lying past chunk + 0x30 (reference §10).
+      // mtrim releases the whole pages of each free chunk lying past chunk + 0x30 (malloc.c mtrim).
       let trimmableKib = 0;
       for (const f of before.freed.filter((x) => x.what === 'resident')) {
         const chunk = f.ptr - 16;

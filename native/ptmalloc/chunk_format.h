@@ -1,5 +1,6 @@
 // Chunk-level facts of glibc malloc on x86-64 that hold in every version
-// 2.17..master (reference sections 4-6).
+// 2.17..2.44 (malloc.c: SIZE_SZ 8, MALLOC_ALIGNMENT 16, MINSIZE 0x20, the size
+// field's PREV_INUSE/IS_MMAPPED/NON_MAIN_ARENA bits, PROTECT_PTR from 2.32).
 #pragma once
 
 #include <cstdint>

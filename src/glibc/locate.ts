@@ -1,5 +1,6 @@
 // Finding main_arena and mp_ in a live process, with or without debug
-// symbols (reference §8), and saying which way worked (`locatedBy`):
+// symbols (malloc.c's static main_arena and mp_ initializers, arena.c's
+// heap_info), and saying which way worked (`locatedBy`):
 //   debuginfo       - LOCAL symbols of the detached debug file, by build-id
 //   file-pattern    - main_arena's static initializer (all zero but `next =
 //                     &main_arena` and attached_threads = 1) recognised through

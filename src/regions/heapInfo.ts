@@ -1,4 +1,5 @@
-// Finding glibc non-main-arena heaps from outside (reference §2): each heap is
+// Finding glibc non-main-arena heaps from outside (arena.c new_heap, struct
+// _heap_info; its size grew 0x20 -> 0x30 in 2.35 with pagesize): each heap is
 // an mmap of heap_max bytes aligned to heap_max; [base, base+mprotect_size) is
 // rw-p and the rest ---p. heap_info sits at the base:
 //   ar_ptr @0, prev @8, size @0x10, mprotect_size @0x18 (2.35+: pagesize @0x20).

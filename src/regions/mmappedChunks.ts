@@ -1,4 +1,4 @@
-// Chunks malloc placed in their own mmap (reference §9): the chunk starts at
+// Chunks malloc placed in their own mmap (malloc.c sysmalloc_mmap, munmap_chunk): the chunk starts at
 // the mapping start (memalign: prev_size = offset from the mapping start), its
 // size field has IS_MMAPPED (0x2) and neither PREV_INUSE nor NON_MAIN_ARENA,
 // and its mapping is page-aligned: [chunk - offset, chunk + chunksize) up to

@@ -139,7 +139,7 @@ for (const version of testedGlibcVersions()) {
             expect(a.main).toBe(i === 0);
             // No fastbins from 2.43: malloc_info has no fast totals and the snapshot says null, not zero.
             expect(a.free.fastbins).toEqual(m.fast ? { chunks: m.fast.count, bytes: m.fast.size } : null);
-            // rest = top (2.31+) + every chunk in bins 1..127, sizes with their flag bits (reference §10)
+            // rest = top (2.31+) + every chunk in bins 1..127, sizes with their flag bits (malloc.c __malloc_info)
             const u = sum(a, 'unsorted');
             const s = sum(a, 'small');
             const l = sum(a, 'large');

@@ -1,8 +1,8 @@
 // Builds synthetic glibc malloc memory images (main_arena, mp_, non-main
 // arenas with heaps, chunks, fastbins, bins, tcaches) for any layout given as
 // the same plain object of field offsets the native walker takes. This is an
-// independent restatement of where glibc puts things (reference sections
-// 1-6), written from the field names, so a walker bug and a builder bug do
+// independent restatement of where glibc puts things (malloc_state,
+// heap_info, malloc_par, the chunk format, tcache, safe-linking), written from the field names, so a walker bug and a builder bug do
 // not cancel out. Every number the walker must report is computed here from
 // the plan, not read back from the image.
 import type { MallocLayout as ProductionLayout } from '../../src/glibc/layouts.js';
@@ -94,7 +94,7 @@ export interface BuiltImage {
   write64(address: number, value: number): void;
 }
 
-// x86-64 constants (reference section 0/4): SIZE_SZ 8, MALLOC_ALIGNMENT 16, MINSIZE 0x20.
+// x86-64 constants (malloc.c, malloc-size.h): SIZE_SZ 8, MALLOC_ALIGNMENT 16, MINSIZE 0x20.
 const PREV_INUSE = 1n;
 const NON_MAIN_ARENA = 4n;
 const MINSIZE = 0x20;

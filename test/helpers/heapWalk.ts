@@ -1,7 +1,7 @@
 // A deliberately small, independent chunk walker over /proc/PID/mem, used only to check the
 // test targets' own claims (e.g. "live.tsv + tcache structs = every in-use chunk"). It is
-// not arenascope's parser and shares no code with it. Facts from
-// shared/reference/glibc-malloc-layout.md §2 and §4.
+// not arenascope's parser and shares no code with it. Facts from glibc's
+// arena.c (heap_info at each heap's base) and malloc.c (the boundary tags).
 import fs from 'node:fs';
 import { compareGlibcVersions } from './glibc.js';
 

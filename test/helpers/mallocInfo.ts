@@ -1,4 +1,4 @@
-// Parses glibc's malloc_info(0, fp) XML (reference §10). Whitespace is insignificant: glibc
+// Parses glibc's malloc_info(0, fp) XML (malloc.c __malloc_info). Whitespace is insignificant: glibc
 // 2.19-2.30 indent <size> lines with tabs, 2.31+ with two spaces. glibc 2.43 removed
 // fastbins and with them every <total type="fast"> (commit "malloc: remove fastbin code
 // from malloc_info"): `fast` is then null, not zero, so a test can tell the two apart.

@@ -17,7 +17,7 @@
  *                   (0) while its fd still lists a freed 0x500 chunk: the arena state
  *                   itself is inconsistent (READY unsortedHeader=0x... is bin_at(1), the
  *                   fake chunk whose fd/bk are main_arena's bins[0..1]; unsortedChunk=0x...)
- * Links in fastbin/tcache chunks are stored safe-linked on glibc >= 2.32 (reference §6), so
+ * Links in fastbin/tcache chunks are stored safe-linked on glibc >= 2.32 (malloc.c PROTECT_PTR), so
  * the *revealed* pointer is the one described above.
  *
  * --arena thread does all of it in a worker thread's arena (non-main arena).
