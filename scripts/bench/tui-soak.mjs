@@ -117,10 +117,16 @@ function plan(s) {
   const tabTo = (next) => steps.push({ key: 'Tab', view, effect: () => (x) => tabOf(x) === next && !inDetail(x) });
   // j then k: in a list the cursor moves (a one-row list has nowhere to go); in the detail the lines scroll (if they do not fit).
   const jk = (canMove) => {
-    for (const key of ['j', 'k']) steps.push({ key, view, effect: (before) => (canMove(before) ? moved(before) : null) });
+    for (const key of ['j', 'k']) steps.push({ key, view, effect: (before) => (canMove(before, key) ? moved(before) : null) });
   };
   const listCanMove = (x) => listRows(x) > 1;
-  const detailCanScroll = (x) => /lines \d+-\d+ of \d+/.test(x);
+  // j scrolls only when the window does not end at the last line, k only when it does not start at the first
+  // (a sample may grow the detail under a key: the heap map arriving turns a view that fit into 150 lines).
+  const detailCanScroll = (x, key) => {
+    const m = /lines (\d+)-(\d+) of (\d+)/.exec(x);
+    if (!m) return false;
+    return key === 'j' ? Number(m[2]) < Number(m[3]) : Number(m[1]) > 1;
+  };
   if (view === 'Overview') tabTo('Regions');
   else if (view === 'Regions') {
     jk(listCanMove);
