@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <set>
@@ -63,8 +64,41 @@ bool waitStopped(int tid, uint64_t deadlineNs) {
   }
 }
 
-void detachAll(const std::vector<int>& tids) {
-  for (int tid : tids) ptrace(PTRACE_DETACH, tid, nullptr, nullptr);
+// Whether pid's parent is this process (the demo target is the TUI's child).
+bool isOurChild(int pid) {
+  std::string path = "/proc/" + std::to_string(pid) + "/stat";
+  FILE* f = fopen(path.c_str(), "r");
+  if (!f) return false;
+  char buf[512];
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  buf[n] = 0;
+  const char* close = strrchr(buf, ')');  // comm may hold spaces and parentheses
+  int ppid = 0;
+  char state = 0;
+  if (!close || sscanf(close + 1, " %c %d", &state, &ppid) != 2) return false;
+  return ppid == getpid();
+}
+
+// Detaches each traced thread. A thread killed while it was stopped here
+// (SIGKILL to a frozen process) cannot be detached (ESRCH): it waits for its
+// tracer to collect it with waitpid(__WALL), and until every thread is
+// collected the process's exit is not reported to its parent (ptrace(2),
+// "Death under ptrace"). So collect those, except the thread-group leader of
+// a child of ours, whose exit status is libuv's to reap (node's 'exit' event).
+void detachAll(int pid, const std::vector<int>& tids) {
+  const bool child = isOurChild(pid);
+  for (int tid : tids) {
+    if (ptrace(PTRACE_DETACH, tid, nullptr, nullptr) == 0 || errno != ESRCH) continue;
+    if (tid == pid && child) continue;
+    // A dying thread becomes collectable within moments: a few tries, bounded.
+    for (int tries = 0; tries < 20; ++tries) {
+      int status = 0;
+      pid_t r = waitpid(tid, &status, __WALL | WNOHANG);
+      if (r == tid || (r < 0 && errno == ECHILD)) break;
+      usleep(500);
+    }
+  }
 }
 
 Napi::Value Freeze(const Napi::CallbackInfo& info) {
@@ -84,7 +118,7 @@ Napi::Value Freeze(const Napi::CallbackInfo& info) {
       if (ptrace(PTRACE_SEIZE, tid, nullptr, nullptr) != 0) {
         int e = errno;
         if (e == ESRCH) continue;  // thread exited meanwhile
-        detachAll(order);
+        detachAll(pid, order);
         if (e == EPERM) {
           throw makeError(env, ErrorCode::kPermission, e,
                           "cannot freeze pid " + std::to_string(pid) +
@@ -118,7 +152,7 @@ Napi::Value Thaw(const Napi::CallbackInfo& info) {
   int pid = static_cast<int>(toAddress(info[0], "pid"));
   auto it = gFrozen.find(pid);
   if (it == gFrozen.end()) return env.Null();
-  detachAll(it->second.tids);
+  detachAll(pid, it->second.tids);
   uint64_t stoppedNs = nowNs() - it->second.frozenAtNs;
   gFrozen.erase(it);
   Napi::Object o = Napi::Object::New(env);
@@ -128,7 +162,7 @@ Napi::Value Thaw(const Napi::CallbackInfo& info) {
 
 // Detaches every frozen process; called from signal and exit paths in JS.
 Napi::Value ThawAll(const Napi::CallbackInfo& info) {
-  for (auto& [pid, fp] : gFrozen) detachAll(fp.tids);
+  for (auto& [pid, fp] : gFrozen) detachAll(pid, fp.tids);
   size_t n = gFrozen.size();
   gFrozen.clear();
   return Napi::Number::New(info.Env(), static_cast<double>(n));

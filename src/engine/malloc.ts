@@ -100,6 +100,8 @@ export async function readMallocSnapshot(pid: number, options: MallocReadOptions
     ...(options.heapMap ? { heapMap: options.heapMap } : {}),
     ...(options.listChunks ? { listChunks: options.listChunks } : {}),
   };
+  // A caller that left while discovery ran (or was skipped) must not stop the target now.
+  throwIfCancelled(options.signal);
   const { result, freeze } = await withFreeze(pid, Boolean(options.freeze), async () => {
     try {
       return await withCancelToken(options.signal, (cancel) => native.walkArenas(reader.native, layoutForNative(layout), cancel ? { ...walkOptions, cancel } : walkOptions));
