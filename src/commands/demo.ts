@@ -26,12 +26,6 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Resolves once pid has left /proc (reaped, by libuv or by anyone), or after timeoutMs. */
-async function gone(pid: number, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (existsSync(`/proc/${pid}`) && Date.now() < deadline) await sleep(20);
-}
-
 export async function startDemoTarget(options: DemoOptions): Promise<DemoTarget> {
   if (!existsSync(demoTargetPath)) {
     throw new ArenascopeError('EINVAL', `the demo target is not built (${demoTargetPath}); run \`npm run build\` (needs gcc)`);
@@ -69,13 +63,10 @@ export async function startDemoTarget(options: DemoOptions): Promise<DemoTarget>
         const timer = setTimeout(() => {
           if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
         }, 2000);
-        await Promise.race([exited, gone(spawned)]);
+        await exited;
         clearTimeout(timer);
       }
-      // The TUI is the target's tracer under --freeze: a waitpid of its own
-      // (freeze_binding.cc waitStopped) can reap the exit before libuv sees it,
-      // and then 'exit' never comes; its handle must not keep us alive.
-      child.unref();
+      await exited;
     },
   };
 }
